@@ -1,0 +1,41 @@
+import { CoordinatorClient } from '../../client/coordinator-client.js'
+import type { ClientOptions } from '../../client/coordinator-client.js'
+import type { JobSummary } from '../../protocol/messages.js'
+import { formatTable } from '../table.js'
+
+export async function runJobs (flags: ClientOptions & { json: boolean }): Promise<number> {
+  const client = await CoordinatorClient.connect(flags)
+  try {
+    const jobs = await client.listJobs()
+    if (flags.json) {
+      console.log(JSON.stringify(jobs, null, 2))
+    } else if (jobs.length === 0) {
+      console.log('no jobs')
+    } else {
+      console.log(formatJobs(jobs))
+    }
+    return 0
+  } finally {
+    await client.close()
+  }
+}
+
+export function formatJobs (jobs: readonly JobSummary[]): string {
+  const rows = jobs.map(job => [
+    job.id,
+    job.name,
+    job.state,
+    `${job.framesDone}/${job.framesTotal}`,
+    String(job.framesFailed),
+    Object.entries(job.byNode).map(([node, n]) => `${node}:${n}`).join(' ') || '-',
+    job.encode !== undefined && job.encode.state !== 'none' ? job.encode.state : '-',
+  ])
+  const table = formatTable(['ID', 'NAME', 'STATE', 'DONE', 'FAILED', 'RENDERED BY', 'VIDEO'], rows)
+  const notes = jobs.flatMap(job => [
+    ...(job.error !== undefined ? [`job ${job.id}: ${job.error}`] : []),
+    ...(job.missingFrames !== undefined && job.missingFrames.length > 0 ? [`job ${job.id}: missing frames ${job.missingFrames.join(',')}`] : []),
+    ...(job.encode?.outputPath !== undefined && job.encode.state === 'done' ? [`job ${job.id}: video ${job.encode.outputPath}`] : []),
+    ...(job.encode?.error !== undefined ? [`job ${job.id}: video failed: ${job.encode.error}`] : []),
+  ])
+  return [table, ...notes].join('\n')
+}

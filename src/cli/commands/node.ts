@@ -1,0 +1,39 @@
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { findBlender } from '../../blender/find-blender.js'
+import { parseCoordinatorAddress } from '../../net/dial.js'
+import { RenderNode } from '../../node/render-node.js'
+import { logLine } from '../log.js'
+import { untilSignal } from '../signals.js'
+
+export interface NodeFlags {
+  name?: string
+  blender?: string
+  coordinator?: string
+  farm?: string
+  workDir?: string
+}
+
+export const DEFAULT_WORK_DIR = join(homedir(), '.microfarm', 'node')
+
+export async function runNode (flags: NodeFlags): Promise<number> {
+  const coordinator = flags.coordinator !== undefined ? parseCoordinatorAddress(flags.coordinator) : undefined
+  const blender = await findBlender(flags.blender !== undefined ? { explicitPath: flags.blender } : {})
+  logLine(`Blender ${blender.version} at ${blender.path}`)
+  const node = new RenderNode({
+    blender,
+    workDir: resolve(flags.workDir ?? DEFAULT_WORK_DIR),
+    log: logLine,
+    ...(flags.name !== undefined ? { name: flags.name } : {}),
+    ...(coordinator !== undefined ? { coordinator } : {}),
+    ...(flags.farm !== undefined ? { farm: flags.farm } : {}),
+  })
+  await node.start()
+  try {
+    const signal = await Promise.race([untilSignal(), node.done().then(() => undefined)])
+    if (signal !== undefined) logLine(`${signal}: stopping`)
+  } finally {
+    await node.stop()
+  }
+  return 0
+}

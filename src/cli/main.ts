@@ -1,0 +1,116 @@
+import { Command, CommanderError, Option } from 'commander'
+import { runCoordinator } from './commands/coordinator.js'
+import { runNode, DEFAULT_WORK_DIR } from './commands/node.js'
+import { runSubmit } from './commands/submit.js'
+import { runJobs } from './commands/jobs.js'
+import { runClear, runControl } from './commands/control.js'
+import { integer, oneOf, port, positiveInt, positiveNumber } from './parse.js'
+import type { JobAction } from '../protocol/messages.js'
+
+const CODECS = ['h264', 'h265', 'prores'] as const
+const QUALITIES = ['high', 'medium', 'low'] as const
+const LOCATIONS = ['parent', 'frames', 'root'] as const
+const FORMATS = ['PNG', 'JPEG', 'OPEN_EXR'] as const
+
+/** The composition root: argv → a command with concrete adapters. Returns the exit code. */
+export async function main (argv: readonly string[]): Promise<number> {
+  let exitCode = 0
+  const run = (command: () => Promise<number>) => async () => { exitCode = await command() }
+  const program = new Command()
+    .name('microfarm')
+    .description('A peer-to-peer render farm for Blender: a coordinator, render nodes found over mDNS, jobs sent over libp2p.')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride()
+
+  program.command('coordinator')
+    .description('start the farm\'s coordinator')
+    .addOption(new Option('--port <port>', 'TCP port to listen on, all interfaces (0 = any free port)').default(9090).argParser(port))
+    .option('--output-dir <dir>', 'where jobs, frames and videos are written', './render_output')
+    .option('--farm <name>', 'farm name advertised on the network (default: this machine\'s host name)')
+    .option('--no-tui', 'run headless, one log line per event')
+    .option('--no-advertise', 'do not advertise on mDNS (nodes must use --coordinator)')
+    .addOption(new Option('--node-timeout <seconds>', 'drop a node silent for this long and hand its frames to others').default(15).argParser(positiveNumber('--node-timeout')))
+    .addOption(new Option('--max-attempts <n>', 'render attempts per frame before it fails').default(3).argParser(positiveInt('--max-attempts')))
+    .option('--ffmpeg <path>', 'ffmpeg to encode videos with (default: FFMPEG env, then PATH)')
+    .action((opts) => run(() => runCoordinator(opts))())
+
+  program.command('node')
+    .description('render frames for the coordinator found on this network')
+    .option('--name <name>', 'name shown on the coordinator (default: host name)')
+    .option('--blender <path>', 'Blender executable (default: BLENDER env, PATH, usual install places)')
+    .option('--coordinator <multiaddr>', 'coordinator address /ip4/…/tcp/…/p2p/…; skips mDNS')
+    .option('--farm <name>', 'join this farm when several answer')
+    .option('--work-dir <dir>', `cache for .blend files and frames waiting to upload (default: ${DEFAULT_WORK_DIR})`)
+    .action((opts) => run(() => runNode(opts))())
+
+  const withCoordinator = (command: Command): Command => command
+    .option('--coordinator <multiaddr>', 'coordinator address /ip4/…/tcp/…/p2p/…; skips mDNS')
+    .option('--farm <name>', 'the farm to talk to when several answer')
+
+  withCoordinator(program.command('submit')
+    .description('send a .blend to the farm as a new job')
+    .argument('<file.blend>', 'the scene to render')
+    .option('--frames <list>', 'frames like 1-250 or 1-100,120,130-140 (default: the scene\'s own range)')
+    .addOption(new Option('--chunk <n>', 'frames per task handed to a node').default(1).argParser(positiveInt('--chunk')))
+    .addOption(new Option('--format <format>', 'image format of the frames').choices(FORMATS).default('PNG').argParser(oneOf('--format', FORMATS, v => v.toUpperCase())))
+    .addOption(new Option('--priority <n>', 'higher runs first').default(0).argParser(integer('--priority')))
+    .addOption(new Option('--codec <codec>', 'video codec').choices(CODECS).default('h264'))
+    .addOption(new Option('--quality <quality>', 'video quality').choices(QUALITIES).default('high'))
+    .addOption(new Option('--mp4-location <where>', 'where the video goes').choices(LOCATIONS).default('parent'))
+    .option('--no-encode', 'do not make a video when the job completes')
+    .addOption(new Option('--fps <fps>', 'video frame rate (default: the scene\'s)').argParser(positiveNumber('--fps')))
+    .option('--blender <path>', 'local Blender used to read the scene (optional)')
+    .option('--wait', 'show progress and exit when the job ends (0 = completed)', false)
+    .option('--json', 'machine-readable output', false))
+    .action((file: string, opts) => run(() => runSubmit(file, opts))())
+
+  withCoordinator(program.command('jobs')
+    .description('list jobs with state, progress and who rendered what')
+    .option('--json', 'machine-readable output', false))
+    .action((opts) => run(() => runJobs(opts))())
+
+  const controls: Array<[JobAction, string]> = [
+    ['cancel', 'stop a job; nodes stop rendering it at once'],
+    ['pause', 'hold a job; nodes stop rendering it at once'],
+    ['resume', 'continue a paused job'],
+    ['activate', 'start or restart a queued, paused, cancelled or failed job (renders only missing frames)'],
+    ['complete', 'mark a job complete with the frames it has'],
+    ['retry', 'render a job\'s failed frames again'],
+    ['delete', 'remove a job and its files (needs --yes)'],
+  ]
+  for (const [action, description] of controls) {
+    const command = withCoordinator(program.command(action).description(description).argument('<job>', 'job id'))
+    if (action === 'delete') command.option('--yes', 'confirm deleting the job\'s files')
+    command.action((jobId: string, opts) => run(() => runControl(action, jobId, opts))())
+  }
+
+  withCoordinator(program.command('encode')
+    .description('make the job\'s video now (again, with other settings if given)')
+    .argument('<job>', 'job id')
+    .addOption(new Option('--codec <codec>', 'video codec').choices(CODECS))
+    .addOption(new Option('--quality <quality>', 'video quality').choices(QUALITIES))
+    .addOption(new Option('--mp4-location <where>', 'where the video goes').choices(LOCATIONS))
+    .addOption(new Option('--fps <fps>', 'video frame rate').argParser(positiveNumber('--fps'))))
+    .action((jobId: string, opts: { codec?: string, quality?: string, mp4Location?: string, fps?: number }) => run(() => runControl('encode', jobId, {
+      ...opts,
+      encode: {
+        ...(opts.codec !== undefined ? { codec: opts.codec as typeof CODECS[number] } : {}),
+        ...(opts.quality !== undefined ? { quality: opts.quality as typeof QUALITIES[number] } : {}),
+        ...(opts.mp4Location !== undefined ? { location: opts.mp4Location as typeof LOCATIONS[number] } : {}),
+        ...(opts.fps !== undefined ? { fps: opts.fps } : {}),
+      },
+    }))())
+
+  withCoordinator(program.command('clear').description('forget completed jobs (their files stay)'))
+    .action((opts) => run(() => runClear(opts))())
+
+  try {
+    await program.parseAsync([...argv])
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode
+    console.error(`microfarm: ${err instanceof Error ? err.message : String(err)}`)
+    return 1
+  }
+  return exitCode
+}

@@ -1,0 +1,40 @@
+import type { CoordinatorClient } from '../client/coordinator-client.js'
+import type { JobSummary } from '../protocol/messages.js'
+import { sleep } from '../util/sleep.js'
+
+/**
+ * `submit --wait`: shows progress until the job ends. Exit code 0 when it
+ * completed, 1 with the reason when it failed or was cancelled or deleted.
+ */
+export async function waitForJob (client: CoordinatorClient, jobId: string, options: { json: boolean, pollMs?: number }): Promise<number> {
+  let last = ''
+  while (true) {
+    const job = (await client.listJobs()).find(j => j.id === jobId)
+    if (job === undefined) {
+      console.error(`job ${jobId} is gone from the coordinator (deleted or cleared)`)
+      return 1
+    }
+    const line = progressLine(job)
+    if (line !== last && !options.json) console.log(line)
+    last = line
+    const encodeBusy = job.encode !== undefined && (job.encode.state === 'waiting' || job.encode.state === 'encoding')
+    if (job.state === 'completed' && !encodeBusy) {
+      if (options.json) console.log(JSON.stringify(job))
+      if (job.encode?.state === 'failed') console.error(`frames are complete, but the video failed: ${job.encode.error ?? ''}`)
+      return 0
+    }
+    if (job.state === 'failed' || job.state === 'cancelled') {
+      if (options.json) console.log(JSON.stringify(job))
+      console.error(`job ${jobId} ${job.state}${job.error !== undefined ? `: ${job.error}` : ''}`)
+      return 1
+    }
+    await sleep(options.pollMs ?? 500)
+  }
+}
+
+export function progressLine (job: JobSummary): string {
+  const percent = job.framesTotal > 0 ? Math.floor(100 * job.framesDone / job.framesTotal) : 0
+  const encode = job.encode !== undefined && job.encode.state !== 'none' ? `, video ${job.encode.state}` : ''
+  return `job ${job.id} ${job.state}: ${job.framesDone}/${job.framesTotal} frames (${percent}%)` +
+    (job.framesFailed > 0 ? `, ${job.framesFailed} failed` : '') + encode
+}

@@ -1,0 +1,103 @@
+import type { PeerId } from '@libp2p/interface'
+import { createHost } from '../net/host.js'
+import type { Host } from '../net/host.js'
+import { loadOrCreateIdentity } from '../net/identity.js'
+import { advertiseCoordinator } from '../discovery/advertise.js'
+import type { Advertisement } from '../discovery/advertise.js'
+import { ADMIN_PROTOCOL, BLEND_PROTOCOL, DEFAULT_NODE_TIMEOUT_MS, FRAME_PROTOCOL, MAX_INBOUND_STREAMS, SESSION_PROTOCOL, SUBMIT_PROTOCOL } from '../protocol/constants.js'
+import { DEFAULT_POLICY } from '../jobs/scheduler.js'
+import type { SchedulerPolicy } from '../jobs/scheduler.js'
+import { JobStore } from '../store/job-store.js'
+import { CoordinatorEvents } from './events.js'
+import { Farm } from './farm.js'
+import { CoordinatorApi } from './api.js'
+import type { JobEncoder } from './api.js'
+import { guarded } from './handlers/guard.js'
+import { handleSession } from './handlers/session.js'
+import { handleBlendRequest } from './handlers/blend.js'
+import { handleFrameUpload } from './handlers/frame.js'
+import { handleSubmit } from './handlers/submit.js'
+import { handleAdmin } from './handlers/admin.js'
+
+export interface CoordinatorInit {
+  farmName: string
+  outputDir: string
+  port: number
+  advertise: boolean
+  nodeTimeoutMs?: number
+  policy?: SchedulerPolicy
+}
+
+export interface CoordinatorComponents {
+  events?: CoordinatorEvents
+  /** Given the farm and store, returns the encoder used on completion and on demand. */
+  makeEncoder?: (farm: Farm, store: JobStore, events: CoordinatorEvents) => JobEncoder
+}
+
+/** The coordinator service: libp2p host, protocol handlers, mDNS advertisement, heartbeat checks. */
+export class Coordinator {
+  readonly events: CoordinatorEvents
+  readonly store: JobStore
+  readonly farm: Farm
+  readonly api: CoordinatorApi
+  private host?: Host
+  private advertisement?: Advertisement
+  private heartbeatTimer?: NodeJS.Timeout
+
+  constructor (private readonly init: CoordinatorInit, components: CoordinatorComponents = {}) {
+    this.events = components.events ?? new CoordinatorEvents()
+    this.store = new JobStore(init.outputDir)
+    this.farm = new Farm({ policy: init.policy ?? DEFAULT_POLICY }, { store: this.store, events: this.events })
+    this.api = new CoordinatorApi(this.farm, this.store, components.makeEncoder?.(this.farm, this.store, this.events))
+  }
+
+  get peerId (): PeerId | undefined { return this.host?.peerId }
+
+  /** Full multiaddrs (with /p2p/) that nodes can dial. */
+  multiaddrs (): string[] {
+    return this.host?.getMultiaddrs().map(addr => addr.toString()) ?? []
+  }
+
+  isStarted (): boolean { return this.host !== undefined }
+
+  async start (): Promise<void> {
+    await this.store.init()
+    await this.farm.load()
+    const host = await createHost({ privateKey: await loadOrCreateIdentity(this.store.layout.identityPath), listenPort: this.init.port })
+    this.host = host
+    const options = { maxInboundStreams: MAX_INBOUND_STREAMS }
+    const ctx = { farm: this.farm, farmName: this.init.farmName, events: this.events }
+    await host.handle(SESSION_PROTOCOL, guarded(SESSION_PROTOCOL, this.events, async (s, c) => handleSession(ctx, s, c)), options)
+    await host.handle(BLEND_PROTOCOL, guarded(BLEND_PROTOCOL, this.events, async (s) => handleBlendRequest(this.store.layout, s)), options)
+    await host.handle(FRAME_PROTOCOL, guarded(FRAME_PROTOCOL, this.events, async (s, c) => handleFrameUpload(this.farm, this.store, s, c)), options)
+    await host.handle(SUBMIT_PROTOCOL, guarded(SUBMIT_PROTOCOL, this.events, async (s) => handleSubmit(this.farm, this.store, s)), options)
+    await host.handle(ADMIN_PROTOCOL, guarded(ADMIN_PROTOCOL, this.events, async (s) => handleAdmin(this.api, s)), options)
+
+    const timeout = this.init.nodeTimeoutMs ?? DEFAULT_NODE_TIMEOUT_MS
+    this.heartbeatTimer = setInterval(() => this.farm.checkHeartbeats(timeout), 1000)
+
+    const addresses = this.multiaddrs()
+    this.events.emit({ type: 'listening', addresses, peerId: host.peerId.toString(), farm: this.init.farmName })
+    if (this.init.advertise) {
+      this.advertisement = advertiseCoordinator({
+        farm: this.init.farmName,
+        peerId: host.peerId.toString(),
+        port: this.listenPort(),
+        addresses: addresses.map(addr => addr.replace(/\/p2p\/.*$/, '')),
+      }, (err) => this.events.emit({ type: 'warning', message: `mDNS: ${err.message}` }))
+    }
+  }
+
+  private listenPort (): number {
+    const tcp = this.host?.getMultiaddrs()[0]?.toString().match(/\/tcp\/(\d+)/)
+    return tcp?.[1] !== undefined ? Number(tcp[1]) : this.init.port
+  }
+
+  async stop (): Promise<void> {
+    clearInterval(this.heartbeatTimer)
+    await this.advertisement?.stop()
+    await this.host?.stop()
+    await this.store.drain()
+    this.host = undefined
+  }
+}

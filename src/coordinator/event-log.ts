@@ -1,0 +1,37 @@
+import type { CoordinatorEvent } from './events.js'
+
+/** One line per event for the headless coordinator (and the UI's log pane). */
+export function formatEvent (event: CoordinatorEvent): string | undefined {
+  switch (event.type) {
+    case 'listening':
+      return `farm "${event.farm}" listening as ${event.peerId} on ${event.addresses.join(' ')}`
+    case 'node-joined':
+      return `node joined: ${event.name} (Blender ${event.blenderVersion}, ${event.cores} cores)`
+    case 'node-left':
+      return `node left: ${event.name} (${event.reason})` + (event.requeued > 0 ? `; ${event.requeued} frame(s) queued again` : '')
+    case 'job-created':
+      return `job ${event.jobId} created: ${event.name}, ${event.frames > 0 ? `${event.frames} frames (${event.range})` : 'frame range to be read from the scene'}`
+    case 'job-state':
+      return event.message
+    case 'task-assigned':
+      return event.kind === 'probe'
+        ? `job ${event.jobId}: ${event.nodeName} reads the scene's frame range`
+        : `job ${event.jobId}: frames ${event.frames.join(',')} → ${event.nodeName}`
+    case 'frame-done':
+      return `job ${event.jobId}: frame ${event.frame} done by ${event.nodeName} (${event.done}/${event.total})`
+    case 'frame-failed':
+      return `job ${event.jobId}: frame ${event.frame} failed on ${event.nodeName}: ${event.error}` + (event.willRetry ? ' (will retry)' : ' (giving up)')
+    case 'node-blocklisted':
+      return `job ${event.jobId}: node ${event.nodeName} may no longer render it (${event.reason})`
+    case 'job-completed':
+      return `job ${event.jobId} complete: ${event.name}` + (event.missing > 0 ? ` (${event.missing} frame(s) missing)` : '')
+    case 'job-failed':
+      return `job ${event.jobId} failed: ${event.error}`
+    case 'encode':
+      return `job ${event.jobId}: ${event.message}`
+    case 'peer-error':
+      return `rejected ${event.protocol} stream from ${event.peer}: ${event.error}`
+    case 'warning':
+      return `warning: ${event.message}`
+  }
+}

@@ -1,0 +1,33 @@
+import { EventEmitter } from 'node:events'
+
+/** Everything the coordinator reports: one source for the terminal UI and the headless log. */
+export type CoordinatorEvent =
+  | { type: 'listening', addresses: string[], peerId: string, farm: string }
+  | { type: 'node-joined', nodeId: string, name: string, blenderVersion: string, cores: number }
+  | { type: 'node-left', nodeId: string, name: string, reason: string, requeued: number }
+  | { type: 'job-created', jobId: string, name: string, frames: number, range: string }
+  | { type: 'job-state', jobId: string, state: string, message: string }
+  | { type: 'task-assigned', jobId: string, nodeName: string, frames: number[], kind: 'render' | 'probe' }
+  | { type: 'frame-done', jobId: string, frame: number, nodeName: string, done: number, total: number, seconds?: number }
+  | { type: 'frame-failed', jobId: string, frame: number, nodeName: string, error: string, willRetry: boolean }
+  | { type: 'node-blocklisted', jobId: string, nodeName: string, reason: string }
+  | { type: 'job-completed', jobId: string, name: string, missing: number }
+  | { type: 'job-failed', jobId: string, error: string }
+  | { type: 'encode', jobId: string, state: string, message: string }
+  | { type: 'peer-error', peer: string, protocol: string, error: string }
+  | { type: 'warning', message: string }
+
+export type CoordinatorEventType = CoordinatorEvent['type']
+
+export class CoordinatorEvents {
+  private readonly emitter = new EventEmitter()
+
+  emit (event: CoordinatorEvent): void {
+    this.emitter.emit('event', event)
+  }
+
+  on (listener: (event: CoordinatorEvent) => void): () => void {
+    this.emitter.on('event', listener)
+    return () => this.emitter.off('event', listener)
+  }
+}

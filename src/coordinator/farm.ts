@@ -1,0 +1,325 @@
+import type { Job } from '../jobs/job.js'
+import { countFrames, formatFrameList, framesIn, frameNumbers, isFinished } from '../jobs/index.js'
+import { applyControl, JobControlError } from '../jobs/job-state.js'
+import type { ControlAction } from '../jobs/job-state.js'
+import { createJob, setSceneInfo } from '../jobs/create-job.js'
+import { frameDone, frameFailed, pickTask, releaseNode, unfinishedFrames } from '../jobs/scheduler.js'
+import type { SchedulerPolicy } from '../jobs/scheduler.js'
+import { reconcileWithDisk } from '../jobs/reconcile.js'
+import type { SceneInfoMessage, SubmitRequest, Task } from '../protocol/messages.js'
+import type { JobStore } from '../store/job-store.js'
+import type { CoordinatorEvents } from './events.js'
+import { NodeRegistry } from './node-registry.js'
+import type { NodeSession } from './node-registry.js'
+
+export interface FarmInit {
+  policy: SchedulerPolicy
+  now?: () => Date
+}
+
+export interface FarmComponents {
+  store: JobStore
+  events: CoordinatorEvents
+}
+
+interface TaskInfo { jobId: string, nodeId: string, lastFrameAt: number }
+
+export class UnknownJobError extends Error {
+  override name = 'UnknownJobError'
+}
+
+/**
+ * The coordinator's state and policy in one place: jobs, connected nodes, and
+ * what happens on each thing a node or a user does. Protocol handlers call in
+ * here; nothing in here touches the network.
+ */
+export class Farm {
+  readonly jobs = new Map<string, Job>()
+  readonly nodes = new NodeRegistry()
+  private readonly tasks = new Map<string, TaskInfo>()
+  private taskCounter = 0
+  private readonly now: () => Date
+
+  constructor (private readonly init: FarmInit, private readonly components: FarmComponents) {
+    this.now = init.now ?? (() => new Date())
+  }
+
+  private get events (): CoordinatorEvents { return this.components.events }
+  private get store (): JobStore { return this.components.store }
+
+  /** Loads every manifest and reconciles it with the frames on disk. */
+  async load (): Promise<void> {
+    const { jobs, problems } = await this.store.loadJobs()
+    for (const problem of problems) {
+      this.events.emit({ type: 'warning', message: `skipped ${problem.path}: ${problem.error.message}` })
+    }
+    for (const job of jobs) {
+      await this.store.removeStaleTemporaries(job)
+      const { recovered, requeued } = reconcileWithDisk(job, await this.store.framesOnDisk(job), this.now())
+      if (recovered.length > 0 || requeued.length > 0) {
+        this.events.emit({ type: 'warning', message: `job ${job.id}: ${recovered.length} frame(s) found on disk, ${requeued.length} queued again after restart` })
+      }
+      this.jobs.set(job.id, job)
+      await this.store.save(job)
+    }
+  }
+
+  job (jobId: string): Job {
+    const job = this.jobs.get(jobId)
+    if (job === undefined) throw new UnknownJobError(`no job ${jobId} on this coordinator (microfarm jobs lists them)`)
+    return job
+  }
+
+  async submit (request: SubmitRequest): Promise<Job> {
+    const id = await this.store.nextJobId()
+    const job = createJob(id, request, this.now())
+    this.jobs.set(id, job)
+    await this.store.prepareJobDir(job)
+    await this.store.save(job)
+    const frames = frameNumbers(job)
+    this.events.emit({ type: 'job-created', jobId: id, name: job.name, frames: frames.length, range: formatFrameList(frames) })
+    this.dispatch()
+    return job
+  }
+
+  nodeJoined (node: NodeSession): void {
+    this.nodes.add(node)
+    this.events.emit({ type: 'node-joined', nodeId: node.id, name: node.name, blenderVersion: node.blenderVersion, cores: node.cores })
+  }
+
+  /** A node's session ended. With `session`, only if that session is still the current one. */
+  nodeLeft (nodeId: string, reason: string, session?: NodeSession): void {
+    const node = this.nodes.get(nodeId)
+    if (node === undefined || (session !== undefined && node !== session)) return
+    this.nodes.remove(nodeId)
+    if (session === undefined) node.disconnect(reason)
+    for (const [taskId, task] of this.tasks) if (task.nodeId === nodeId) this.tasks.delete(taskId)
+    const touched = [...this.jobs.values()].filter(job => Object.values(job.frames).some(f => f.nodeId === nodeId) || job.probe?.nodeId === nodeId)
+    const requeued = releaseNode(touched, nodeId, this.now())
+    touched.forEach(job => this.persist(job))
+    this.events.emit({ type: 'node-left', nodeId, name: node.name, reason, requeued })
+    this.dispatch()
+  }
+
+  heartbeat (nodeId: string): void {
+    const node = this.nodes.get(nodeId)
+    if (node !== undefined) node.lastSeen = Date.now()
+  }
+
+  requestWork (nodeId: string): void {
+    const node = this.nodes.get(nodeId)
+    if (node === undefined) return
+    node.wants++
+    this.dispatch()
+  }
+
+  /** Hands tasks to every node that is waiting for one, while there is work. */
+  dispatch (): void {
+    for (const node of this.nodes.waiting()) {
+      while (node.wants > 0) {
+        const task = this.nextTaskFor(node)
+        if (task === undefined) return
+        node.wants--
+        node.tasks.add(task.taskId)
+        node.send({ type: 'assign', task })
+      }
+    }
+  }
+
+  private nextTaskFor (node: NodeSession): Task | undefined {
+    const online = this.nodes.all().map(n => ({ id: n.id, name: n.name }))
+    const taskId = `t${++this.taskCounter}`
+    const task = pickTask(this.jobs.values(), { id: node.id, name: node.name }, online, taskId, this.now())
+    if (task === undefined) return undefined
+    this.tasks.set(taskId, { jobId: task.jobId, nodeId: node.id, lastFrameAt: Date.now() })
+    const job = this.job(task.jobId)
+    this.persist(job)
+    this.events.emit({ type: 'task-assigned', jobId: job.id, nodeName: node.name, frames: task.kind === 'render' ? task.frames : [], kind: task.kind })
+    return task
+  }
+
+  /** Why a frame upload is refused, or undefined when it is welcome. */
+  refuseFrame (jobId: string, frame: number): string | undefined {
+    const job = this.jobs.get(jobId)
+    if (job === undefined) return `no job ${jobId}`
+    if (job.frames[frame] === undefined) return `job ${jobId} has no frame ${frame}`
+    if (job.state === 'cancelled' || job.state === 'paused') return `job ${jobId} is ${job.state}`
+    if (job.state === 'completed' || job.state === 'failed') return `job ${jobId} is ${job.state}`
+    return undefined
+  }
+
+  /** A frame's file is in place: count it (first complete copy wins). */
+  frameStored (jobId: string, frame: number, nodeId: string): 'counted' | 'duplicate' {
+    const job = this.job(jobId)
+    const node = this.nodes.get(nodeId)
+    const nodeName = node?.name ?? job.frames[frame]?.node ?? 'unknown node'
+    const taskId = job.frames[frame]?.taskId
+    const previous = job.state
+    const outcome = frameDone(job, frame, nodeName, this.now())
+    if (outcome === 'duplicate') return outcome
+    const task = taskId !== undefined ? this.tasks.get(taskId) : undefined
+    let seconds: number | undefined
+    if (task !== undefined) {
+      seconds = (Date.now() - task.lastFrameAt) / 1000
+      task.lastFrameAt = Date.now()
+    }
+    if (node !== undefined) {
+      node.framesDone++
+      if (seconds !== undefined) node.frameSeconds += seconds
+    }
+    const counts = countFrames(job)
+    this.events.emit({ type: 'frame-done', jobId, frame, nodeName, done: counts.done, total: Object.keys(job.frames).length, ...(seconds !== undefined ? { seconds } : {}) })
+    this.afterChange(job, previous)
+    return outcome
+  }
+
+  frameFailed (nodeId: string, jobId: string, frame: number, error: string): void {
+    const job = this.jobs.get(jobId)
+    const node = this.nodes.get(nodeId)
+    if (job === undefined || node === undefined) return
+    const previous = job.state
+    const outcome = frameFailed(job, frame, { id: node.id, name: node.name }, error, this.init.policy, this.now())
+    this.events.emit({ type: 'frame-failed', jobId, frame, nodeName: node.name, error, willRetry: !outcome.gaveUp })
+    if (outcome.blocklisted) {
+      this.events.emit({ type: 'node-blocklisted', jobId, nodeName: node.name, reason: job.blocklist[node.name] ?? '' })
+      this.failIfNobodyMayRender(job)
+    }
+    this.afterChange(job, previous)
+    this.dispatch()
+  }
+
+  /** Every online node is blocklisted for a job that still has frames: nobody may finish it. */
+  private failIfNobodyMayRender (job: Job): void {
+    const nodes = this.nodes.all()
+    if (isFinished(job.state) || nodes.length === 0 || nodes.some(node => job.blocklist[node.name] === undefined)) return
+    for (const frame of [...framesIn(job, 'pending'), ...framesIn(job, 'rendering')]) {
+      const record = job.frames[frame]
+      if (record !== undefined) record.state = 'failed'
+    }
+    job.state = 'failed'
+    job.finishedAt = this.now().toISOString()
+    const failed = framesIn(job, 'failed')
+    const last = failed[failed.length - 1]
+    job.error = `no node may render it any more; last error: frame ${last}: ${last !== undefined ? job.frames[last]?.error : ''}`
+  }
+
+  taskFinished (nodeId: string, taskId: string): void {
+    const task = this.tasks.get(taskId)
+    const node = this.nodes.get(nodeId)
+    node?.tasks.delete(taskId)
+    if (task === undefined || task.nodeId !== nodeId) return
+    this.tasks.delete(taskId)
+    const job = this.jobs.get(task.jobId)
+    if (job === undefined) return
+    // Frames still marked as rendering on this task were neither delivered nor reported.
+    for (const frame of unfinishedFrames(job, taskId)) {
+      this.frameFailed(nodeId, job.id, frame, 'the node finished its task without delivering this frame')
+    }
+  }
+
+  sceneInfo (nodeId: string, taskId: string, jobId: string, info: SceneInfoMessage): void {
+    const job = this.jobs.get(jobId)
+    if (job === undefined || job.probe?.taskId !== taskId || job.probe.nodeId !== nodeId) return
+    const previous = job.state
+    try {
+      setSceneInfo(job, info)
+    } catch (err) {
+      this.failJob(job, err instanceof Error ? err.message : String(err))
+      return
+    }
+    const frames = frameNumbers(job)
+    this.events.emit({ type: 'job-state', jobId, state: job.state, message: `job ${jobId}: scene range read by ${this.nodes.get(nodeId)?.name ?? 'a node'}: ${frames.length} frames (${formatFrameList(frames)})` })
+    void this.store.prepareJobDir(job)
+    this.afterChange(job, previous)
+    this.dispatch()
+  }
+
+  probeFailed (nodeId: string, taskId: string, jobId: string, error: string): void {
+    const job = this.jobs.get(jobId)
+    if (job === undefined || job.probe?.taskId !== taskId || job.probe.nodeId !== nodeId) return
+    if (job.probe.attempts >= this.init.policy.maxAttempts) {
+      job.probe = { state: 'failed', attempts: job.probe.attempts }
+      this.failJob(job, `cannot read the scene: ${error}`)
+    } else {
+      job.probe = { state: 'needed', attempts: job.probe.attempts }
+      this.persist(job)
+    }
+    this.dispatch()
+  }
+
+  private failJob (job: Job, error: string): void {
+    const previous = job.state
+    job.state = 'failed'
+    job.error = error
+    job.finishedAt = this.now().toISOString()
+    this.afterChange(job, previous)
+  }
+
+  /** A user's control (CLI, UI): applies it, stops nodes when needed, says what changed. */
+  control (jobId: string, action: ControlAction): string {
+    const job = this.job(jobId)
+    const previous = job.state
+    const rendering = this.nodesRendering(job)
+    const result = applyControl(job, action, this.now())
+    if (result.stopRendering) {
+      for (const node of rendering) node.send({ type: 'cancel-job', jobId, reason: `job ${action}` })
+    }
+    this.afterChange(job, previous)
+    this.dispatch()
+    return result.message
+  }
+
+  private nodesRendering (job: Job): NodeSession[] {
+    const ids = new Set(Object.values(job.frames).map(f => f.nodeId).filter((id): id is string => id !== undefined))
+    if (job.probe?.nodeId !== undefined) ids.add(job.probe.nodeId)
+    return [...ids].map(id => this.nodes.get(id)).filter((n): n is NodeSession => n !== undefined)
+  }
+
+  async deleteJob (jobId: string): Promise<string> {
+    const job = this.job(jobId)
+    for (const node of this.nodesRendering(job)) node.send({ type: 'cancel-job', jobId, reason: 'job deleted' })
+    this.jobs.delete(jobId)
+    await this.store.deleteJob(job)
+    this.events.emit({ type: 'job-state', jobId, state: 'deleted', message: `job ${jobId} deleted with its files` })
+    return `job ${jobId} deleted with its frames and manifest`
+  }
+
+  /** Forgets completed jobs; their files stay. */
+  async clearCompleted (): Promise<string> {
+    const done = [...this.jobs.values()].filter(job => job.state === 'completed')
+    for (const job of done) {
+      this.jobs.delete(job.id)
+      await this.store.forgetJob(job)
+    }
+    return done.length === 0 ? 'no completed jobs to clear' : `cleared ${done.length} completed job(s): ${done.map(j => j.id).join(', ')} (files kept)`
+  }
+
+  /** Drops nodes whose heartbeats stopped. */
+  checkHeartbeats (timeoutMs: number): void {
+    for (const node of this.nodes.silentSince(Date.now(), timeoutMs)) {
+      this.nodeLeft(node.id, `no heartbeat for ${Math.round(timeoutMs / 1000)} s`)
+    }
+  }
+
+  /** Persists the job and reports a change of its state. */
+  afterChange (job: Job, previous: Job['state']): void {
+    this.persist(job)
+    if (job.state === previous) return
+    if (job.state === 'completed') {
+      this.events.emit({ type: 'job-completed', jobId: job.id, name: job.name, missing: Object.keys(job.frames).length - countFrames(job).done })
+    } else if (job.state === 'failed') {
+      this.events.emit({ type: 'job-failed', jobId: job.id, error: job.error ?? 'failed' })
+    } else {
+      this.events.emit({ type: 'job-state', jobId: job.id, state: job.state, message: `job ${job.id} is ${job.state}` })
+    }
+  }
+
+  persist (job: Job): void {
+    if (!this.jobs.has(job.id)) return
+    this.store.save(job).catch((err: unknown) => {
+      this.events.emit({ type: 'warning', message: `could not save job ${job.id}'s manifest: ${err instanceof Error ? err.message : String(err)}` })
+    })
+  }
+}
+
+export { JobControlError }

@@ -1,0 +1,33 @@
+import type { Stream } from '@libp2p/interface'
+import { FIRST_MESSAGE_TIMEOUT_MS } from '../../protocol/constants.js'
+import { MessageChannel } from '../../protocol/framing.js'
+import { adminRequest } from '../../protocol/messages.js'
+import type { AdminReply, AdminRequest } from '../../protocol/messages.js'
+import type { CoordinatorApi } from '../api.js'
+
+/** `microfarm jobs`, `cancel`, … : one request, one reply, through the same API the UI uses. */
+export async function handleAdmin (api: CoordinatorApi, stream: Stream): Promise<void> {
+  const channel = new MessageChannel(stream)
+  const request = await channel.read(adminRequest, { signal: AbortSignal.timeout(FIRST_MESSAGE_TIMEOUT_MS) })
+  await channel.write(await answer(api, request))
+  await stream.close()
+}
+
+async function answer (api: CoordinatorApi, request: AdminRequest): Promise<AdminReply> {
+  try {
+    switch (request.type) {
+      case 'list-jobs':
+        return { type: 'jobs', jobs: api.listJobs() }
+      case 'clear-jobs':
+        return { type: 'done', message: await api.clearCompleted() }
+      case 'job-action': {
+        const message = await api.jobAction(request.jobId, request.action, request.encode)
+        const job = api.listJobs().find(summary => summary.id === request.jobId)
+        return { type: 'done', message, ...(job !== undefined ? { job } : {}) }
+      }
+    }
+  } catch (err) {
+    // A control that does not fit is the user's error, not the stream's: answer it.
+    return { type: 'error', message: err instanceof Error ? err.message : String(err) }
+  }
+}

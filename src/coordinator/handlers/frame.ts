@@ -1,0 +1,45 @@
+import type { Connection, Stream } from '@libp2p/interface'
+import { rename, rm } from 'node:fs/promises'
+import { FIRST_MESSAGE_TIMEOUT_MS, MAX_FRAME_BYTES } from '../../protocol/constants.js'
+import { ProtocolError } from '../../protocol/errors.js'
+import { MessageChannel } from '../../protocol/framing.js'
+import { frameHeader } from '../../protocol/messages.js'
+import { receiveFile } from '../../net/payload.js'
+import type { JobStore } from '../../store/job-store.js'
+import type { Farm } from '../farm.js'
+
+/**
+ * A node uploads one rendered frame. The file name comes from the job and the
+ * frame number the coordinator knows, never from the peer; the bytes land under
+ * a temporary name and become the frame only when size and hash match.
+ */
+export async function handleFrameUpload (farm: Farm, store: JobStore, stream: Stream, connection: Connection): Promise<void> {
+  const channel = new MessageChannel(stream)
+  const header = await channel.read(frameHeader, { signal: AbortSignal.timeout(FIRST_MESSAGE_TIMEOUT_MS) })
+  if (header.size > MAX_FRAME_BYTES) throw new ProtocolError(`frame of ${header.size} bytes is larger than the ${MAX_FRAME_BYTES} bytes allowed`)
+  const refusal = farm.refuseFrame(header.jobId, header.frame)
+  if (refusal !== undefined) throw new ProtocolError(`frame ${header.frame} refused: ${refusal}`)
+  const job = farm.job(header.jobId)
+  if (job.frames[header.frame]?.state === 'done') {
+    await channel.write({ type: 'frame-stored', jobId: header.jobId, frame: header.frame, duplicate: true })
+    await stream.close()
+    return
+  }
+  await channel.write({ type: 'send-frame' })
+  const tempPath = store.layout.frameTempPath(job, header.frame)
+  await store.prepareJobDir(job)
+  await receiveFile(channel.unwrap(), { size: header.size, sha256: header.sha256, tempPath })
+
+  // The job may have changed while the bytes were in flight (cancelled, or another copy won).
+  const lateRefusal = farm.refuseFrame(header.jobId, header.frame)
+  const duplicate = job.frames[header.frame]?.state === 'done'
+  if (lateRefusal !== undefined || duplicate || farm.jobs.get(job.id) !== job) {
+    await rm(tempPath, { force: true })
+    if (lateRefusal !== undefined) throw new ProtocolError(`frame ${header.frame} refused: ${lateRefusal}`)
+  } else {
+    await rename(tempPath, store.layout.framePath(job, header.frame))
+    farm.frameStored(header.jobId, header.frame, connection.remotePeer.toString())
+  }
+  await new MessageChannel(stream).write({ type: 'frame-stored', jobId: header.jobId, frame: header.frame, duplicate })
+  await stream.close()
+}

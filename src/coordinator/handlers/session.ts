@@ -1,0 +1,90 @@
+import type { Connection, Stream } from '@libp2p/interface'
+import { FIRST_MESSAGE_TIMEOUT_MS, HEARTBEAT_INTERVAL_MS, PROTOCOL_VERSION } from '../../protocol/constants.js'
+import { ProtocolError } from '../../protocol/errors.js'
+import { MessageChannel } from '../../protocol/framing.js'
+import { nodeToCoordinator } from '../../protocol/messages.js'
+import type { CoordinatorToNode, NodeToCoordinator } from '../../protocol/messages.js'
+import type { CoordinatorEvents } from '../events.js'
+import type { Farm } from '../farm.js'
+import type { NodeSession } from '../node-registry.js'
+
+export interface SessionContext {
+  farm: Farm
+  farmName: string
+  events: CoordinatorEvents
+}
+
+/** One render node's long-lived stream: hello, then heartbeats, work requests and results. */
+export async function handleSession (ctx: SessionContext, stream: Stream, connection: Connection): Promise<void> {
+  const channel = new MessageChannel(stream)
+  const hello = await channel.read(nodeToCoordinator, { signal: AbortSignal.timeout(FIRST_MESSAGE_TIMEOUT_MS) })
+  if (hello.type !== 'hello') throw new ProtocolError(`expected hello as the first message, got ${hello.type}`)
+  if (hello.protocolVersion !== PROTOCOL_VERSION) {
+    throw new ProtocolError(`node speaks protocol ${hello.protocolVersion}, this coordinator ${PROTOCOL_VERSION}: run the same MicroFarm version on both`)
+  }
+  const nodeId = connection.remotePeer.toString()
+  // A node that reconnects before its old session timed out replaces it.
+  ctx.farm.nodeLeft(nodeId, 'reconnected')
+
+  const session: NodeSession = {
+    id: nodeId,
+    name: hello.name,
+    cores: hello.cores,
+    blenderVersion: hello.blenderVersion,
+    platform: hello.platform,
+    connectedAt: Date.now(),
+    lastSeen: Date.now(),
+    wants: 0,
+    tasks: new Set(),
+    framesDone: 0,
+    frameSeconds: 0,
+    send: (message: CoordinatorToNode) => {
+      channel.write(message).catch((err: unknown) => {
+        ctx.events.emit({ type: 'warning', message: `could not send ${message.type} to ${hello.name}: ${err instanceof Error ? err.message : String(err)}` })
+      })
+    },
+    disconnect: (reason: string) => stream.abort(new Error(reason)),
+  }
+  ctx.farm.nodeJoined(session)
+  session.send({ type: 'welcome', farm: ctx.farmName, nodeId, heartbeatMs: HEARTBEAT_INTERVAL_MS })
+
+  let reason = 'disconnected'
+  try {
+    while (true) {
+      const message = await channel.read(nodeToCoordinator)
+      session.lastSeen = Date.now()
+      handleMessage(ctx.farm, nodeId, message)
+    }
+  } catch (err) {
+    if (stream.status === 'open' && err instanceof ProtocolError && !/EOF|closed/i.test(err.message)) {
+      reason = err.message
+      throw err
+    }
+  } finally {
+    ctx.farm.nodeLeft(nodeId, reason, session)
+  }
+}
+
+function handleMessage (farm: Farm, nodeId: string, message: NodeToCoordinator): void {
+  switch (message.type) {
+    case 'hello':
+      throw new ProtocolError('hello sent twice')
+    case 'heartbeat':
+      farm.heartbeat(nodeId)
+      return
+    case 'request-work':
+      farm.requestWork(nodeId)
+      return
+    case 'frame-failed':
+      farm.frameFailed(nodeId, message.jobId, message.frame, message.error)
+      return
+    case 'task-finished':
+      farm.taskFinished(nodeId, message.taskId)
+      return
+    case 'scene-info':
+      farm.sceneInfo(nodeId, message.taskId, message.jobId, message.info)
+      return
+    case 'probe-failed':
+      farm.probeFailed(nodeId, message.taskId, message.jobId, message.error)
+  }
+}

@@ -1,0 +1,39 @@
+import type { Job } from '../jobs/job.js'
+import { countFrames, formatFrameList, frameNumbers, framesByNode } from '../jobs/index.js'
+import type { JobSummary } from '../protocol/messages.js'
+import type { OutputLayout } from '../store/layout.js'
+
+/** What `microfarm jobs` (and the UI) show of a job. */
+export function summarizeJob (job: Job, layout: OutputLayout): JobSummary {
+  const counts = countFrames(job)
+  const frames = frameNumbers(job)
+  const missing = job.state === 'completed' && counts.done < frames.length
+    ? frames.filter(frame => job.frames[frame]?.state !== 'done')
+    : undefined
+  return {
+    id: job.id,
+    name: job.name,
+    state: job.state,
+    priority: job.priority,
+    framesTotal: frames.length,
+    framesDone: counts.done,
+    framesFailed: counts.failed,
+    framesRendering: counts.rendering,
+    chunk: job.chunk,
+    format: job.format,
+    frameRange: frames.length > 0 ? formatFrameList(frames) : '(read from the scene)',
+    createdAt: job.createdAt,
+    ...(job.finishedAt !== undefined ? { finishedAt: job.finishedAt } : {}),
+    ...(job.error !== undefined ? { error: job.error } : {}),
+    outputDir: layout.jobDir(job.id),
+    byNode: framesByNode(job),
+    ...(missing !== undefined ? { missingFrames: missing } : {}),
+    encode: {
+      settings: job.encode.settings,
+      state: job.encode.state,
+      ...(job.encode.progress !== undefined ? { progress: job.encode.progress } : {}),
+      ...(job.encode.outputPath !== undefined ? { outputPath: job.encode.outputPath } : {}),
+      ...(job.encode.error !== undefined ? { error: job.encode.error } : {}),
+    },
+  }
+}

@@ -1,0 +1,41 @@
+import type { CoordinatorToNode } from '../protocol/messages.js'
+
+/** A render node connected to this coordinator (one per session stream). */
+export interface NodeSession {
+  id: string
+  name: string
+  cores: number
+  blenderVersion: string
+  platform: string
+  connectedAt: number
+  lastSeen: number
+  /** Work requests not yet answered with a task. */
+  wants: number
+  /** Tasks handed to it and not yet finished. */
+  tasks: Set<string>
+  framesDone: number
+  /** Sum of seconds between assignment and arrival, for the average frame time. */
+  frameSeconds: number
+  send: (message: CoordinatorToNode) => void
+  disconnect: (reason: string) => void
+}
+
+export class NodeRegistry {
+  private readonly nodes = new Map<string, NodeSession>()
+
+  add (node: NodeSession): void { this.nodes.set(node.id, node) }
+  remove (id: string): boolean { return this.nodes.delete(id) }
+  get (id: string): NodeSession | undefined { return this.nodes.get(id) }
+  all (): NodeSession[] { return [...this.nodes.values()] }
+  get size (): number { return this.nodes.size }
+
+  /** Nodes that asked for work, longest-waiting first is not tracked: order of joining. */
+  waiting (): NodeSession[] {
+    return this.all().filter(node => node.wants > 0)
+  }
+
+  /** Nodes silent for longer than `timeoutMs`. */
+  silentSince (now: number, timeoutMs: number): NodeSession[] {
+    return this.all().filter(node => now - node.lastSeen > timeoutMs)
+  }
+}

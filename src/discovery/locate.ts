@@ -1,0 +1,67 @@
+import { CoordinatorBrowser } from './browse.js'
+import type { FoundCoordinator } from './browse.js'
+import { sleep } from '../util/sleep.js'
+
+export class NoCoordinatorError extends Error {
+  override name = 'NoCoordinatorError'
+}
+
+export class SeveralFarmsError extends Error {
+  override name = 'SeveralFarmsError'
+  constructor (readonly farms: string[]) {
+    super(`several farms answer on this network: ${farms.join(', ')}. Choose one with --farm NAME`)
+  }
+}
+
+export interface LocateOptions {
+  /** Only coordinators of this farm. */
+  farm?: string
+  /** Give up after this long (undefined: keep looking until aborted). */
+  timeoutMs?: number
+  /** After the first answer, how long to wait for other farms to answer too. */
+  settleMs?: number
+  signal?: AbortSignal
+  /** Called every `waitingEveryMs` while nothing has answered. */
+  onWaiting?: (elapsedMs: number) => void
+  waitingEveryMs?: number
+  onError?: (err: Error) => void
+}
+
+export const NOT_FOUND_HELP = 'Is `microfarm coordinator` running on this network? mDNS needs UDP port 5353 open (multicast) on both machines. ' +
+  'On a routed network or VPN, pass --coordinator with the address the coordinator prints.'
+
+/**
+ * Finds coordinators over mDNS. With several farms answering and no --farm,
+ * it refuses to guess (SeveralFarmsError lists them).
+ */
+export async function locateCoordinators (options: LocateOptions = {}): Promise<FoundCoordinator[]> {
+  const browser = new CoordinatorBrowser(options.onError ?? (() => undefined))
+  browser.start()
+  const started = Date.now()
+  let firstSeen: number | undefined
+  let lastWaiting = started
+  try {
+    while (true) {
+      options.signal?.throwIfAborted()
+      const found = browser.found().filter(c => options.farm === undefined || c.farm === options.farm)
+      const now = Date.now()
+      if (found.length > 0) {
+        firstSeen ??= now
+        if (now - firstSeen >= (options.settleMs ?? 1000)) {
+          const farms = [...new Set(found.map(c => c.farm))].sort()
+          if (farms.length > 1) throw new SeveralFarmsError(farms)
+          return found
+        }
+      } else if (options.timeoutMs !== undefined && now - started > options.timeoutMs) {
+        const which = options.farm !== undefined ? `of farm "${options.farm}" ` : ''
+        throw new NoCoordinatorError(`no coordinator ${which}found after ${Math.round(options.timeoutMs / 1000)} s. ${NOT_FOUND_HELP}`)
+      } else if (options.onWaiting !== undefined && now - lastWaiting >= (options.waitingEveryMs ?? 10_000)) {
+        lastWaiting = now
+        options.onWaiting(now - started)
+      }
+      await sleep(150, options.signal)
+    }
+  } finally {
+    browser.stop()
+  }
+}

@@ -1,0 +1,6 @@
+export * from './frame-range.js'
+export * from './job.js'
+export * from './job-state.js'
+export * from './scheduler.js'
+export * from './create-job.js'
+export * from './reconcile.js'

@@ -1,0 +1,139 @@
+import type { Job, JobState } from './job.js'
+import { countFrames, framesIn, isFinished } from './job.js'
+
+// The job state machine: how frame changes roll up to the job, and which
+// controls fit which state. Pure: the coordinator applies the side effects
+// (stopping nodes, deleting files, writing manifests).
+
+export class JobControlError extends Error {
+  override name = 'JobControlError'
+}
+
+/** Recomputes the job's state from its frames after any frame change. */
+export function rollUp (job: Job, now: Date): void {
+  if (job.state === 'paused' || isFinished(job.state)) return
+  const total = Object.keys(job.frames).length
+  if (total === 0) return
+  const counts = countFrames(job)
+  if (counts.done === total) {
+    finish(job, 'completed', now)
+    if (job.encode.settings.enabled) job.encode.state = 'waiting'
+  } else if (counts.pending === 0 && counts.rendering === 0) {
+    finish(job, 'failed', now)
+    job.error = lastFrameError(job) ?? 'frames failed'
+  } else if (job.state === 'queued' && (counts.rendering > 0 || counts.done > 0)) {
+    job.state = 'active'
+    job.startedAt ??= now.toISOString()
+  }
+}
+
+function finish (job: Job, state: JobState, now: Date): void {
+  job.state = state
+  job.finishedAt = now.toISOString()
+}
+
+function lastFrameError (job: Job): string | undefined {
+  const failed = framesIn(job, 'failed')
+  const last = failed[failed.length - 1]
+  return last === undefined ? undefined : `frame ${last}: ${job.frames[last]?.error ?? 'failed'}`
+}
+
+export type ControlAction = 'cancel' | 'pause' | 'resume' | 'activate' | 'complete' | 'retry'
+
+export interface ControlResult {
+  /** One line for the user: what changed. */
+  message: string
+  /** Nodes rendering this job must stop now. */
+  stopRendering: boolean
+}
+
+const ALLOWED: Record<ControlAction, readonly JobState[]> = {
+  cancel: ['queued', 'active', 'paused'],
+  pause: ['queued', 'active'],
+  resume: ['paused'],
+  activate: ['queued', 'paused', 'cancelled', 'failed'],
+  complete: ['queued', 'active', 'paused', 'cancelled', 'failed'],
+  retry: ['active', 'failed', 'completed', 'paused', 'queued', 'cancelled'],
+}
+
+/** Applies a user's control to a job, or throws JobControlError saying why it does not fit. */
+export function applyControl (job: Job, action: ControlAction, now: Date): ControlResult {
+  if (!ALLOWED[action].includes(job.state)) {
+    throw new JobControlError(`cannot ${action} job ${job.id}: it is ${job.state}` + hint(action))
+  }
+  switch (action) {
+    case 'cancel': {
+      const stopped = requeueRendering(job)
+      finish(job, 'cancelled', now)
+      return { message: `job ${job.id} cancelled (${stopped} frame(s) stopped mid-render)`, stopRendering: true }
+    }
+    case 'pause': {
+      const stopped = requeueRendering(job)
+      job.state = 'paused'
+      return { message: `job ${job.id} paused (${stopped} frame(s) stopped mid-render)`, stopRendering: true }
+    }
+    case 'resume':
+      job.state = countFrames(job).done > 0 ? 'active' : 'queued'
+      return { message: `job ${job.id} resumed`, stopRendering: false }
+    case 'activate': {
+      const reset = resetFailed(job)
+      job.blocklist = {}
+      delete job.finishedAt
+      delete job.error
+      if (job.probe?.state === 'failed') job.probe = { state: 'needed', attempts: 0 }
+      job.state = 'active'
+      job.startedAt ??= now.toISOString()
+      const missing = countFrames(job)
+      return { message: `job ${job.id} active: ${missing.pending} frame(s) to render (${reset} failed frame(s) queued again)`, stopRendering: false }
+    }
+    case 'complete': {
+      requeueRendering(job)
+      const missing = Object.keys(job.frames).length - countFrames(job).done
+      finish(job, 'completed', now)
+      delete job.error
+      if (job.encode.settings.enabled) job.encode.state = 'waiting'
+      return { message: `job ${job.id} marked complete with ${missing} frame(s) missing`, stopRendering: true }
+    }
+    case 'retry': {
+      const reset = resetFailed(job)
+      if (reset === 0) throw new JobControlError(`job ${job.id} has no failed frames to retry`)
+      if (job.state === 'failed' || job.state === 'completed' || job.state === 'cancelled') {
+        job.state = 'active'
+        delete job.finishedAt
+        delete job.error
+      }
+      return { message: `job ${job.id}: ${reset} failed frame(s) queued again`, stopRendering: false }
+    }
+  }
+}
+
+function hint (action: ControlAction): string {
+  if (action === 'resume') return ' (only a paused job resumes; use activate for others)'
+  if (action === 'activate') return ' (a completed job has nothing left to render)'
+  return ''
+}
+
+function requeueRendering (job: Job): number {
+  let count = 0
+  for (const record of Object.values(job.frames)) {
+    if (record.state !== 'rendering') continue
+    record.state = 'pending'
+    delete record.nodeId
+    delete record.taskId
+    count++
+  }
+  if (job.probe?.state === 'running') job.probe = { state: 'needed', attempts: job.probe.attempts }
+  return count
+}
+
+function resetFailed (job: Job): number {
+  let count = 0
+  for (const record of Object.values(job.frames)) {
+    if (record.state !== 'failed') continue
+    record.state = 'pending'
+    record.failures = 0
+    record.failedOn = []
+    count++
+  }
+  return count
+}

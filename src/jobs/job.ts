@@ -1,0 +1,80 @@
+import type { EncodeSettingsMessage, RenderFormatName, SceneInfoMessage } from './types.js'
+
+export type JobState = 'queued' | 'active' | 'paused' | 'completed' | 'cancelled' | 'failed'
+export type FrameState = 'pending' | 'rendering' | 'done' | 'failed'
+
+export interface FrameRecord {
+  state: FrameState
+  /** Render attempts started, including the one in flight. */
+  attempts: number
+  /** Attempts that failed in Blender (a node dropping out is not a failure). */
+  failures: number
+  /** Names of nodes on which this frame failed: it is tried elsewhere first. */
+  failedOn: string[]
+  /** While rendering: the node's peer id and the task it belongs to. */
+  nodeId?: string
+  taskId?: string
+  /** Name of the node that rendered it (done) or last tried it. */
+  node?: string
+  error?: string
+  doneAt?: string
+}
+
+export interface EncodeStatus {
+  settings: EncodeSettingsMessage
+  state: 'none' | 'waiting' | 'encoding' | 'done' | 'failed'
+  progress?: number
+  outputPath?: string
+  error?: string
+}
+
+export interface Job {
+  id: string
+  name: string
+  blendSha256: string
+  blendSize: number
+  format: RenderFormatName
+  chunk: number
+  priority: number
+  /** What the user asked for; undefined = the scene's own range. */
+  frameSpec?: string
+  state: JobState
+  createdAt: string
+  startedAt?: string
+  finishedAt?: string
+  error?: string
+  sceneInfo?: SceneInfoMessage
+  /** Reading the scene's range on a node, when the submitter could not. */
+  probe?: { state: 'needed' | 'running' | 'failed'; nodeId?: string; taskId?: string; attempts: number }
+  /** Keyed by frame number. Empty until the frame range is known. */
+  frames: Record<string, FrameRecord>
+  /** Node name → why it may no longer render this job. */
+  blocklist: Record<string, string>
+  encode: EncodeStatus
+}
+
+export function frameNumbers (job: Job): number[] {
+  return Object.keys(job.frames).map(Number).sort((a, b) => a - b)
+}
+
+export function framesIn (job: Job, state: FrameState): number[] {
+  return frameNumbers(job).filter(frame => job.frames[frame]?.state === state)
+}
+
+export function countFrames (job: Job): Record<FrameState, number> {
+  const counts: Record<FrameState, number> = { pending: 0, rendering: 0, done: 0, failed: 0 }
+  for (const record of Object.values(job.frames)) counts[record.state]++
+  return counts
+}
+
+export function framesByNode (job: Job): Record<string, number> {
+  const byNode: Record<string, number> = {}
+  for (const record of Object.values(job.frames)) {
+    if (record.state === 'done' && record.node !== undefined) byNode[record.node] = (byNode[record.node] ?? 0) + 1
+  }
+  return byNode
+}
+
+export function isFinished (state: JobState): boolean {
+  return state === 'completed' || state === 'cancelled' || state === 'failed'
+}

@@ -1,0 +1,147 @@
+import type { Task } from '../protocol/messages.js'
+import type { FrameRecord, Job } from './job.js'
+import { frameNumbers, isFinished } from './job.js'
+import { rollUp } from './job-state.js'
+
+// Pull scheduling: a node that is idle asks, and gets the next chunk of the
+// most urgent job it may render. Faster nodes ask more often, so they render
+// more; nothing is pushed round-robin.
+
+export interface SchedulerPolicy {
+  /** Blender failures of one frame before it is given up. */
+  maxAttempts: number
+  /** Failed frames of one job after which a node may no longer render it. */
+  blocklistAfter: number
+}
+
+export const DEFAULT_POLICY: SchedulerPolicy = { maxAttempts: 3, blocklistAfter: 3 }
+
+export interface NodeRef {
+  id: string
+  name: string
+}
+
+export function jobsInOrder (jobs: Iterable<Job>): Job[] {
+  return [...jobs].sort((a, b) =>
+    b.priority - a.priority || a.createdAt.localeCompare(b.createdAt) || Number(a.id) - Number(b.id))
+}
+
+/**
+ * Picks the next task for `node` and marks its frames as rendering on it.
+ * `online` lists the nodes that could take a frame instead, so a frame that
+ * failed on this node goes to another one when one exists.
+ */
+export function pickTask (jobs: Iterable<Job>, node: NodeRef, online: readonly NodeRef[], taskId: string, now: Date): Task | undefined {
+  for (const job of jobsInOrder(jobs)) {
+    if (!isSchedulable(job) || job.blocklist[node.name] !== undefined) continue
+    if (job.probe?.state === 'needed') {
+      job.probe = { state: 'running', nodeId: node.id, taskId, attempts: job.probe.attempts + 1 }
+      return { kind: 'probe', taskId, jobId: job.id, blendSha256: job.blendSha256, blendSize: job.blendSize }
+    }
+    const frames = chunkFor(job, node, online)
+    if (frames.length === 0) continue
+    for (const frame of frames) {
+      const record = job.frames[frame] as FrameRecord
+      record.state = 'rendering'
+      record.attempts++
+      record.nodeId = node.id
+      record.node = node.name
+      record.taskId = taskId
+    }
+    rollUp(job, now)
+    return { kind: 'render', taskId, jobId: job.id, blendSha256: job.blendSha256, blendSize: job.blendSize, format: job.format, frames }
+  }
+  return undefined
+}
+
+function isSchedulable (job: Job): boolean {
+  return !isFinished(job.state) && job.state !== 'paused'
+}
+
+function chunkFor (job: Job, node: NodeRef, online: readonly NodeRef[]): number[] {
+  const others = online.filter(other => other.id !== node.id && job.blocklist[other.name] === undefined)
+  const chunk: number[] = []
+  for (const frame of frameNumbers(job)) {
+    const record = job.frames[frame] as FrameRecord
+    if (record.state !== 'pending') continue
+    const failedHere = record.failedOn.includes(node.name)
+    if (failedHere && others.some(other => !record.failedOn.includes(other.name))) continue
+    // A chunk is a run of frames in order; stop at a gap so one Blender
+    // process renders neighbouring frames.
+    chunk.push(frame)
+    if (chunk.length >= job.chunk) break
+  }
+  return chunk
+}
+
+export type FrameDoneOutcome = 'counted' | 'duplicate'
+
+/** The first complete copy of a frame wins; a later copy is a duplicate and is not counted. */
+export function frameDone (job: Job, frame: number, nodeName: string, now: Date): FrameDoneOutcome {
+  const record = job.frames[frame]
+  if (record === undefined) throw new RangeError(`job ${job.id} has no frame ${frame}`)
+  if (record.state === 'done') return 'duplicate'
+  record.state = 'done'
+  record.node = nodeName
+  record.doneAt = now.toISOString()
+  delete record.nodeId
+  delete record.taskId
+  delete record.error
+  rollUp(job, now)
+  return 'counted'
+}
+
+export interface FrameFailedOutcome {
+  gaveUp: boolean
+  blocklisted: boolean
+}
+
+/** Records a Blender failure; the frame goes back to pending until it has failed maxAttempts times. */
+export function frameFailed (job: Job, frame: number, node: NodeRef, error: string, policy: SchedulerPolicy, now: Date): FrameFailedOutcome {
+  const record = job.frames[frame]
+  if (record === undefined || record.state === 'done') return { gaveUp: false, blocklisted: false }
+  if (record.state === 'rendering' && record.nodeId !== node.id) return { gaveUp: false, blocklisted: false }
+  record.failures++
+  record.error = error
+  record.node = node.name
+  if (!record.failedOn.includes(node.name)) record.failedOn.push(node.name)
+  delete record.nodeId
+  delete record.taskId
+  const gaveUp = record.failures >= policy.maxAttempts
+  record.state = gaveUp ? 'failed' : 'pending'
+  const blocklisted = maybeBlocklist(job, node.name, policy)
+  rollUp(job, now)
+  return { gaveUp, blocklisted }
+}
+
+function maybeBlocklist (job: Job, nodeName: string, policy: SchedulerPolicy): boolean {
+  if (job.blocklist[nodeName] !== undefined) return false
+  const failedHere = Object.values(job.frames).filter(record => record.failedOn.includes(nodeName)).length
+  if (failedHere < policy.blocklistAfter) return false
+  job.blocklist[nodeName] = `${failedHere} frames failed on it`
+  return true
+}
+
+/** A node went away: its in-flight frames go back to the queue for others. Returns how many. */
+export function releaseNode (jobs: Iterable<Job>, nodeId: string, now: Date): number {
+  let released = 0
+  for (const job of jobs) {
+    for (const record of Object.values(job.frames)) {
+      if (record.state !== 'rendering' || record.nodeId !== nodeId) continue
+      record.state = 'pending'
+      delete record.nodeId
+      delete record.taskId
+      released++
+    }
+    if (job.probe?.state === 'running' && job.probe.nodeId === nodeId) {
+      job.probe = { state: 'needed', attempts: job.probe.attempts }
+    }
+    rollUp(job, now)
+  }
+  return released
+}
+
+/** Frames a node still holds for a task it says is finished: they failed without a word. */
+export function unfinishedFrames (job: Job, taskId: string): number[] {
+  return frameNumbers(job).filter(frame => job.frames[frame]?.taskId === taskId && job.frames[frame]?.state === 'rendering')
+}

@@ -1,0 +1,4 @@
+// The domain shares these value types with the wire format, where they are
+// defined once as schemas.
+export type { EncodeSettingsMessage, SceneInfoMessage } from '../protocol/messages.js'
+export type RenderFormatName = 'PNG' | 'JPEG' | 'OPEN_EXR'

@@ -1,0 +1,115 @@
+import { rm, stat } from 'node:fs/promises'
+import { FRAME_PROTOCOL } from '../protocol/constants.js'
+import { ProtocolError } from '../protocol/errors.js'
+import { MessageChannel } from '../protocol/framing.js'
+import { frameAck } from '../protocol/messages.js'
+import { sendFile, sha256File } from '../net/payload.js'
+import type { OpenStream } from './blend-cache.js'
+
+export interface RenderedFrame {
+  jobId: string
+  frame: number
+  path: string
+  taskId: string
+}
+
+export type UploadOutcome = 'stored' | 'duplicate' | 'refused'
+
+export interface UploaderEvents {
+  onUploaded: (frame: RenderedFrame, outcome: UploadOutcome, detail: string) => void
+  onRetryLater: (frame: RenderedFrame, error: Error) => void
+}
+
+/**
+ * Uploads rendered frames one after another while Blender goes on with the
+ * next. A frame stays on the node's disk until the coordinator acknowledged
+ * it; when the coordinator is unreachable, frames wait for the next connection.
+ */
+export class FrameUploader {
+  private readonly queue: RenderedFrame[] = []
+  private running = false
+  private open?: OpenStream
+  private idleWaiters: Array<() => void> = []
+  private current?: RenderedFrame
+
+  constructor (private readonly events: UploaderEvents) {}
+
+  /** The connection to upload over; undefined while disconnected. */
+  setConnection (open: OpenStream | undefined): void {
+    this.open = open
+    if (open !== undefined) void this.pump()
+  }
+
+  add (frame: RenderedFrame): void {
+    this.queue.push(frame)
+    void this.pump()
+  }
+
+  get pending (): number { return this.queue.length + (this.running ? 1 : 0) }
+
+  pendingFor (taskId: string): number { return this.queue.filter(f => f.taskId === taskId).length + (this.current?.taskId === taskId ? 1 : 0) }
+
+  /** Drops queued frames of a job the coordinator no longer wants (cancelled, deleted). */
+  async dropJob (jobId: string): Promise<void> {
+    const dropped = this.queue.filter(f => f.jobId === jobId)
+    this.queue.splice(0, this.queue.length, ...this.queue.filter(f => f.jobId !== jobId))
+    await Promise.all(dropped.map(async f => rm(f.path, { force: true })))
+  }
+
+  /** Resolves when nothing is queued or uploading. */
+  async idle (): Promise<void> {
+    if (this.pending === 0) return
+    await new Promise<void>(resolve => this.idleWaiters.push(resolve))
+  }
+
+  private async pump (): Promise<void> {
+    if (this.running) return
+    this.running = true
+    try {
+      while (this.queue.length > 0 && this.open !== undefined) {
+        const frame = this.queue[0] as RenderedFrame
+        this.current = frame
+        try {
+          const { outcome, detail } = await this.upload(frame, this.open)
+          this.queue.shift()
+          await rm(frame.path, { force: true })
+          this.events.onUploaded(frame, outcome, detail)
+        } catch (err) {
+          // The coordinator is unreachable: keep the frame and wait for a new connection.
+          this.open = undefined
+          this.events.onRetryLater(frame, err instanceof Error ? err : new Error(String(err)))
+        } finally {
+          this.current = undefined
+        }
+      }
+    } finally {
+      this.running = false
+      if (this.pending === 0) {
+        const waiters = this.idleWaiters
+        this.idleWaiters = []
+        waiters.forEach(resolve => resolve())
+      }
+    }
+  }
+
+  private async upload (frame: RenderedFrame, open: OpenStream): Promise<{ outcome: UploadOutcome, detail: string }> {
+    const size = (await stat(frame.path)).size
+    const sha256 = await sha256File(frame.path)
+    const stream = await open(FRAME_PROTOCOL)
+    const channel = new MessageChannel(stream)
+    await channel.write({ type: 'frame', jobId: frame.jobId, frame: frame.frame, size, sha256 })
+    const go = await channel.read(frameAck, { signal: AbortSignal.timeout(30_000) })
+    if (go.type === 'error') return { outcome: 'refused', detail: go.message }
+    if (go.type === 'frame-stored') {
+      await stream.close()
+      return { outcome: 'duplicate', detail: 'the coordinator already has this frame' }
+    }
+    await sendFile(stream, frame.path)
+    const ack = await channel.read(frameAck, { signal: AbortSignal.timeout(120_000) })
+    await stream.close()
+    if (ack.type === 'error') return { outcome: 'refused', detail: ack.message }
+    if (ack.type !== 'frame-stored') throw new ProtocolError(`unexpected answer ${ack.type} to an upload`)
+    return { outcome: ack.duplicate ? 'duplicate' : 'stored', detail: '' }
+  }
+}
+

@@ -1,0 +1,173 @@
+import { hostname, cpus, platform } from 'node:os'
+import { join } from 'node:path'
+import type { Stream } from '@libp2p/interface'
+import type { BlenderInstall } from '../blender/find-blender.js'
+import { createHost } from '../net/host.js'
+import type { Host } from '../net/host.js'
+import { ephemeralIdentity } from '../net/identity.js'
+import { dialFirst } from '../net/dial.js'
+import { locateCoordinators } from '../discovery/locate.js'
+import { NOT_FOUND_HELP, SeveralFarmsError } from '../discovery/locate.js'
+import { HEARTBEAT_INTERVAL_MS, PROTOCOL_VERSION, SESSION_PROTOCOL } from '../protocol/constants.js'
+import { ProtocolError, RemoteError } from '../protocol/errors.js'
+import { MessageChannel } from '../protocol/framing.js'
+import { coordinatorToNode } from '../protocol/messages.js'
+import type { NodeToCoordinator } from '../protocol/messages.js'
+import { BlendCache } from './blend-cache.js'
+import type { OpenStream } from './blend-cache.js'
+import { FrameUploader } from './frame-uploader.js'
+import { TaskRunner } from './task-runner.js'
+import { sleep } from '../util/sleep.js'
+
+export interface RenderNodeInit {
+  name?: string
+  blender: BlenderInstall
+  workDir: string
+  /** Full multiaddr with /p2p/: skips mDNS. */
+  coordinator?: string
+  farm?: string
+  log: (line: string) => void
+}
+
+/**
+ * A render node: finds the coordinator, keeps one session with it, renders
+ * what it is given, and comes back when the coordinator does.
+ */
+export class RenderNode {
+  private host?: Host
+  private readonly stopController = new AbortController()
+  private readonly uploader: FrameUploader
+  private readonly runner: TaskRunner
+  private session?: { channel: MessageChannel, open: OpenStream }
+  private stopped?: Promise<void>
+
+  constructor (private readonly init: RenderNodeInit) {
+    const log = init.log
+    this.uploader = new FrameUploader({
+      onUploaded: (frame, outcome, detail) => {
+        if (outcome === 'stored') log(`job ${frame.jobId}: frame ${frame.frame} delivered`)
+        else log(`job ${frame.jobId}: frame ${frame.frame} not needed any more (${outcome}${detail !== '' ? `: ${detail}` : ''})`)
+      },
+      onRetryLater: (frame, error) => log(`job ${frame.jobId}: frame ${frame.frame} kept on disk to upload after reconnecting (${error.message})`),
+    })
+    this.runner = new TaskRunner({
+      blender: init.blender,
+      cache: new BlendCache(join(init.workDir, 'blends')),
+      uploader: this.uploader,
+      framesDir: join(init.workDir, 'frames'),
+      send: (message) => this.send(message),
+      open: () => this.session?.open,
+      log,
+    })
+  }
+
+  get name (): string { return this.init.name ?? hostname() }
+
+  async start (): Promise<void> {
+    this.host = await createHost({ privateKey: await ephemeralIdentity() })
+    this.stopped = this.connectLoop(this.host)
+  }
+
+  async stop (): Promise<void> {
+    this.stopController.abort(new Error('node stopping'))
+    await this.stopped?.catch(() => undefined)
+    await this.host?.stop()
+  }
+
+  /** Runs until stopped; a farm choice the user must make ends it with an error. */
+  async done (): Promise<void> {
+    await this.stopped
+  }
+
+  private send (message: NodeToCoordinator): boolean {
+    if (this.session === undefined) return false
+    this.session.channel.write(message).catch((err: unknown) => {
+      this.init.log(`could not send ${message.type}: ${err instanceof Error ? err.message : String(err)}`)
+    })
+    return true
+  }
+
+  private async connectLoop (host: Host): Promise<void> {
+    const signal = this.stopController.signal
+    let first = true
+    while (!signal.aborted) {
+      try {
+        const addresses = await this.coordinatorAddresses(first, signal)
+        first = false
+        const { stream, address } = await dialFirst(host, addresses, SESSION_PROTOCOL, { signal })
+        await this.runSession(host, stream, address)
+        if (!signal.aborted) this.init.log('lost the coordinator; looking for it again')
+      } catch (err) {
+        if (signal.aborted) return
+        if (err instanceof SeveralFarmsError) throw err
+        this.init.log(`${err instanceof Error ? err.message : String(err)}; trying again`)
+        await sleep(2000, signal).catch(() => undefined)
+      }
+    }
+  }
+
+  private async coordinatorAddresses (first: boolean, signal: AbortSignal): Promise<string[]> {
+    if (this.init.coordinator !== undefined) return [this.init.coordinator]
+    if (first) this.init.log('looking for a coordinator on the local network (mDNS)…')
+    const found = await locateCoordinators({
+      ...(this.init.farm !== undefined ? { farm: this.init.farm } : {}),
+      signal,
+      settleMs: first ? 1000 : 200,
+      onWaiting: (ms) => this.init.log(`no coordinator found yet after ${Math.round(ms / 1000)} s; still looking. ${NOT_FOUND_HELP}`),
+    })
+    return found.flatMap(c => c.multiaddrs)
+  }
+
+  private async runSession (host: Host, stream: Stream, address: string): Promise<void> {
+    const channel = new MessageChannel(stream)
+    const signal = this.stopController.signal
+    await channel.write({
+      type: 'hello',
+      protocolVersion: PROTOCOL_VERSION,
+      name: this.name,
+      cores: cpus().length,
+      blenderVersion: this.init.blender.version,
+      platform: platform(),
+    })
+    const welcome = await channel.read(coordinatorToNode, { signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) })
+    if (welcome.type === 'error') throw new RemoteError(`the coordinator refused this node: ${welcome.message}`)
+    if (welcome.type !== 'welcome') throw new ProtocolError(`expected welcome, got ${welcome.type}`)
+    this.init.log(`connected to farm "${welcome.farm}" at ${address} as ${this.name}`)
+
+    const open: OpenStream = async (protocol, taskSignal) => {
+      const { stream: s } = await dialFirst(host, [address], protocol, taskSignal !== undefined ? { signal: taskSignal } : {})
+      return s
+    }
+    this.session = { channel, open }
+    this.uploader.setConnection(open)
+    const heartbeat = setInterval(() => this.send({ type: 'heartbeat' }), Math.min(welcome.heartbeatMs, HEARTBEAT_INTERVAL_MS))
+    const onStop = (): void => stream.abort(new Error('node stopping'))
+    signal.addEventListener('abort', onStop, { once: true })
+    try {
+      this.send({ type: 'request-work' })
+      while (true) {
+        const message = await channel.read(coordinatorToNode)
+        switch (message.type) {
+          case 'assign':
+            this.runner.enqueue(message.task)
+            break
+          case 'cancel-job':
+            await this.runner.cancelJob(message.jobId, message.reason)
+            break
+          case 'error':
+            this.init.log(`coordinator says: ${message.message}`)
+            break
+          case 'welcome':
+            throw new ProtocolError('welcome sent twice')
+        }
+      }
+    } catch (err) {
+      if (!signal.aborted) this.init.log(`session ended: ${err instanceof Error ? err.message : String(err)}`)
+    } finally {
+      clearInterval(heartbeat)
+      signal.removeEventListener('abort', onStop)
+      this.session = undefined
+      this.uploader.setConnection(undefined)
+    }
+  }
+}

@@ -1,0 +1,137 @@
+import { join } from 'node:path'
+import { mkdir } from 'node:fs/promises'
+import type { BlenderInstall } from '../blender/find-blender.js'
+import { renderChunk } from '../blender/render-chunk.js'
+import { readSceneInfo } from '../blender/scene-info.js'
+import type { NodeToCoordinator, ProbeTask, RenderTask, Task } from '../protocol/messages.js'
+import type { BlendCache, OpenStream } from './blend-cache.js'
+import type { FrameUploader } from './frame-uploader.js'
+
+export interface TaskRunnerDeps {
+  blender: BlenderInstall
+  cache: BlendCache
+  uploader: FrameUploader
+  framesDir: string
+  /** Sends to the coordinator over the current session; false when there is none. */
+  send: (message: NodeToCoordinator) => boolean
+  open: () => OpenStream | undefined
+  log: (line: string) => void
+  render?: typeof renderChunk
+  readScene?: typeof readSceneInfo
+}
+
+/**
+ * Runs the tasks the coordinator assigns, one Blender at a time. As soon as
+ * Blender is done with a task the node asks for the next one, so rendering
+ * the next chunk overlaps the upload of the last one.
+ */
+export class TaskRunner {
+  private readonly queue: Task[] = []
+  private busy = false
+  private readonly jobAborts = new Map<string, AbortController>()
+
+  constructor (private readonly deps: TaskRunnerDeps) {}
+
+  get isBusy (): boolean { return this.busy || this.queue.length > 0 }
+
+  enqueue (task: Task): void {
+    this.queue.push(task)
+    void this.pump()
+  }
+
+  /** Stops Blender for this job now and forgets its queued tasks and uploads. */
+  async cancelJob (jobId: string, reason: string): Promise<void> {
+    const before = this.queue.length
+    this.queue.splice(0, this.queue.length, ...this.queue.filter(task => task.jobId !== jobId))
+    const controller = this.jobAborts.get(jobId)
+    controller?.abort(new Error(reason))
+    this.jobAborts.delete(jobId)
+    await this.deps.uploader.dropJob(jobId)
+    if (controller !== undefined || before !== this.queue.length) this.deps.log(`job ${jobId}: stopped (${reason})`)
+  }
+
+  private async pump (): Promise<void> {
+    if (this.busy) return
+    this.busy = true
+    try {
+      for (let task = this.queue.shift(); task !== undefined; task = this.queue.shift()) {
+        await this.run(task)
+      }
+    } finally {
+      this.busy = false
+    }
+  }
+
+  private async run (task: Task): Promise<void> {
+    const controller = this.jobAborts.get(task.jobId) ?? new AbortController()
+    this.jobAborts.set(task.jobId, controller)
+    try {
+      if (task.kind === 'probe') await this.probe(task, controller.signal)
+      else await this.render(task, controller.signal)
+    } finally {
+      if (this.jobAborts.get(task.jobId) === controller && !this.queue.some(t => t.jobId === task.jobId)) this.jobAborts.delete(task.jobId)
+    }
+  }
+
+  private async blendFor (task: Task, signal: AbortSignal): Promise<string> {
+    const open = this.deps.open()
+    if (open === undefined) throw new Error('not connected to the coordinator')
+    const { path, fetched } = await this.deps.cache.ensure(task.blendSha256, task.blendSize, open, signal)
+    if (fetched) this.deps.log(`job ${task.jobId}: fetched the .blend (${(task.blendSize / 1e6).toFixed(1)} MB)`)
+    return path
+  }
+
+  private async probe (task: ProbeTask, signal: AbortSignal): Promise<void> {
+    try {
+      const blendPath = await this.blendFor(task, signal)
+      const info = await (this.deps.readScene ?? readSceneInfo)(this.deps.blender, blendPath, { signal })
+      this.deps.send({ type: 'scene-info', taskId: task.taskId, jobId: task.jobId, info })
+    } catch (err) {
+      this.deps.send({ type: 'probe-failed', taskId: task.taskId, jobId: task.jobId, error: errorText(err) })
+    }
+    this.deps.send({ type: 'request-work' })
+    this.deps.send({ type: 'task-finished', taskId: task.taskId })
+  }
+
+  private async render (task: RenderTask, signal: AbortSignal): Promise<void> {
+    this.deps.log(`job ${task.jobId}: rendering frame(s) ${task.frames.join(',')}`)
+    let failed: Array<{ frame: number, error: string }>
+    try {
+      const blendPath = await this.blendFor(task, signal)
+      const outputDir = join(this.deps.framesDir, `job_${task.jobId}`)
+      await mkdir(outputDir, { recursive: true })
+      const result = await (this.deps.render ?? renderChunk)({
+        blender: this.deps.blender,
+        blendPath,
+        outputDir,
+        format: task.format,
+        frames: task.frames,
+        signal,
+        onFrameSaved: (frame, path) => this.deps.uploader.add({ jobId: task.jobId, frame, path, taskId: task.taskId }),
+      })
+      failed = result.failed
+    } catch (err) {
+      const error = errorText(err)
+      failed = task.frames.map(frame => ({ frame, error }))
+    }
+    if (!signal.aborted) {
+      for (const { frame, error } of failed) {
+        this.deps.log(`job ${task.jobId}: frame ${frame} failed: ${error}`)
+        this.deps.send({ type: 'frame-failed', taskId: task.taskId, jobId: task.jobId, frame, error })
+      }
+    }
+    // Ask for more now; report the task finished once its frames are uploaded.
+    this.deps.send({ type: 'request-work' })
+    void this.finishWhenUploaded(task)
+  }
+
+  private async finishWhenUploaded (task: RenderTask): Promise<void> {
+    while (this.deps.uploader.pendingFor(task.taskId) > 0) await this.deps.uploader.idle()
+    this.deps.send({ type: 'task-finished', taskId: task.taskId })
+  }
+}
+
+function errorText (err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err)
+  return text.length > 3900 ? text.slice(0, 3900) + '…' : text
+}

@@ -1,0 +1,14 @@
+/** A peer sent something that is not valid MicroFarm protocol. */
+export class ProtocolError extends Error {
+  override name = 'ProtocolError'
+}
+
+/** The peer did not answer in time. */
+export class TimeoutError extends Error {
+  override name = 'TimeoutError'
+}
+
+/** The peer answered with an error message of its own. */
+export class RemoteError extends Error {
+  override name = 'RemoteError'
+}

@@ -1,0 +1,63 @@
+import { lpStream } from '@libp2p/utils'
+import type { LengthPrefixedStream } from '@libp2p/utils'
+import type { Stream } from '@libp2p/interface'
+import type { z } from 'zod'
+import { MAX_MESSAGE_BYTES } from './constants.js'
+import { ProtocolError } from './errors.js'
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder('utf-8', { fatal: true })
+
+export function encodeMessage (message: unknown): Uint8Array {
+  return encoder.encode(JSON.stringify(message))
+}
+
+/** Parses and validates one message; every failure is a ProtocolError naming what was wrong. */
+export function decodeMessage<S extends z.ZodType> (schema: S, bytes: Uint8Array): z.infer<S> {
+  let value: unknown
+  try {
+    value = JSON.parse(decoder.decode(bytes))
+  } catch (err) {
+    throw new ProtocolError('malformed message: not UTF-8 JSON', { cause: err })
+  }
+  const result = schema.safeParse(value)
+  if (!result.success) {
+    const issue = result.error.issues[0]
+    const where = issue?.path.length ? ` at ${issue.path.join('.')}` : ''
+    throw new ProtocolError(`invalid message${where}: ${issue?.message ?? 'does not match the schema'}`)
+  }
+  return result.data
+}
+
+/**
+ * Length-prefixed JSON messages over a libp2p stream. After the messages, a
+ * stream may carry raw file bytes: `unwrap()` hands back the stream with any
+ * bytes already buffered put back in front.
+ */
+export class MessageChannel {
+  private readonly lp: LengthPrefixedStream<Stream>
+
+  constructor (readonly stream: Stream, maxMessageBytes = MAX_MESSAGE_BYTES) {
+    this.lp = lpStream(stream, { maxDataLength: maxMessageBytes })
+  }
+
+  async read<S extends z.ZodType> (schema: S, options?: { signal?: AbortSignal }): Promise<z.infer<S>> {
+    let bytes
+    try {
+      bytes = await this.lp.read(options)
+    } catch (err) {
+      if (options?.signal?.aborted === true) throw err
+      const message = err instanceof Error ? err.message : String(err)
+      throw new ProtocolError(`could not read a message: ${message}`, { cause: err })
+    }
+    return decodeMessage(schema, bytes.subarray())
+  }
+
+  async write (message: unknown, options?: { signal?: AbortSignal }): Promise<void> {
+    await this.lp.write(encodeMessage(message), options)
+  }
+
+  unwrap (): Stream {
+    return this.lp.unwrap()
+  }
+}

@@ -1,0 +1,186 @@
+import { z } from 'zod'
+
+// The wire format in one place. Every message is JSON in a length-prefixed frame
+// and is validated against these schemas on arrival; nothing else crosses machines
+// except raw file bytes after a header that announced their size and hash.
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex SHA-256')
+const jobId = z.string().regex(/^[0-9]{1,9}$/, 'a job id')
+const frameNumber = z.number().int().min(0).max(1_000_000)
+const shortText = z.string().max(200)
+const errorText = z.string().max(4000)
+
+export const renderFormat = z.enum(['PNG', 'JPEG', 'OPEN_EXR'])
+
+export const sceneInfo = z.object({
+  frameStart: z.number().int(),
+  frameEnd: z.number().int(),
+  frameStep: z.number().int().min(1),
+  fps: z.number().positive(),
+  resolutionX: z.number().int().positive(),
+  resolutionY: z.number().int().positive(),
+  resolutionPercentage: z.number().int().positive(),
+  fileFormat: shortText,
+  engine: shortText,
+  hasCamera: z.boolean(),
+})
+export type SceneInfoMessage = z.infer<typeof sceneInfo>
+
+// --- session: node <-> coordinator, one long-lived stream opened by the node ---
+
+export const nodeHello = z.object({
+  type: z.literal('hello'),
+  protocolVersion: z.number().int(),
+  name: shortText.min(1),
+  cores: z.number().int().min(1).max(4096),
+  blenderVersion: shortText,
+  platform: shortText,
+})
+
+export const renderTask = z.object({
+  kind: z.literal('render'),
+  taskId: z.string().max(64),
+  jobId,
+  blendSha256: sha256,
+  blendSize: z.number().int().nonnegative(),
+  format: renderFormat,
+  frames: z.array(frameNumber).min(1).max(10_000),
+})
+
+export const probeTask = z.object({
+  kind: z.literal('probe'),
+  taskId: z.string().max(64),
+  jobId,
+  blendSha256: sha256,
+  blendSize: z.number().int().nonnegative(),
+})
+
+export const task = z.discriminatedUnion('kind', [renderTask, probeTask])
+export type Task = z.infer<typeof task>
+export type RenderTask = z.infer<typeof renderTask>
+export type ProbeTask = z.infer<typeof probeTask>
+
+export const nodeToCoordinator = z.discriminatedUnion('type', [
+  nodeHello,
+  z.object({ type: z.literal('heartbeat') }),
+  z.object({ type: z.literal('request-work') }),
+  z.object({ type: z.literal('frame-failed'), taskId: z.string().max(64), jobId, frame: frameNumber, error: errorText }),
+  z.object({ type: z.literal('task-finished'), taskId: z.string().max(64) }),
+  z.object({ type: z.literal('scene-info'), taskId: z.string().max(64), jobId, info: sceneInfo }),
+  z.object({ type: z.literal('probe-failed'), taskId: z.string().max(64), jobId, error: errorText }),
+])
+export type NodeToCoordinator = z.infer<typeof nodeToCoordinator>
+
+export const coordinatorToNode = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('welcome'), farm: shortText, nodeId: z.string().max(100), heartbeatMs: z.number().int().positive() }),
+  z.object({ type: z.literal('assign'), task }),
+  z.object({ type: z.literal('cancel-job'), jobId, reason: shortText }),
+  z.object({ type: z.literal('error'), message: errorText }),
+])
+export type CoordinatorToNode = z.infer<typeof coordinatorToNode>
+
+// --- blend: node asks for a .blend by content hash ---
+
+export const blendRequest = z.object({ type: z.literal('get-blend'), sha256 })
+export const blendResponse = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('blend'), sha256, size: z.number().int().nonnegative() }),
+  z.object({ type: z.literal('error'), message: errorText }),
+])
+
+// --- frame: node uploads one rendered frame ---
+
+export const frameHeader = z.object({
+  type: z.literal('frame'),
+  jobId,
+  frame: frameNumber,
+  size: z.number().int().positive(),
+  sha256,
+})
+export type FrameHeader = z.infer<typeof frameHeader>
+export const frameAck = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('send-frame') }),
+  z.object({ type: z.literal('frame-stored'), jobId, frame: frameNumber, duplicate: z.boolean() }),
+  z.object({ type: z.literal('error'), message: errorText }),
+])
+
+// --- submit: a user's machine sends a .blend and job settings ---
+
+export const encodeSettings = z.object({
+  enabled: z.boolean(),
+  codec: z.enum(['h264', 'h265', 'prores']),
+  quality: z.enum(['high', 'medium', 'low']),
+  location: z.enum(['parent', 'frames', 'root']),
+  fps: z.number().positive().max(1000).optional(),
+})
+export type EncodeSettingsMessage = z.infer<typeof encodeSettings>
+
+export const submitRequest = z.object({
+  type: z.literal('submit'),
+  /** Display name only (the .blend's base name); never used as a path. */
+  name: shortText.min(1),
+  blendSha256: sha256,
+  blendSize: z.number().int().positive(),
+  /** Frame list as the user typed it, e.g. "1-100,120"; absent = the scene's own range. */
+  frames: z.string().max(10_000).optional(),
+  chunk: z.number().int().min(1).max(10_000),
+  format: renderFormat,
+  priority: z.number().int().min(-1000).max(1000),
+  encode: encodeSettings,
+  /** Read by the submitting machine's Blender, when it has one. */
+  sceneInfo: sceneInfo.optional(),
+})
+export type SubmitRequest = z.infer<typeof submitRequest>
+
+export const submitReply = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('send-blend') }),
+  z.object({ type: z.literal('have-blend') }),
+  z.object({ type: z.literal('submitted'), jobId, frames: z.number().int().nonnegative() }),
+  z.object({ type: z.literal('error'), message: errorText }),
+])
+
+// --- admin: one request, one reply per stream ---
+
+export const jobAction = z.enum(['cancel', 'pause', 'resume', 'activate', 'complete', 'retry', 'delete', 'encode'])
+export type JobAction = z.infer<typeof jobAction>
+
+export const adminRequest = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('list-jobs') }),
+  z.object({ type: z.literal('job-action'), action: jobAction, jobId, encode: encodeSettings.partial().optional() }),
+  z.object({ type: z.literal('clear-jobs') }),
+])
+export type AdminRequest = z.infer<typeof adminRequest>
+
+export const jobSummary = z.object({
+  id: jobId,
+  name: shortText,
+  state: z.string().max(32),
+  priority: z.number().int(),
+  framesTotal: z.number().int().nonnegative(),
+  framesDone: z.number().int().nonnegative(),
+  framesFailed: z.number().int().nonnegative(),
+  framesRendering: z.number().int().nonnegative(),
+  chunk: z.number().int(),
+  format: renderFormat,
+  frameRange: z.string().max(10_000),
+  createdAt: z.string().max(40),
+  finishedAt: z.string().max(40).optional(),
+  error: errorText.optional(),
+  outputDir: z.string().max(4096),
+  byNode: z.record(z.string().max(200), z.number().int().nonnegative()),
+  missingFrames: z.array(frameNumber).max(1_000_000).optional(),
+  encode: z.object({
+    settings: encodeSettings,
+    state: z.string().max(32),
+    progress: z.number().min(0).max(1).optional(),
+    outputPath: z.string().max(4096).optional(),
+    error: errorText.optional(),
+  }).optional(),
+})
+export type JobSummary = z.infer<typeof jobSummary>
+
+export const adminReply = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('jobs'), jobs: z.array(jobSummary) }),
+  z.object({ type: z.literal('done'), message: errorText, job: jobSummary.optional() }),
+  z.object({ type: z.literal('error'), message: errorText }),
+])
+export type AdminReply = z.infer<typeof adminReply>

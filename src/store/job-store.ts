@@ -1,0 +1,147 @@
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
+import writeFileAtomic from 'write-file-atomic'
+import type { Job } from '../jobs/job.js'
+import { OutputLayout } from './layout.js'
+import { parseManifest, serializeManifest } from './manifest.js'
+
+const MANIFEST_NAME = /^job_([0-9]{1,9})_info\.json$/
+const JOB_DIR_NAME = /^job_([0-9]{1,9})$/
+
+export interface LoadedJobs {
+  jobs: Job[]
+  /** Manifests that could not be read: reported, left in place, never overwritten. */
+  problems: Array<{ path: string; error: Error }>
+}
+
+/**
+ * Job manifests and frame files on disk. Writes are atomic (temporary file,
+ * fsync, rename: write-file-atomic) and coalesced per job, so a burst of frame
+ * events costs one write in flight and at most one queued.
+ */
+export class JobStore {
+  readonly layout: OutputLayout
+  private readonly writing = new Map<string, Promise<void>>()
+  private readonly dirty = new Map<string, Job>()
+  private readonly queued = new Map<string, Promise<void>>()
+
+  constructor (root: string) {
+    this.layout = new OutputLayout(root)
+  }
+
+  async init (): Promise<void> {
+    await mkdir(this.layout.blendDir, { recursive: true })
+  }
+
+  async loadJobs (): Promise<LoadedJobs> {
+    const jobs: Job[] = []
+    const problems: LoadedJobs['problems'] = []
+    for (const name of await readdir(this.layout.root)) {
+      const match = MANIFEST_NAME.exec(name)
+      if (match === null) continue
+      const path = this.layout.manifestPath(match[1] as string)
+      try {
+        const job = parseManifest(await readFile(path, 'utf8'), path)
+        if (job.id !== match[1]) throw new Error(`${path} holds job ${job.id}`)
+        jobs.push(job)
+      } catch (err) {
+        problems.push({ path, error: err instanceof Error ? err : new Error(String(err)) })
+      }
+    }
+    return { jobs, problems }
+  }
+
+  /** The next job id: one past any id used by a manifest or a job folder, so ids are never reused. */
+  async nextJobId (): Promise<string> {
+    let max = 0
+    for (const name of await readdir(this.layout.root)) {
+      const match = MANIFEST_NAME.exec(name) ?? JOB_DIR_NAME.exec(name)
+      if (match !== null) max = Math.max(max, Number(match[1]))
+    }
+    return String(max + 1)
+  }
+
+  /** Frame numbers whose final file exists and is not empty. */
+  async framesOnDisk (job: Job): Promise<Set<number>> {
+    const found = new Set<number>()
+    for (const frame of Object.keys(job.frames).map(Number)) {
+      try {
+        if ((await stat(this.layout.framePath(job, frame))).size > 0) found.add(frame)
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+      }
+    }
+    return found
+  }
+
+  /** Removes half-received uploads left by a crash. */
+  async removeStaleTemporaries (job: Job): Promise<void> {
+    let names: string[]
+    try {
+      names = await readdir(this.layout.jobDir(job.id))
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
+      throw err
+    }
+    await Promise.all(names.filter(name => name.startsWith('.') && name.endsWith('.part'))
+      .map(name => rm(`${this.layout.jobDir(job.id)}/${name}`, { force: true })))
+  }
+
+  async prepareJobDir (job: Job): Promise<void> {
+    await mkdir(this.layout.jobDir(job.id), { recursive: true })
+  }
+
+  /**
+   * Schedules a manifest write; resolves when a write that includes this state
+   * is on disk. While one write runs, all further saves share one queued write.
+   */
+  save (job: Job): Promise<void> {
+    this.dirty.set(job.id, job)
+    const queued = this.queued.get(job.id)
+    if (queued !== undefined) return queued
+    const inFlight = this.writing.get(job.id)
+    if (inFlight === undefined) return this.startWrite(job.id)
+    const start = (): Promise<void> => {
+      this.queued.delete(job.id)
+      return this.startWrite(job.id)
+    }
+    // The queued write runs whether or not the one before it failed; that
+    // failure is reported to the caller who awaited it.
+    const next = inFlight.then(start, start)
+    this.queued.set(job.id, next)
+    return next
+  }
+
+  private startWrite (jobId: string): Promise<void> {
+    const write = this.flush(jobId).finally(() => {
+      if (this.writing.get(jobId) === write) this.writing.delete(jobId)
+    })
+    this.writing.set(jobId, write)
+    return write
+  }
+
+  private async flush (jobId: string): Promise<void> {
+    const job = this.dirty.get(jobId)
+    if (job === undefined) return
+    this.dirty.delete(jobId)
+    await writeFileAtomic(this.layout.manifestPath(jobId), serializeManifest(job), { fsync: true })
+  }
+
+  /** Waits for every pending manifest write. */
+  async drain (): Promise<void> {
+    while (this.writing.size > 0 || this.queued.size > 0) {
+      await Promise.allSettled([...this.writing.values(), ...this.queued.values()])
+    }
+  }
+
+  async deleteJob (job: Job): Promise<void> {
+    await this.drain()
+    await rm(this.layout.jobDir(job.id), { recursive: true, force: true })
+    await rm(this.layout.manifestPath(job.id), { force: true })
+  }
+
+  /** Forget a job but keep its files: the manifest moves aside (kept for the record) so it is not loaded again. */
+  async forgetJob (job: Job): Promise<void> {
+    await this.drain()
+    await rename(this.layout.manifestPath(job.id), `${this.layout.manifestPath(job.id)}.cleared`)
+  }
+}

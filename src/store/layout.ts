@@ -1,0 +1,35 @@
+import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { FORMAT_EXTENSIONS } from '../blender/render-args.js'
+import type { Job } from '../jobs/job.js'
+import { frameNumbers, framePadding } from '../jobs/index.js'
+
+// Where everything lives under the output folder. Every path is built here
+// from values the coordinator owns (job ids it issued, frame numbers it
+// validated): never from a name or path a peer sent.
+
+export class OutputLayout {
+  constructor (readonly root: string) {}
+
+  get stateDir (): string { return join(this.root, '.microfarm') }
+  get identityPath (): string { return join(this.stateDir, 'identity.key') }
+  get blendDir (): string { return join(this.stateDir, 'blends') }
+
+  blendPath (sha256: string): string { return join(this.blendDir, `${sha256}.blend`) }
+  blendTempPath (): string { return join(this.blendDir, `.upload-${randomBytes(6).toString('hex')}.part`) }
+
+  jobDir (jobId: string): string { return join(this.root, `job_${jobId}`) }
+  manifestPath (jobId: string): string { return join(this.root, `job_${jobId}_info.json`) }
+
+  frameFileName (job: Job, frame: number): string {
+    const digits = framePadding(frameNumbers(job))
+    return `frame_${String(frame).padStart(digits, '0')}.${FORMAT_EXTENSIONS[job.format]}`
+  }
+
+  framePath (job: Job, frame: number): string { return join(this.jobDir(job.id), this.frameFileName(job, frame)) }
+
+  /** Same folder as the frame, so the final rename is atomic; dot-named so it never looks like a frame. */
+  frameTempPath (job: Job, frame: number): string {
+    return join(this.jobDir(job.id), `.${this.frameFileName(job, frame)}.${randomBytes(4).toString('hex')}.part`)
+  }
+}
