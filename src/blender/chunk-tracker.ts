@@ -46,10 +46,8 @@ export class ChunkTracker {
   }
 
   /** Waits for the last file checks, then reports every frame of the chunk. */
-  private deferred: Array<() => void> = []
   async finish (process: ProcessResult): Promise<ChunkResult> {
     await this.checks
-    for (const d of this.deferred) d()
     // A throwing callback is a bug in the caller: surface it rather than report frames wrongly.
     if (this.callbackError !== undefined) throw this.callbackError
     const saved = new Set(this.saved)
@@ -69,7 +67,7 @@ export class ChunkTracker {
         return
       }
       this.saved.push(frame)
-      this.deferred.push(() => this.guard(() => this.o.onFrameSaved(frame, filePath)))
+      this.guard(() => this.o.onFrameSaved(frame, filePath))
     })
   }
 

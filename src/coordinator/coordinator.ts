@@ -11,7 +11,7 @@ import { JobStore } from '../store/job-store.js'
 import { CoordinatorEvents } from './events.js'
 import { Farm } from './farm.js'
 import { CoordinatorApi } from './api.js'
-import type { JobEncoder } from './api.js'
+import { EncodeService } from './encode-service.js'
 import { guarded } from './handlers/guard.js'
 import { handleSession } from './handlers/session.js'
 import { handleBlendRequest } from './handlers/blend.js'
@@ -26,12 +26,12 @@ export interface CoordinatorInit {
   advertise: boolean
   nodeTimeoutMs?: number
   policy?: SchedulerPolicy
+  /** ffmpeg to encode with; default: FFMPEG env, then PATH. */
+  ffmpegPath?: string
 }
 
 export interface CoordinatorComponents {
   events?: CoordinatorEvents
-  /** Given the farm and store, returns the encoder used on completion and on demand. */
-  makeEncoder?: (farm: Farm, store: JobStore, events: CoordinatorEvents) => JobEncoder
 }
 
 /** The coordinator service: libp2p host, protocol handlers, mDNS advertisement, heartbeat checks. */
@@ -40,6 +40,7 @@ export class Coordinator {
   readonly store: JobStore
   readonly farm: Farm
   readonly api: CoordinatorApi
+  private readonly encoder: EncodeService
   private host?: Host
   private advertisement?: Advertisement
   private heartbeatTimer?: NodeJS.Timeout
@@ -48,7 +49,8 @@ export class Coordinator {
     this.events = components.events ?? new CoordinatorEvents()
     this.store = new JobStore(init.outputDir)
     this.farm = new Farm({ policy: init.policy ?? DEFAULT_POLICY }, { store: this.store, events: this.events })
-    this.api = new CoordinatorApi(this.farm, this.store, components.makeEncoder?.(this.farm, this.store, this.events))
+    this.encoder = new EncodeService(this.farm, this.store, this.events, init.ffmpegPath)
+    this.api = new CoordinatorApi(this.farm, this.store, this.encoder)
   }
 
   get peerId (): PeerId | undefined { return this.host?.peerId }
@@ -63,6 +65,7 @@ export class Coordinator {
   async start (): Promise<void> {
     await this.store.init()
     await this.farm.load()
+    this.encoder.resumePending()
     const host = await createHost({ privateKey: await loadOrCreateIdentity(this.store.layout.identityPath), listenPort: this.init.port })
     this.host = host
     const options = { maxInboundStreams: MAX_INBOUND_STREAMS }

@@ -1,18 +1,10 @@
-import { z } from 'zod'
+import type { z } from 'zod'
+import { codecSchema, encodeSettings, mp4LocationSchema, qualitySchema } from '../protocol/messages.js'
 
-export const codecSchema = z.enum(['h264', 'h265', 'prores'])
-export const qualitySchema = z.enum(['high', 'medium', 'low'])
-/** parent: beside the frames folder; frames: inside it; root: OUTPUT/<job name>. */
-export const mp4LocationSchema = z.enum(['parent', 'frames', 'root'])
-
-export const encodeSettingsSchema = z.object({
-  codec: codecSchema,
-  quality: qualitySchema,
-  location: mp4LocationSchema,
-  enabled: z.boolean(),
-  /** Overrides the scene's frame rate when set. */
-  fps: z.number().positive().max(1000).optional(),
-}) satisfies z.ZodType<EncodeSettings>
+// The settings are part of the wire format (submit, encode on demand): their
+// schemas live with the protocol and are shared here.
+export { codecSchema, qualitySchema, mp4LocationSchema }
+export const encodeSettingsSchema = encodeSettings
 
 export type Codec = z.infer<typeof codecSchema>
 export type Quality = z.infer<typeof qualitySchema>

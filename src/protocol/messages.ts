@@ -105,11 +105,17 @@ export const frameAck = z.discriminatedUnion('type', [
 
 // --- submit: a user's machine sends a .blend and job settings ---
 
+export const codecSchema = z.enum(['h264', 'h265', 'prores'])
+export const qualitySchema = z.enum(['high', 'medium', 'low'])
+/** parent: beside the frames folder; frames: inside it; root: OUTPUT/<job name>. */
+export const mp4LocationSchema = z.enum(['parent', 'frames', 'root'])
+
 export const encodeSettings = z.object({
   enabled: z.boolean(),
-  codec: z.enum(['h264', 'h265', 'prores']),
-  quality: z.enum(['high', 'medium', 'low']),
-  location: z.enum(['parent', 'frames', 'root']),
+  codec: codecSchema,
+  quality: qualitySchema,
+  location: mp4LocationSchema,
+  /** Overrides the scene's frame rate when set. */
   fps: z.number().positive().max(1000).optional(),
 })
 export type EncodeSettingsMessage = z.infer<typeof encodeSettings>

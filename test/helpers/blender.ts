@@ -61,8 +61,12 @@ export function blenderTest (title: string, body: (t: ExecutionContext, blender:
   } else if (requireBlender) {
     test(title, (t) => { t.fail(`Blender is required when CI=true: ${why}`) })
   } else {
-    test.skip(`${title} (needs Blender, not installed)`, () => {})
+    test.skip(`${title} (skipped: ${firstSentence(why)})`, () => {})
   }
+}
+
+function firstSentence (text: string | undefined): string {
+  return (text ?? 'Blender not found').split('. ')[0] ?? ''
 }
 
 export interface SceneOptions {

@@ -10,15 +10,22 @@ import { readSceneInfo } from '../../src/blender/scene-info.js'
 import { blenderTest, makeScene } from '../helpers/blender.js'
 import { readPngSize } from '../helpers/png.js'
 
-const workDir = await mkdtemp(path.join(os.tmpdir(), 'mf-blender-'))
-test.after.always(async () => { await rm(workDir, { recursive: true, force: true }) })
+// Made on first use, so a run without Blender leaves nothing behind.
+let work: Promise<string> | undefined
+async function workDir (): Promise<string> {
+  work ??= mkdtemp(path.join(os.tmpdir(), 'mf-blender-'))
+  return await work
+}
+test.after.always(async () => {
+  if (work != null) await rm(await work, { recursive: true, force: true })
+})
 
 // Each scene is built once per file, on first use (about a second of Blender each).
 const scenes = new Map<string, Promise<string>>()
 async function scene (name: 'three-frames' | 'no-camera'): Promise<string> {
   let made = scenes.get(name)
   if (made == null) {
-    made = makeScene(workDir, name === 'three-frames' ? { frames: 3 } : { frames: 3, camera: false })
+    made = workDir().then(async (dir) => await makeScene(dir, name === 'three-frames' ? { frames: 3 } : { frames: 3, camera: false }))
     scenes.set(name, made)
   }
   return await made
@@ -33,8 +40,8 @@ function processRunningWith (marker: string): boolean | undefined {
       const state = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').charAt(0)
       if (cmdline.includes(marker) && state !== 'Z') return true
     } catch (error) {
-      // Processes come and go while we look: a vanished one is simply not it.
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' && (error as NodeJS.ErrnoException).code !== 'ESRCH') throw error
+      // Processes come and go while we look, and some are not ours to read: neither is Blender.
+      if (!['ENOENT', 'ESRCH', 'EACCES'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error
     }
   }
   return false
@@ -56,7 +63,7 @@ blenderTest('readSceneInfo reads the fixture scene', async (t, blender) => {
 })
 
 blenderTest('renderChunk renders frames 1 and 3 in one Blender, announcing each while it runs', async (t, blender) => {
-  const outputDir = path.join(workDir, 'render-1-3')
+  const outputDir = path.join(await workDir(), 'render-1-3')
   const announced: Array<{ frame: number; file: string; existed: boolean; blenderRunning: boolean | undefined }> = []
   const progress: number[] = []
   const result = await renderChunk({
@@ -85,7 +92,7 @@ blenderTest('renderChunk renders frames 1 and 3 in one Blender, announcing each 
 blenderTest('a scene without a camera fails every frame with Blender\'s "Cannot render, no camera"', async (t, blender) => {
   const saved: number[] = []
   const result = await renderChunk({
-    blender, blendPath: await scene('no-camera'), outputDir: path.join(workDir, 'no-camera'), format: 'PNG', frames: [1, 2],
+    blender, blendPath: await scene('no-camera'), outputDir: path.join(await workDir(), 'no-camera'), format: 'PNG', frames: [1, 2],
     onFrameSaved: (frame) => { saved.push(frame) },
   })
   t.deepEqual(saved, [])
@@ -95,23 +102,23 @@ blenderTest('a scene without a camera fails every frame with Blender\'s "Cannot 
 })
 
 blenderTest('a file that is not a .blend: BlenderError from readSceneInfo, failed frames from renderChunk', async (t, blender) => {
-  const fake = path.join(workDir, 'not-really.blend')
+  const fake = path.join(await workDir(), 'not-really.blend')
   await writeFile(fake, 'just some text\n')
   const error = await t.throwsAsync(readSceneInfo(blender, fake), { instanceOf: BlenderError })
   t.is(error?.name, 'BlenderError')
   t.regex(error?.message ?? '', /could not read the scene of .*not-really\.blend: .*(not supported|Cannot read|not a blend)/i)
 
   const result = await renderChunk({
-    blender, blendPath: fake, outputDir: path.join(workDir, 'not-blend'), format: 'PNG', frames: [1], onFrameSaved: () => {},
+    blender, blendPath: fake, outputDir: path.join(await workDir(), 'not-blend'), format: 'PNG', frames: [1], onFrameSaved: () => {},
   })
   t.deepEqual(result.saved, [])
   t.regex(result.failed[0]?.error ?? '', /not-really\.blend/)
 })
 
 blenderTest('a missing .blend: the frames fail with Blender\'s message naming the file', async (t, blender) => {
-  const missing = path.join(workDir, 'missing.blend')
+  const missing = path.join(await workDir(), 'missing.blend')
   const result = await renderChunk({
-    blender, blendPath: missing, outputDir: path.join(workDir, 'missing'), format: 'PNG', frames: [1], onFrameSaved: () => {},
+    blender, blendPath: missing, outputDir: path.join(await workDir(), 'missing'), format: 'PNG', frames: [1], onFrameSaved: () => {},
   })
   t.deepEqual(result.failed.map((f) => f.frame), [1])
   t.regex(result.failed[0]?.error ?? '', /Cannot read file .*missing\.blend/)

@@ -25,6 +25,7 @@ export async function runCoordinator (flags: CoordinatorFlags): Promise<number> 
     advertise: flags.advertise,
     nodeTimeoutMs: flags.nodeTimeout * 1000,
     policy: { maxAttempts: flags.maxAttempts, blocklistAfter: 3 },
+    ...(flags.ffmpeg !== undefined ? { ffmpegPath: flags.ffmpeg } : {}),
   })
   coordinator.events.on((event) => {
     const line = formatEvent(event)

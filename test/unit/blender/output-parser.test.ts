@@ -61,6 +61,13 @@ test('an output directory that cannot be written', (t) => {
   t.deepEqual(ofKind(lines, 'saved'), [])
 })
 
+test('Cycles denoising on a Blender built without OpenImageDenoiser', (t) => {
+  const lines = fixture('denoise-without-oidn')
+  // The same words also come bare and inside a Fra: status line; only the Error: line counts.
+  t.deepEqual(ofKind(lines, 'error'), [{ kind: 'error', message: 'Build without OpenImageDenoiser' }])
+  t.deepEqual(ofKind(lines, 'saved'), [])
+})
+
 test('scripts skipped by -Y are reported by Blender but are not errors', (t) => {
   const lines = fixture('autoexec-disabled')
   t.deepEqual(ofKind(lines, 'error'), [])

@@ -50,7 +50,7 @@ function gate (): { opened: Promise<void>; open: () => void } {
   let open = (): void => {}
   const opened = new Promise<void>((resolve) => {
     open = resolve
-    setTimeout(resolve, 2000).unref()
+    setTimeout(resolve, 2000)
   })
   return { opened, open }
 }
