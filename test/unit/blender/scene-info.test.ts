@@ -76,7 +76,10 @@ test('broken JSON and no JSON at all', async (t) => {
 
 test('cancelled and missing-binary cases', async (t) => {
   const fake = fakeBlenderRunner({ steps: [{ waitFor: new Promise(() => {}) }] })
-  await t.throwsAsync(readSceneInfo(blender, '/s.blend', { run: fake.run, signal: AbortSignal.timeout(20) }),
+  // Not AbortSignal.timeout: its timer is unref'd, and ava would see a test with nothing left to wait for.
+  const controller = new AbortController()
+  setTimeout(() => controller.abort(), 20)
+  await t.throwsAsync(readSceneInfo(blender, '/s.blend', { run: fake.run, signal: controller.signal }),
     { instanceOf: BlenderError, message: /cancelled/ })
   const gone: ProcessRunner = async () => { throw new ProgramNotFoundError('cannot run /usr/bin/blender: not found') }
   await t.throwsAsync(readSceneInfo(blender, '/s.blend', { run: gone }), { instanceOf: BlenderNotFoundError })

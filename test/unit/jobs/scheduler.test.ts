@@ -3,7 +3,7 @@ import { applyControl } from '../../../src/jobs/job-state.js'
 import { setSceneInfo } from '../../../src/jobs/create-job.js'
 import type { Job } from '../../../src/jobs/job.js'
 import { framesIn } from '../../../src/jobs/job.js'
-import { DEFAULT_POLICY, frameDone, frameFailed, jobsInOrder, pickTask, releaseNode, unfinishedFrames } from '../../../src/jobs/scheduler.js'
+import { frameDone, frameFailed, jobsInOrder, pickTask, releaseNode, unfinishedFrames } from '../../../src/jobs/scheduler.js'
 import type { NodeRef, SchedulerPolicy } from '../../../src/jobs/scheduler.js'
 import { task as taskSchema } from '../../../src/protocol/messages.js'
 import type { Task } from '../../../src/protocol/messages.js'
@@ -203,11 +203,6 @@ test('unfinishedFrames lists what a task still holds', (t) => {
   t.deepEqual(unfinishedFrames(job, 'other'), [])
 })
 
-test('DEFAULT_POLICY retries and blocklists after a few failures', (t) => {
-  t.true(DEFAULT_POLICY.maxAttempts >= 2)
-  t.true(DEFAULT_POLICY.blocklistAfter >= 2)
-})
-
 // The comment in chunkFor says a chunk stops at a gap, so one Blender process
 // renders neighbouring frames; the loop never checks for a gap.
 test.failing('a chunk stops at a gap in the pending frames', (t) => {
@@ -227,4 +222,17 @@ test.failing('every task handed out passes the wire schema', (t) => {
   const job = makeJob('1', { frames: '1000000-1000001', chunk: 2 })
   const task = pick([job], fast)
   t.true(taskSchema.safeParse(task).success)
+})
+
+// frameFailed ignores a late report when another node holds the frame, but not
+// when the frame went back to pending (pause, cancel, node released): the late
+// report still counts as a failure and can give the frame up while the job is
+// paused, where rollUp does not run; a resumed job is then stuck 'active'.
+test.failing('a late failure report for a frame that was requeued is ignored', (t) => {
+  const job = makeJob('1', { frames: '1-2', chunk: 2 })
+  pick([job], fast)
+  frameDone(job, 1, 'fast', at())
+  applyControl(job, 'pause', at())
+  frameFailed(job, 2, fast, 'killed', { maxAttempts: 1, blocklistAfter: 10 }, at())
+  t.like(job.frames[2], { state: 'pending', failures: 0 })
 })
