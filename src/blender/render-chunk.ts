@@ -47,7 +47,10 @@ export async function renderChunk (o: RenderChunkOptions): Promise<ChunkResult> 
     ...(o.onProgress != null ? { onProgress: o.onProgress } : {}),
   })
   const result = await runBlender(o.blender, {
-    command: o.blender.path, args, signal: o.signal, onStdoutLine: tracker.onLine, onStderrLine: tracker.onLine,
+    command: o.blender.path, args, signal: o.signal,
+    // Cancel and pause must stop Blender within 2 s: SIGTERM, then SIGKILL after 1 s.
+    killGraceMs: 1000,
+    onStdoutLine: tracker.onLine, onStderrLine: tracker.onLine,
   }, o.run ?? runProcess)
   return await tracker.finish(result)
 }

@@ -62,6 +62,7 @@ export class Farm {
       this.jobs.set(job.id, job)
       await this.store.save(job)
     }
+    await this.removeUnusedBlends()
   }
 
   job (jobId: string): Job {
@@ -280,6 +281,7 @@ export class Farm {
     for (const node of this.nodesRendering(job)) node.send({ type: 'cancel-job', jobId, reason: 'job deleted' })
     this.jobs.delete(jobId)
     await this.store.deleteJob(job)
+    await this.removeUnusedBlends()
     this.events.emit({ type: 'job-state', jobId, state: 'deleted', message: `job ${jobId} deleted with its files` })
     return `job ${jobId} deleted with its frames and manifest`
   }
@@ -291,7 +293,13 @@ export class Farm {
       this.jobs.delete(job.id)
       await this.store.forgetJob(job)
     }
+    await this.removeUnusedBlends()
     return done.length === 0 ? 'no completed jobs to clear' : `cleared ${done.length} completed job(s): ${done.map(j => j.id).join(', ')} (files kept)`
+  }
+
+  /** The content-addressed .blend store keeps what the remaining jobs need, nothing more. */
+  private async removeUnusedBlends (): Promise<void> {
+    await this.store.removeUnusedBlends(new Set([...this.jobs.values()].map(job => job.blendSha256)))
   }
 
   /** Drops nodes whose heartbeats stopped. */

@@ -27,6 +27,7 @@ export function summarizeJob (job: Job, layout: OutputLayout): JobSummary {
     ...(job.error !== undefined ? { error: job.error } : {}),
     outputDir: layout.jobDir(job.id),
     byNode: framesByNode(job),
+    blocklist: job.blocklist,
     ...(missing !== undefined ? { missingFrames: missing } : {}),
     encode: {
       settings: job.encode.settings,

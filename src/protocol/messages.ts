@@ -173,6 +173,8 @@ export const jobSummary = z.object({
   error: errorText.optional(),
   outputDir: z.string().max(4096),
   byNode: z.record(z.string().max(200), z.number().int().nonnegative()),
+  /** Node name → why it may no longer render this job. */
+  blocklist: z.record(z.string().max(200), z.string().max(500)),
   missingFrames: z.array(frameNumber).max(1_000_000).optional(),
   encode: z.object({
     settings: encodeSettings,

@@ -133,6 +133,18 @@ export class JobStore {
     }
   }
 
+  /** Removes stored .blend files that no job needs any more. Returns how many. */
+  async removeUnusedBlends (needed: ReadonlySet<string>): Promise<number> {
+    let removed = 0
+    for (const name of await readdir(this.layout.blendDir)) {
+      const match = /^([0-9a-f]{64})\.blend$/.exec(name)
+      if (match === null || needed.has(match[1] as string)) continue
+      await rm(this.layout.blendPath(match[1] as string), { force: true })
+      removed++
+    }
+    return removed
+  }
+
   async deleteJob (job: Job): Promise<void> {
     await this.drain()
     await rm(this.layout.jobDir(job.id), { recursive: true, force: true })

@@ -92,3 +92,32 @@ export async function coordinatorAddress (coordinator: CliProcess): Promise<stri
     return match?.[1]?.split(' ').find(addr => addr.startsWith('/ip4/127.0.0.1/'))
   }, 30_000)
 }
+
+export interface JobJson {
+  id: string
+  name: string
+  state: string
+  framesDone: number
+  framesTotal: number
+  framesFailed: number
+  error?: string
+  missingFrames?: number[]
+  byNode: Record<string, number>
+  blocklist: Record<string, string>
+  encode?: { state: string, outputPath?: string, error?: string }
+}
+
+/** `microfarm jobs --json` against one coordinator. */
+export async function jobsJson (coordinator: string): Promise<JobJson[]> {
+  const result = await runCli(['jobs', '--json', '--coordinator', coordinator])
+  if (result.code !== 0) throw new Error(`microfarm jobs failed: ${result.stderr}`)
+  return JSON.parse(result.stdout) as JobJson[]
+}
+
+/** Polls until job `id` satisfies `check`; returns it. */
+export async function waitForJob (coordinator: string, id: string, what: string, check: (job: JobJson) => boolean, timeoutMs = 120_000): Promise<JobJson> {
+  return waitFor(`job ${id}: ${what}`, async () => {
+    const job = (await jobsJson(coordinator)).find(j => j.id === id)
+    return job !== undefined && check(job) ? job : undefined
+  }, timeoutMs, 300)
+}

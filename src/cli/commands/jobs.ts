@@ -33,6 +33,7 @@ export function formatJobs (jobs: readonly JobSummary[]): string {
   const table = formatTable(['ID', 'NAME', 'STATE', 'DONE', 'FAILED', 'RENDERED BY', 'VIDEO'], rows)
   const notes = jobs.flatMap(job => [
     ...(job.error !== undefined ? [`job ${job.id}: ${job.error}`] : []),
+    ...Object.entries(job.blocklist).map(([node, why]) => `job ${job.id}: node ${node} blocklisted (${why})`),
     ...(job.missingFrames !== undefined && job.missingFrames.length > 0 ? [`job ${job.id}: missing frames ${job.missingFrames.join(',')}`] : []),
     ...(job.encode?.outputPath !== undefined && job.encode.state === 'done' ? [`job ${job.id}: video ${job.encode.outputPath}`] : []),
     ...(job.encode?.error !== undefined ? [`job ${job.id}: video failed: ${job.encode.error}`] : []),

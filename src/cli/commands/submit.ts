@@ -35,7 +35,11 @@ export async function runSubmit (file: string, flags: SubmitFlags): Promise<numb
   const sceneInfo = await readLocally(path, flags.blender, say)
   if (sceneInfo !== undefined && flags.frames === undefined) {
     say(`frames ${sceneInfo.frameStart}-${sceneInfo.frameEnd}${sceneInfo.frameStep > 1 ? ` every ${sceneInfo.frameStep}` : ''}: the scene's own range, read by this machine's Blender`)
-  } else if (flags.frames === undefined) {
+  }
+  if (sceneInfo !== undefined && !sceneInfo.hasCamera) {
+    say('warning: the scene has no active camera; Blender will refuse to render it')
+  }
+  if (sceneInfo === undefined && flags.frames === undefined) {
     say('no Blender on this machine: a render node will read the scene\'s frame range')
   }
 

@@ -1,0 +1,110 @@
+import { readFile, readdir, stat } from 'node:fs/promises'
+import path from 'node:path'
+import { blenderTest, makeScene } from '../helpers/blender.js'
+import { coordinatorAddress, runCli, startCli, waitFor, waitForJob } from '../helpers/cli.js'
+import { freePort } from '../helpers/free-port.js'
+import { killMatching } from '../helpers/processes.js'
+import { tempFolder } from '../helpers/temp-folder.js'
+
+// Nodes and the coordinator die with kill -9 in the middle of a job; the job
+// still completes with every frame exactly once, and nothing finished is lost.
+
+interface ManifestFrame { state: string, attempts: number, failures: number, node?: string }
+async function manifestFrames (out: string, jobId: string): Promise<Record<string, ManifestFrame>> {
+  const text = await readFile(path.join(out, `job_${jobId}_info.json`), 'utf8')
+  return (JSON.parse(text) as { job: { frames: Record<string, ManifestFrame> } }).job.frames
+}
+
+blenderTest('kill -9 of a node in the middle of a chunk: the others finish it, every frame once', async (t) => {
+  const dir = await tempFolder(t, 'mf-killnode-')
+  const out = path.join(dir, 'out')
+  const scene = await makeScene(dir, { frames: 6 })
+  const coordinator = startCli(t, ['coordinator', '--output-dir', out, '--port', '0', '--no-advertise', '--no-tui'])
+  const address = await coordinatorAddress(coordinator)
+  const work = { doomed: path.join(dir, 'work-doomed'), steady: path.join(dir, 'work-steady') }
+  t.teardown(async () => { await killMatching(work.doomed) })
+  const doomed = startCli(t, ['node', '--name', 'doomed', '--coordinator', address, '--work-dir', work.doomed])
+  await waitFor('doomed to join', () => coordinator.output().includes('node joined: doomed'))
+
+  const submit = await runCli(['submit', scene, '--chunk', '3', '--no-encode', '--coordinator', address])
+  t.is(submit.code, 0, submit.stderr)
+  await waitFor('doomed to start its chunk', () => /rendering frame\(s\) 1,2,3/.test(doomed.output()))
+  const steady = startCli(t, ['node', '--name', 'steady', '--coordinator', address, '--work-dir', work.steady])
+  await waitFor('steady to join', () => coordinator.output().includes('node joined: steady'))
+  doomed.child.kill('SIGKILL')
+  await killMatching(work.doomed)
+
+  await waitFor('the coordinator to notice', () => /node left: doomed/.test(coordinator.output()))
+  const job = await waitForJob(address, '1', 'completed', j => j.state === 'completed')
+  t.is(job.framesDone, 6)
+  t.deepEqual((await readdir(path.join(out, 'job_1'))).filter(f => !f.startsWith('.')).sort(),
+    [1, 2, 3, 4, 5, 6].map(n => `frame_000${n}.png`))
+  const frames = await manifestFrames(out, '1')
+  t.true(Object.values(frames).every(f => f.state === 'done'))
+  t.true(steady.output().includes('delivered'), 'steady rendered the frames doomed left')
+  // Each frame counted once: the log has exactly one "frame N done" per frame.
+  for (let frame = 1; frame <= 6; frame++) {
+    t.is(coordinator.output().match(new RegExp(`frame ${frame} done by`, 'g'))?.length, 1, `frame ${frame}`)
+  }
+})
+
+blenderTest('kill -9 of the coordinator mid-job: it resumes on restart and renders nothing twice', async (t) => {
+  const dir = await tempFolder(t, 'mf-killcoord-')
+  const out = path.join(dir, 'out')
+  const scene = await makeScene(dir, { frames: 8 })
+  const port = await freePort()
+  const args = ['coordinator', '--output-dir', out, '--port', String(port), '--no-advertise', '--no-tui']
+  const first = startCli(t, args)
+  const address = await coordinatorAddress(first)
+  startCli(t, ['node', '--name', 'survivor', '--coordinator', address, '--work-dir', path.join(dir, 'work')])
+  await waitFor('the node to join', () => first.output().includes('node joined: survivor'))
+  t.is((await runCli(['submit', scene, '--no-encode', '--coordinator', address])).code, 0)
+
+  await waitForJob(address, '1', '3 frames done', j => j.framesDone >= 3)
+  first.child.kill('SIGKILL')
+  await first.exited
+  const before = Object.entries(await manifestFrames(out, '1')).filter(([, f]) => f.state === 'done').map(([n]) => Number(n))
+  t.true(before.length >= 3)
+  const mtimes = new Map<number, number>()
+  for (const frame of before) mtimes.set(frame, (await stat(path.join(out, 'job_1', `frame_${String(frame).padStart(4, '0')}.png`))).mtimeMs)
+
+  const second = startCli(t, args)
+  t.is(await coordinatorAddress(second), address, 'same peer id and port after the restart')
+  await waitFor('the node to come back', () => second.output().includes('node joined: survivor'), 30_000)
+  const job = await waitForJob(address, '1', 'completed', j => j.state === 'completed')
+  t.is(job.framesDone, 8)
+
+  const after = await manifestFrames(out, '1')
+  for (const frame of before) {
+    t.is(after[frame]?.attempts, 1, `frame ${frame} was rendered once`)
+    const mtime = (await stat(path.join(out, 'job_1', `frame_${String(frame).padStart(4, '0')}.png`))).mtimeMs
+    t.is(mtime, mtimes.get(frame), `frame ${frame}'s file was not written again`)
+  }
+  t.true(Object.values(after).every(f => f.state === 'done'))
+})
+
+blenderTest('a scene Blender cannot render fails after the allowed attempts, with Blender\'s message', async (t) => {
+  const dir = await tempFolder(t, 'mf-nocam-')
+  const out = path.join(dir, 'out')
+  const scene = await makeScene(dir, { frames: 2, camera: false })
+  const coordinator = startCli(t, ['coordinator', '--output-dir', out, '--port', '0', '--no-advertise', '--no-tui'])
+  const address = await coordinatorAddress(coordinator)
+  startCli(t, ['node', '--name', 'one', '--coordinator', address, '--work-dir', path.join(dir, 'w1')])
+  startCli(t, ['node', '--name', 'two', '--coordinator', address, '--work-dir', path.join(dir, 'w2')])
+  await waitFor('both nodes', () => coordinator.output().includes('node joined: one') && coordinator.output().includes('node joined: two'))
+
+  const submit = await runCli(['submit', scene, '--no-encode', '--wait', '--coordinator', address], { timeoutMs: 150_000 })
+  t.not(submit.code, 0)
+  t.regex(submit.stdout, /no active camera/)
+  t.regex(submit.stderr, /job 1 failed: .*Cannot render, no camera/)
+
+  const jobs = await runCli(['jobs', '--coordinator', address])
+  t.regex(jobs.stdout, /job 1: .*Cannot render, no camera/)
+  const manifest = JSON.parse(await readFile(path.join(out, 'job_1_info.json'), 'utf8')) as { job: { state: string, error: string, frames: Record<string, ManifestFrame> } }
+  t.is(manifest.job.state, 'failed')
+  t.regex(manifest.job.error, /Cannot render, no camera/)
+  for (const frame of Object.values(manifest.job.frames)) {
+    t.is(frame.state, 'failed')
+    t.is(frame.failures, 3)
+  }
+})
