@@ -48,8 +48,10 @@ export async function renderChunk (o: RenderChunkOptions): Promise<ChunkResult> 
   })
   const result = await runBlender(o.blender, {
     command: o.blender.path, args, signal: o.signal,
-    // Cancel and pause must stop Blender within 2 s: SIGTERM, then SIGKILL after 1 s.
-    killGraceMs: 1000,
+    // Cancel and pause must stop Blender within 2 s, and Blender can take over a
+    // second to act on SIGTERM while it loads or renders; nothing of a cancelled
+    // render is kept, so SIGKILL follows soon.
+    killGraceMs: 250,
     onStdoutLine: tracker.onLine, onStderrLine: tracker.onLine,
   }, o.run ?? runProcess)
   return await tracker.finish(result)

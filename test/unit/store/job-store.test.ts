@@ -1,0 +1,180 @@
+import { readFileSync } from 'node:fs'
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import test from 'ava'
+import { JobStore } from '../../../src/store/job-store.js'
+import { OutputLayout } from '../../../src/store/layout.js'
+import { ManifestError, parseManifest, serializeManifest } from '../../../src/store/manifest.js'
+import { frameDone, pickTask } from '../../../src/jobs/scheduler.js'
+import { at, makeJob, sceneInfo } from '../../helpers/job-fixtures.js'
+import { tempFolder } from '../../helpers/temp-folder.js'
+
+async function newStore (t: Parameters<typeof tempFolder>[0]): Promise<JobStore> {
+  const store = new JobStore(await tempFolder(t, 'mf-store-'))
+  await store.init()
+  return store
+}
+
+test('a saved job loads back equal, with every field', async (t) => {
+  const store = await newStore(t)
+  const job = makeJob('1', { frames: undefined, sceneInfo: sceneInfo({ frameEnd: 3 }), priority: 4 })
+  const node = { id: 'peer-a', name: 'a' }
+  pickTask([job], node, [node], 't1', at(1))
+  frameDone(job, 1, 'a', at(2))
+  job.blocklist.b = '3 frames failed on it'
+  await store.save(job)
+  const loaded = await store.loadJobs()
+  t.deepEqual(loaded.problems, [])
+  t.deepEqual(loaded.jobs, [job])
+})
+
+test('many rapid saves share writes and each resolves once its state is on disk', async (t) => {
+  const store = await newStore(t)
+  const job = makeJob('1')
+  const manifest = store.layout.manifestPath('1')
+  const saves: Array<Promise<void>> = []
+  const onDisk: number[] = []
+  for (let i = 0; i < 50; i++) {
+    job.priority = i
+    const saved = store.save(job)
+    // Read synchronously at the moment the promise resolves: nothing can write in between.
+    saves.push(saved.then(() => { onDisk[i] = parseManifest(readFileSync(manifest, 'utf8'), manifest).priority }))
+  }
+  await Promise.all(saves)
+  onDisk.forEach((priority, i) => t.true(priority >= i, `save ${i} resolved with priority ${priority} on disk`))
+  t.is(parseManifest(await readFile(manifest, 'utf8'), manifest).priority, 49)
+})
+
+test('while a write runs, further saves share one queued write', async (t) => {
+  const store = await newStore(t)
+  const job = makeJob('1')
+  const promises = Array.from({ length: 20 }, () => store.save(job))
+  // The first save starts a write; the 19 others share the one queued behind it.
+  t.not(promises[0], promises[1])
+  t.is(new Set(promises.slice(1)).size, 1)
+  await Promise.all(promises)
+  const later = store.save(job)
+  t.false(promises.includes(later))
+  await later
+})
+
+test('saves of different jobs do not wait for each other', async (t) => {
+  const store = await newStore(t)
+  const first = makeJob('1')
+  const second = makeJob('2')
+  await Promise.all([store.save(first), store.save(second), store.save(first)])
+  const { jobs } = await store.loadJobs()
+  t.deepEqual(jobs.map(job => job.id).sort(), ['1', '2'])
+})
+
+test('damaged manifests are reported, not loaded, and left as they were', async (t) => {
+  const store = await newStore(t)
+  await store.save(makeJob('1'))
+  const broken = '{"manifestVersion": 1, "job": '
+  await writeFile(store.layout.manifestPath('2'), broken)
+  const wrongSchema = JSON.stringify({ manifestVersion: 1, job: { ...makeJob('3'), state: 'exploded' } })
+  await writeFile(store.layout.manifestPath('3'), wrongSchema)
+  await writeFile(store.layout.manifestPath('4'), serializeManifest(makeJob('5')))
+  await writeFile(store.layout.manifestPath('6'), JSON.stringify({ manifestVersion: 2, job: makeJob('6') }))
+  const { jobs, problems } = await store.loadJobs()
+  t.deepEqual(jobs.map(job => job.id), ['1'])
+  const byPath = new Map(problems.map(problem => [path.basename(problem.path), problem.error]))
+  t.deepEqual([...byPath.keys()].sort(), ['job_2_info.json', 'job_3_info.json', 'job_4_info.json', 'job_6_info.json'])
+  t.true(byPath.get('job_2_info.json') instanceof ManifestError)
+  t.regex(byPath.get('job_2_info.json')?.message ?? '', /is not valid JSON/)
+  t.regex(byPath.get('job_3_info.json')?.message ?? '', /not a MicroFarm job manifest \(job\.state/)
+  t.regex(byPath.get('job_4_info.json')?.message ?? '', /holds job 5/)
+  t.regex(byPath.get('job_6_info.json')?.message ?? '', /manifestVersion/)
+  t.is(await readFile(store.layout.manifestPath('2'), 'utf8'), broken)
+})
+
+test('files that are not manifests are ignored when loading', async (t) => {
+  const store = await newStore(t)
+  await writeFile(path.join(store.layout.root, 'notes.json'), '{}')
+  await writeFile(path.join(store.layout.root, 'job_1_info.json.cleared'), 'old')
+  t.deepEqual(await store.loadJobs(), { jobs: [], problems: [] })
+})
+
+test('nextJobId is one past the highest manifest or job folder', async (t) => {
+  const store = await newStore(t)
+  t.is(await store.nextJobId(), '1')
+  await store.save(makeJob('3'))
+  t.is(await store.nextJobId(), '4')
+  await mkdir(store.layout.jobDir('9'))
+  t.is(await store.nextJobId(), '10')
+  await mkdir(path.join(store.layout.root, 'job_abc'))
+  await writeFile(path.join(store.layout.root, 'job_50.txt'), '')
+  t.is(await store.nextJobId(), '10')
+})
+
+test('framesOnDisk lists frames whose file exists and is not empty', async (t) => {
+  const store = await newStore(t)
+  const job = makeJob('1', { frames: '1-4' })
+  await store.prepareJobDir(job)
+  await writeFile(store.layout.framePath(job, 1), 'png')
+  await writeFile(store.layout.framePath(job, 3), '')
+  await writeFile(store.layout.framePath(job, 4), 'png')
+  await writeFile(path.join(store.layout.jobDir('1'), 'frame_0099.png'), 'not a frame of this job')
+  t.deepEqual([...await store.framesOnDisk(job)].sort((a, b) => a - b), [1, 4])
+})
+
+test('framesOnDisk of a job without a folder is empty', async (t) => {
+  const store = await newStore(t)
+  t.deepEqual([...await store.framesOnDisk(makeJob('1'))], [])
+})
+
+test('removeStaleTemporaries removes only half-received uploads', async (t) => {
+  const store = await newStore(t)
+  const job = makeJob('1', { frames: '1-2' })
+  await store.prepareJobDir(job)
+  await writeFile(store.layout.frameTempPath(job, 1), 'half')
+  await writeFile(store.layout.framePath(job, 2), 'whole')
+  await writeFile(path.join(store.layout.jobDir('1'), '.hidden'), 'keep')
+  await writeFile(path.join(store.layout.jobDir('1'), 'visible.part'), 'keep')
+  await store.removeStaleTemporaries(job)
+  t.deepEqual((await readdir(store.layout.jobDir('1'))).sort(), ['.hidden', 'frame_0002.png', 'visible.part'])
+  await t.notThrowsAsync(store.removeStaleTemporaries(makeJob('2')))
+})
+
+test('deleteJob removes frames and manifest; forgetJob keeps them out of the next load', async (t) => {
+  const store = await newStore(t)
+  const deleted = makeJob('1')
+  const forgotten = makeJob('2')
+  for (const job of [deleted, forgotten]) {
+    await store.prepareJobDir(job)
+    await writeFile(store.layout.framePath(job, 1), 'png')
+    await store.save(job)
+  }
+  await store.deleteJob(deleted)
+  await store.forgetJob(forgotten)
+  t.deepEqual((await readdir(store.layout.root)).sort(), ['.microfarm', 'job_2', 'job_2_info.json.cleared'])
+  t.deepEqual((await store.loadJobs()).jobs, [])
+  t.is(await store.nextJobId(), '3')
+})
+
+test('layout paths come from the job id and frame number, never the job name', (t) => {
+  const layout = new OutputLayout('/out')
+  const job = makeJob('12', { name: '../../etc/passwd', frames: '1-10' })
+  const framePath = layout.framePath(job, 7)
+  t.is(framePath, path.join('/out', 'job_12', 'frame_0007.png'))
+  t.is(path.dirname(framePath), layout.jobDir('12'))
+  t.false(framePath.includes('passwd'))
+  const temp = layout.frameTempPath(job, 7)
+  t.is(path.dirname(temp), layout.jobDir('12'))
+  t.regex(path.basename(temp), /^\.frame_0007\.png\.[0-9a-f]{8}\.part$/)
+  t.is(layout.manifestPath('12'), path.join('/out', 'job_12_info.json'))
+})
+
+test('frame names follow the format and grow past 4 digits when needed', (t) => {
+  const layout = new OutputLayout('/out')
+  t.is(layout.frameFileName(makeJob('1', { frames: '1-3', format: 'OPEN_EXR' }), 2), 'frame_0002.exr')
+  t.is(layout.frameFileName(makeJob('1', { frames: '1-3', format: 'JPEG' }), 2), 'frame_0002.jpg')
+  t.is(layout.frameFileName(makeJob('1', { frames: '99990-100000' }), 99990), 'frame_099990.png')
+})
+
+test('blend files live under the state folder, named by content hash', (t) => {
+  const layout = new OutputLayout('/out')
+  t.is(layout.blendPath('ab'.repeat(32)), path.join('/out', '.microfarm', 'blends', `${'ab'.repeat(32)}.blend`))
+  t.regex(path.basename(layout.blendTempPath()), /^\.upload-[0-9a-f]{12}\.part$/)
+  t.is(path.dirname(layout.blendTempPath()), layout.blendDir)
+})
