@@ -58,7 +58,8 @@ export class EncodeService implements JobEncoder {
     const settings: EncodeSettingsMessage = { ...base, ...overrides, enabled: true }
     const changed = settings.codec !== base.codec || settings.quality !== base.quality || settings.fps !== base.fps
     // Other settings get a file of their own, so the first video is left alone.
-    const request: EncodeRequest = changed ? { job, settings, suffix: reencodeSuffix(settings) } : { job, settings }
+    const suffix = reencodeSuffix({ codec: settings.codec, quality: settings.quality, ...(settings.fps !== base.fps && settings.fps !== undefined ? { fps: settings.fps } : {}) })
+    const request: EncodeRequest = changed ? { job, settings, suffix } : { job, settings }
     this.enqueue(request)
     return `job ${job.id}: encoding to ${this.outputPath(request)} (${settings.codec}, ${settings.quality})`
   }

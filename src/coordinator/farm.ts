@@ -119,7 +119,8 @@ export class Farm {
     for (const node of this.nodes.waiting()) {
       while (node.wants > 0) {
         const task = this.nextTaskFor(node)
-        if (task === undefined) return
+        // Nothing for this node (blocklisted, or only frames that failed on it) may still leave work for the next.
+        if (task === undefined) break
         node.wants--
         node.tasks.add(task.taskId)
         node.send({ type: 'assign', task })

@@ -1,3 +1,5 @@
+import { MAX_FRAME_NUMBER } from '../protocol/constants.js'
+
 export class FrameRangeError extends Error {
   override name = 'FrameRangeError'
 }
@@ -21,6 +23,7 @@ export function parseFrameList (spec: string): number[] {
     const end = match[2] === undefined ? start : Number(match[2])
     const step = match[3] === undefined ? 1 : Number(match[3])
     if (end < start) throw new FrameRangeError(`frame range ${part} ends before it starts`)
+    if (end > MAX_FRAME_NUMBER) throw new FrameRangeError(`frame ${end} is past Blender's last frame ${MAX_FRAME_NUMBER}`)
     if (step < 1) throw new FrameRangeError(`frame step in ${part} must be at least 1`)
     for (let frame = start; frame <= end; frame += step) {
       frames.add(frame)

@@ -74,6 +74,7 @@ export function applyControl (job: Job, action: ControlAction, now: Date): Contr
     }
     case 'resume':
       job.state = countFrames(job).done > 0 ? 'active' : 'queued'
+      rollUp(job, now)
       return { message: `job ${job.id} resumed`, stopRendering: false }
     case 'activate': {
       const reset = resetFailed(job)

@@ -66,8 +66,8 @@ function chunkFor (job: Job, node: NodeRef, online: readonly NodeRef[]): number[
     if (record.state !== 'pending') continue
     const failedHere = record.failedOn.includes(node.name)
     if (failedHere && others.some(other => !record.failedOn.includes(other.name))) continue
-    // A chunk is a run of frames in order; stop at a gap so one Blender
-    // process renders neighbouring frames.
+    // The next pending frames in order, not necessarily neighbours: Blender
+    // renders any frame list in one process (-f 3,7,8).
     chunk.push(frame)
     if (chunk.length >= job.chunk) break
   }
@@ -99,8 +99,9 @@ export interface FrameFailedOutcome {
 /** Records a Blender failure; the frame goes back to pending until it has failed maxAttempts times. */
 export function frameFailed (job: Job, frame: number, node: NodeRef, error: string, policy: SchedulerPolicy, now: Date): FrameFailedOutcome {
   const record = job.frames[frame]
-  if (record === undefined || record.state === 'done') return { gaveUp: false, blocklisted: false }
-  if (record.state === 'rendering' && record.nodeId !== node.id) return { gaveUp: false, blocklisted: false }
+  // Only a frame this node is rendering now can fail on it: a late report for a
+  // frame already handed back (pause, cancel, a dropped connection) is ignored.
+  if (record === undefined || record.state !== 'rendering' || record.nodeId !== node.id) return { gaveUp: false, blocklisted: false }
   record.failures++
   record.error = error
   record.node = node.name

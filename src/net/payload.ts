@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto'
-import { createReadStream, createWriteStream } from 'node:fs'
+import { createReadStream } from 'node:fs'
 import { open, rm } from 'node:fs/promises'
-import { once } from 'node:events'
 import type { Stream } from '@libp2p/interface'
 import type { Uint8ArrayList } from 'uint8arraylist'
 import { ProtocolError } from '../protocol/errors.js'
+import { incoming } from './incoming.js'
 
 // Raw file bytes that follow a header message on a stream. The header has
 // already announced size and SHA-256; these helpers move the bytes at disk
@@ -12,7 +12,6 @@ import { ProtocolError } from '../protocol/errors.js'
 // yamux keeps granting window to a reader that only buffers).
 
 const READ_CHUNK_BYTES = 256 * 1024
-const WRITE_BUFFER_BYTES = 4 * 1024 * 1024
 
 export async function sendFile (stream: Stream, path: string, options: { signal?: AbortSignal } = {}): Promise<number> {
   let sent = 0
@@ -28,6 +27,11 @@ export class PayloadError extends ProtocolError {
   override name = 'PayloadError'
 }
 
+/** A sender silent this long is cut off: its half-received file must not stay open forever. */
+const IDLE_TIMEOUT_MS = 60_000
+/** Received bytes are written in batches of about this size. */
+const WRITE_BATCH_BYTES = 1024 * 1024
+
 /**
  * Receives exactly `size` bytes into `tempPath` and fsyncs it. When size or
  * SHA-256 do not match, the file is removed and PayloadError thrown. The caller
@@ -38,48 +42,70 @@ export async function receiveFile (stream: Stream, options: {
   sha256: string
   tempPath: string
   signal?: AbortSignal
+  idleMs?: number
 }): Promise<void> {
+  // Listen before the first await, so bytes (or the end) that arrive meanwhile are seen.
+  const chunks = incoming(stream, options.idleMs ?? IDLE_TIMEOUT_MS, options.signal)
   const handle = await open(options.tempPath, 'w')
-  const out = createWriteStream('', { fd: handle.fd, autoClose: false, highWaterMark: WRITE_BUFFER_BYTES })
   const hash = createHash('sha256')
   let received = 0
+  let batch: Uint8Array[] = []
+  let batchBytes = 0
+  // One write in flight while the next batch fills; the stream pauses only when
+  // the disk is behind, so the sender's window stays open at disk speed.
+  let writing: Promise<unknown> | undefined
+  let writeDone = true
+  const flush = async (): Promise<void> => {
+    if (writing !== undefined && !writeDone) {
+      stream.pause()
+      try {
+        await writing
+      } finally {
+        stream.resume()
+      }
+    }
+    await writing
+    if (batch.length === 0) return
+    writeDone = false
+    writing = handle.writev(batch).finally(() => { writeDone = true })
+    // Never leave a rejection unobserved between flushes.
+    writing.catch(() => undefined)
+    batch = []
+    batchBytes = 0
+  }
   let completed = false
   try {
     if (options.size > 0) {
-      for await (const chunk of stream as AsyncIterable<Uint8Array | Uint8ArrayList>) {
-        options.signal?.throwIfAborted()
+      for await (const chunk of chunks) {
         for (const part of toBuffers(chunk)) {
           received += part.byteLength
           if (received > options.size) throw new PayloadError(`peer sent more than the announced ${options.size} bytes`)
           hash.update(part)
-          if (!out.write(part)) {
-            stream.pause()
-            await once(out, 'drain')
-            stream.resume()
-          }
+          batch.push(part)
+          batchBytes += part.byteLength
         }
+        if (batchBytes >= WRITE_BATCH_BYTES) await flush()
         if (received === options.size) break
       }
     }
     if (received !== options.size) {
       throw new PayloadError(`stream ended after ${received} of ${options.size} bytes`)
     }
-    out.end()
-    await once(out, 'finish')
+    await flush()
+    await writing
     const digest = hash.digest('hex')
     if (digest !== options.sha256) {
       throw new PayloadError(`content hash mismatch: announced ${options.sha256.slice(0, 12)}…, received ${digest.slice(0, 12)}…`)
     }
-    // fsync before rename so a crash never leaves a complete-looking but empty file.
+    // fsync before the caller's rename, so a crash never leaves a complete-looking but empty file.
     await handle.sync()
-    await handle.close()
     completed = true
   } finally {
-    if (!completed) {
-      out.destroy()
-      await handle.close().catch(() => undefined)
-      await rm(options.tempPath, { force: true })
-    }
+    await chunks.return(undefined)
+    // Wait for the last write before closing; its own error (if any) is already on its way out.
+    await writing?.then(() => undefined, () => undefined)
+    await handle.close()
+    if (!completed) await rm(options.tempPath, { force: true })
   }
 }
 

@@ -10,6 +10,9 @@ export const ADMIN_PROTOCOL = '/microfarm/admin/1.0.0'
 /** mDNS service type: `_microfarm._tcp`. */
 export const MDNS_SERVICE_TYPE = 'microfarm'
 
+/** Blender's highest frame number (MAXFRAME). */
+export const MAX_FRAME_NUMBER = 1_048_574
+
 /** Largest control message (JSON) either side accepts. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024
 /** Largest .blend a coordinator accepts. */

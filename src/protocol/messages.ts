@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { MAX_FRAME_NUMBER } from './constants.js'
 
 // The wire format in one place. Every message is JSON in a length-prefixed frame
 // and is validated against these schemas on arrival; nothing else crosses machines
@@ -6,7 +7,7 @@ import { z } from 'zod'
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex SHA-256')
 const jobId = z.string().regex(/^[0-9]{1,9}$/, 'a job id')
-const frameNumber = z.number().int().min(0).max(1_000_000)
+const frameNumber = z.number().int().min(0).max(MAX_FRAME_NUMBER)
 const shortText = z.string().max(200)
 const errorText = z.string().max(4000)
 

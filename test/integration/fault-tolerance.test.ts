@@ -78,7 +78,7 @@ blenderTest('kill -9 of the coordinator mid-job: it resumes on restart and rende
   for (const frame of before) {
     t.is(after[frame]?.attempts, 1, `frame ${frame} was rendered once`)
     const mtime = (await stat(path.join(out, 'job_1', `frame_${String(frame).padStart(4, '0')}.png`))).mtimeMs
-    t.is(mtime, mtimes.get(frame), `frame ${frame}'s file was not written again`)
+    t.is<number | undefined, number | undefined>(mtime, mtimes.get(frame), `frame ${frame}'s file was not written again`)
   }
   t.true(Object.values(after).every(f => f.state === 'done'))
 })

@@ -63,7 +63,7 @@ blenderTest('pause stops Blender at once, nothing renders while paused, resume f
   while (Date.now() < deadline) {
     t.is((await jobsJson(f.address))[0]?.framesDone, paused?.framesDone)
   }
-  t.is((await frameFiles(f, '1')).length, paused?.framesDone)
+  t.is<number | undefined, number | undefined>((await frameFiles(f, '1')).length, paused?.framesDone)
   t.true(Object.values((await manifest(f, '1')).frames).every(fr => fr.state !== 'rendering'))
 
   const resume = await runCli(['resume', '1', '--coordinator', f.address])
