@@ -17,6 +17,8 @@ import { BlendCache } from './blend-cache.js'
 import type { OpenStream } from './blend-cache.js'
 import { FrameUploader } from './frame-uploader.js'
 import { TaskRunner } from './task-runner.js'
+import { BlenderFrameRenderer } from './frame-renderer.js'
+import type { FrameRenderer } from './frame-renderer.js'
 import { sleep } from '../util/sleep.js'
 
 export interface RenderNodeInit {
@@ -27,6 +29,8 @@ export interface RenderNodeInit {
   coordinator?: string
   farm?: string
   log: (line: string) => void
+  /** How frames are rendered; default: a loaded Blender per job. */
+  renderer?: FrameRenderer
 }
 
 /**
@@ -52,6 +56,7 @@ export class RenderNode {
     })
     this.runner = new TaskRunner({
       blender: init.blender,
+      renderer: init.renderer ?? new BlenderFrameRenderer(init.blender),
       cache: new BlendCache(join(init.workDir, 'blends')),
       uploader: this.uploader,
       framesDir: join(init.workDir, 'frames'),
@@ -71,6 +76,7 @@ export class RenderNode {
   async stop (): Promise<void> {
     this.stopController.abort(new Error('node stopping'))
     await this.stopped?.catch(() => undefined)
+    await this.runner.stop()
     await this.host?.stop()
   }
 
@@ -144,7 +150,7 @@ export class RenderNode {
     const onStop = (): void => stream.abort(new Error('node stopping'))
     signal.addEventListener('abort', onStop, { once: true })
     try {
-      this.send({ type: 'request-work' })
+      this.runner.connected()
       while (true) {
         const message = await channel.read(coordinatorToNode)
         switch (message.type) {

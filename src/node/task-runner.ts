@@ -1,14 +1,14 @@
 import { join } from 'node:path'
-import { mkdir } from 'node:fs/promises'
 import type { BlenderInstall } from '../blender/find-blender.js'
-import { renderChunk } from '../blender/render-chunk.js'
 import { readSceneInfo } from '../blender/scene-info.js'
 import type { NodeToCoordinator, ProbeTask, RenderTask, Task } from '../protocol/messages.js'
 import type { BlendCache, OpenStream } from './blend-cache.js'
 import type { FrameUploader } from './frame-uploader.js'
+import type { FrameFailure, FrameRenderer } from './frame-renderer.js'
 
 export interface TaskRunnerDeps {
   blender: BlenderInstall
+  renderer: FrameRenderer
   cache: BlendCache
   uploader: FrameUploader
   framesDir: string
@@ -16,18 +16,19 @@ export interface TaskRunnerDeps {
   send: (message: NodeToCoordinator) => boolean
   open: () => OpenStream | undefined
   log: (line: string) => void
-  render?: typeof renderChunk
   readScene?: typeof readSceneInfo
 }
 
 /**
- * Runs the tasks the coordinator assigns, one Blender at a time. As soon as
- * Blender is done with a task the node asks for the next one, so rendering
- * the next chunk overlaps the upload of the last one.
+ * Runs the tasks the coordinator assigns, one at a time. While a task runs it
+ * keeps one more asked for or waiting in line, so there is no idle gap between
+ * tasks; uploads of finished frames overlap the next render.
  */
 export class TaskRunner {
   private readonly queue: Task[] = []
   private busy = false
+  /** Work requests sent on this session and not yet answered with a task. */
+  private outstanding = 0
   private readonly jobAborts = new Map<string, AbortController>()
 
   constructor (private readonly deps: TaskRunnerDeps) {}
@@ -35,19 +36,46 @@ export class TaskRunner {
   get isBusy (): boolean { return this.busy || this.queue.length > 0 }
 
   enqueue (task: Task): void {
+    this.outstanding = Math.max(0, this.outstanding - 1)
     this.queue.push(task)
     void this.pump()
   }
 
-  /** Stops Blender for this job now and forgets its queued tasks and uploads. */
+  /** A new session: the coordinator knows of no request from us yet. */
+  connected (): void {
+    this.outstanding = 0
+    this.topUp()
+  }
+
+  /**
+   * Asks for work until it has what it should: one task when idle, and one
+   * more in line (a prefetch) while a task runs. Every change of the queue
+   * calls this, so a node never ends up idle without having asked.
+   */
+  private topUp (): void {
+    const wanted = this.busy ? 2 : 1
+    let have = this.queue.length + (this.busy ? 1 : 0) + this.outstanding
+    while (have < wanted && this.deps.send({ type: 'request-work' })) {
+      this.outstanding++
+      have++
+    }
+  }
+
+  /** Stops this job's rendering now and forgets its queued tasks and uploads. */
   async cancelJob (jobId: string, reason: string): Promise<void> {
     const before = this.queue.length
     this.queue.splice(0, this.queue.length, ...this.queue.filter(task => task.jobId !== jobId))
     const controller = this.jobAborts.get(jobId)
     controller?.abort(new Error(reason))
     this.jobAborts.delete(jobId)
-    await this.deps.uploader.dropJob(jobId)
+    await Promise.all([this.deps.renderer.stopJob(jobId), this.deps.uploader.dropJob(jobId)])
     if (controller !== undefined || before !== this.queue.length) this.deps.log(`job ${jobId}: stopped (${reason})`)
+    this.topUp()
+  }
+
+  async stop (): Promise<void> {
+    for (const controller of this.jobAborts.values()) controller.abort(new Error('node stopping'))
+    await this.deps.renderer.stop()
   }
 
   private async pump (): Promise<void> {
@@ -55,10 +83,13 @@ export class TaskRunner {
     this.busy = true
     try {
       for (let task = this.queue.shift(); task !== undefined; task = this.queue.shift()) {
+        this.topUp()
         await this.run(task)
       }
     } finally {
       this.busy = false
+      this.deps.renderer.idle()
+      this.topUp()
     }
   }
 
@@ -89,27 +120,18 @@ export class TaskRunner {
     } catch (err) {
       this.deps.send({ type: 'probe-failed', taskId: task.taskId, jobId: task.jobId, error: errorText(err) })
     }
-    this.deps.send({ type: 'request-work' })
     this.deps.send({ type: 'task-finished', taskId: task.taskId })
   }
 
   private async render (task: RenderTask, signal: AbortSignal): Promise<void> {
     this.deps.log(`job ${task.jobId}: rendering frame(s) ${task.frames.join(',')}`)
-    let failed: Array<{ frame: number, error: string }>
+    let failed: FrameFailure[]
     try {
       const blendPath = await this.blendFor(task, signal)
       const outputDir = join(this.deps.framesDir, `job_${task.jobId}`)
-      await mkdir(outputDir, { recursive: true })
-      const result = await (this.deps.render ?? renderChunk)({
-        blender: this.deps.blender,
-        blendPath,
-        outputDir,
-        format: task.format,
-        frames: task.frames,
-        signal,
-        onFrameSaved: (frame, path) => this.deps.uploader.add({ jobId: task.jobId, frame, path, taskId: task.taskId }),
+      failed = await this.deps.renderer.render(task, blendPath, outputDir, signal, (frame, path) => {
+        this.deps.uploader.add({ jobId: task.jobId, frame, path, taskId: task.taskId })
       })
-      failed = result.failed
     } catch (err) {
       const error = errorText(err)
       failed = task.frames.map(frame => ({ frame, error }))
@@ -117,11 +139,9 @@ export class TaskRunner {
     if (!signal.aborted) {
       for (const { frame, error } of failed) {
         this.deps.log(`job ${task.jobId}: frame ${frame} failed: ${error}`)
-        this.deps.send({ type: 'frame-failed', taskId: task.taskId, jobId: task.jobId, frame, error })
+        this.deps.send({ type: 'frame-failed', taskId: task.taskId, jobId: task.jobId, frame, error: errorText(error) })
       }
     }
-    // Ask for more now; report the task finished once its frames are uploaded.
-    this.deps.send({ type: 'request-work' })
     void this.finishWhenUploaded(task)
   }
 

@@ -74,6 +74,8 @@ export interface SceneOptions {
   camera?: boolean
   width?: number
   height?: number
+  /** Cycles samples per pixel: more makes each frame slower (tests that act mid-job). */
+  samples?: number
 }
 
 /** Builds the fixture scene with test/fixtures/make-scene.py and returns the .blend path. */
@@ -84,11 +86,12 @@ export async function makeScene (dir: string, opts: SceneOptions = {}): Promise<
   const width = opts.width ?? 160
   const height = opts.height ?? 90
   const camera = opts.camera ?? true
-  const out = path.join(dir, `scene-${frames}f-${width}x${height}${camera ? '' : '-nocam'}.blend`)
+  const samples = opts.samples ?? 2
+  const out = path.join(dir, `scene-${frames}f-${width}x${height}${samples !== 2 ? `-${samples}s` : ''}${camera ? '' : '-nocam'}.blend`)
   const args = [
     // --factory-startup: the scene must not depend on whoever runs the tests.
     '-b', '--factory-startup', '-noaudio', '--python-exit-code', '1', '--python', SCENE_SCRIPT, '--', out,
-    '--frames', String(frames), '--width', String(width), '--height', String(height),
+    '--frames', String(frames), '--width', String(width), '--height', String(height), '--samples', String(samples),
     ...(camera ? [] : ['--no-camera']),
   ]
   const output: string[] = []

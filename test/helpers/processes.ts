@@ -6,7 +6,7 @@ const exec = promisify(execFile)
 /** PIDs of processes whose command line mentions `text` (Blender started by a node with that work dir). */
 export async function pidsMatching (text: string): Promise<number[]> {
   try {
-    const { stdout } = await exec('pgrep', ['-f', text])
+    const { stdout } = await exec('pgrep', ['-f', '--', text])
     return stdout.split('\n').filter(Boolean).map(Number).filter(pid => pid !== process.pid)
   } catch (err) {
     // pgrep exits 1 when nothing matches.

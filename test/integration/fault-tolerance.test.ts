@@ -18,7 +18,8 @@ async function manifestFrames (out: string, jobId: string): Promise<Record<strin
 blenderTest('kill -9 of a node in the middle of a chunk: the others finish it, every frame once', async (t) => {
   const dir = await tempFolder(t, 'mf-killnode-')
   const out = path.join(dir, 'out')
-  const scene = await makeScene(dir, { frames: 6 })
+  // Slow enough frames that the kill lands mid-chunk.
+  const scene = await makeScene(dir, { frames: 6, width: 320, height: 180, samples: 64 })
   const coordinator = startCli(t, ['coordinator', '--output-dir', out, '--port', '0', '--no-advertise', '--no-tui'])
   const address = await coordinatorAddress(coordinator)
   const work = { doomed: path.join(dir, 'work-doomed'), steady: path.join(dir, 'work-steady') }
@@ -51,7 +52,7 @@ blenderTest('kill -9 of a node in the middle of a chunk: the others finish it, e
 blenderTest('kill -9 of the coordinator mid-job: it resumes on restart and renders nothing twice', async (t) => {
   const dir = await tempFolder(t, 'mf-killcoord-')
   const out = path.join(dir, 'out')
-  const scene = await makeScene(dir, { frames: 8 })
+  const scene = await makeScene(dir, { frames: 8, width: 320, height: 180, samples: 64 })
   const port = await freePort()
   const args = ['coordinator', '--output-dir', out, '--port', String(port), '--no-advertise', '--no-tui']
   const first = startCli(t, args)

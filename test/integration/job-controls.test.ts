@@ -15,7 +15,8 @@ async function farm (t: ExecutionContext, frames: number): Promise<Farm> {
   const dir = await tempFolder(t, 'mf-controls-')
   const out = path.join(dir, 'out')
   const work = path.join(dir, 'work')
-  const scene = await makeScene(dir, { frames })
+  // About a second a frame: time to act in the middle of a job.
+  const scene = await makeScene(dir, { frames, width: 320, height: 180, samples: 64 })
   const coordinator = startCli(t, ['coordinator', '--output-dir', out, '--port', '0', '--no-advertise', '--no-tui'])
   const address = await coordinatorAddress(coordinator)
   startCli(t, ['node', '--name', 'worker', '--coordinator', address, '--work-dir', work])
@@ -37,13 +38,18 @@ async function manifest (f: Farm, jobId: string): Promise<{ state: string, frame
   return (JSON.parse(await readFile(path.join(f.out, `job_${jobId}_info.json`), 'utf8')) as { job: { state: string, frames: Record<string, { state: string, attempts: number }> } }).job
 }
 
+/** Matches the command line of the Blender the node started on its cached .blend (not the node itself). */
+function blenderOf (f: Farm): string {
+  return `-b ${path.join(f.work, 'blends')}`
+}
+
 /**
  * Blender started by this node's work dir must be gone within 2 s of the
  * coordinator taking the control (timed from the CLI's answer: starting the
  * CLI itself is not part of reaching the nodes).
  */
 async function blenderStopsWithin2s (t: ExecutionContext, f: Farm, started: number): Promise<void> {
-  await waitFor('Blender to stop', async () => (await pidsMatching(path.join(f.work, 'frames'))).length === 0, 5000, 50)
+  await waitFor('Blender to stop', async () => (await pidsMatching(blenderOf(f))).length === 0, 5000, 50)
   t.true(Date.now() - started <= 2000, `Blender stopped after ${Date.now() - started} ms`)
 }
 
@@ -51,7 +57,7 @@ blenderTest('pause stops Blender at once, nothing renders while paused, resume f
   const f = await farm(t, 8)
   t.is((await runCli(['submit', f.scene, '--no-encode', '--coordinator', f.address])).code, 0)
   await waitForJob(f.address, '1', 'a frame done', j => j.framesDone >= 1)
-  await waitFor('Blender rendering', async () => (await pidsMatching(path.join(f.work, 'frames'))).length > 0, 30_000, 50)
+  await waitFor('Blender rendering', async () => (await pidsMatching(blenderOf(f))).length > 0, 30_000, 50)
   t.regex(await control(f, 'pause', '1'), /job 1 paused/)
   const started = Date.now()
   await blenderStopsWithin2s(t, f, started)

@@ -1,0 +1,179 @@
+import { createServer } from 'node:net'
+import type { Server, Socket } from 'node:net'
+import { randomBytes } from 'node:crypto'
+import { mkdir, stat } from 'node:fs/promises'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { runProcess } from '../process/run-process.js'
+import type { ProcessResult, ProcessRunner } from '../process/run-process.js'
+import { LineSplitter } from '../process/line-splitter.js'
+import { BlenderError } from './errors.js'
+import type { BlenderInstall } from './find-blender.js'
+import { parseBlenderLine } from './output-parser.js'
+import { parseDriverMessage } from './driver-messages.js'
+import type { DriverMessage, RenderCommand } from './driver-messages.js'
+import type { RenderFormat } from './render-args.js'
+import { FRAME_DIGITS } from './render-args.js'
+import { runBlender } from './run-blender.js'
+
+/** Shipped beside this module's source (src/blender), found the same way from dist/blender. */
+export const DRIVER_SCRIPT = fileURLToPath(new URL('../../src/blender/microfarm_driver.py', import.meta.url))
+
+/** How long Blender may take to start and load the scene (production scenes take minutes). */
+const DEFAULT_LOAD_TIMEOUT_MS = 15 * 60_000
+
+export interface BlenderDriverOptions {
+  blender: BlenderInstall
+  blendPath: string
+  run?: ProcessRunner
+  loadTimeoutMs?: number
+  onProgress?: (frame: number, done: number, total: number) => void
+}
+
+export class DriverStoppedError extends BlenderError {
+  override name = 'DriverStoppedError'
+}
+
+/**
+ * One Blender process that keeps a .blend loaded and renders the frames it is
+ * told to, in any order, through the Python driver. Starting Blender and
+ * loading a scene costs seconds (minutes for production scenes): paying it
+ * once per job instead of once per chunk is what makes a farm cheap.
+ */
+export class BlenderDriver {
+  private socket?: Socket
+  private readonly replies: Array<(message: DriverMessage | Error) => void> = []
+  private exit?: ProcessResult
+  private lastError?: string
+  private busy: Promise<unknown> = Promise.resolve()
+
+  private constructor (
+    private readonly options: BlenderDriverOptions,
+    private readonly exited: Promise<ProcessResult>,
+    private readonly kill: AbortController,
+  ) {
+    void exited.then((result) => {
+      this.exit = result
+      this.failPending(new DriverStoppedError(this.whyStopped()))
+    }, (err: unknown) => this.failPending(err instanceof Error ? err : new Error(String(err))))
+  }
+
+  /** Starts Blender with the scene and waits until the driver says it is ready. */
+  static async start (options: BlenderDriverOptions): Promise<BlenderDriver> {
+    const token = randomBytes(16).toString('hex')
+    const server = createServer()
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(0, '127.0.0.1', () => resolve())
+    })
+    const port = (server.address() as { port: number }).port
+    // Blender may print before the driver object exists; lines go to it once it does.
+    const holder: { driver?: BlenderDriver } = {}
+    const onLine = (line: string): void => holder.driver?.onOutput(line)
+    const kill = new AbortController()
+    const exited = runBlender(options.blender, {
+      command: options.blender.path,
+      args: ['-b', options.blendPath, '-Y', '--python', DRIVER_SCRIPT, '--', String(port), token],
+      signal: kill.signal,
+      killGraceMs: 250,
+      onStdoutLine: onLine,
+      onStderrLine: onLine,
+    }, options.run ?? runProcess)
+    const driver = new BlenderDriver(options, exited, kill)
+    holder.driver = driver
+    try {
+      await driver.connect(server, token, options.loadTimeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS)
+    } catch (err) {
+      driver.kill.abort(err)
+      await exited.catch(() => undefined)
+      throw err
+    } finally {
+      server.close()
+    }
+    return driver
+  }
+
+  get alive (): boolean { return this.exit === undefined && !this.kill.signal.aborted }
+
+  private async connect (server: Server, token: string, timeoutMs: number): Promise<void> {
+    const socket = await new Promise<Socket>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new BlenderError(`Blender did not load the scene within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs)
+      server.once('connection', (s) => { clearTimeout(timer); resolve(s) })
+      void this.exited.then(() => { clearTimeout(timer); reject(new BlenderError(this.whyStopped())) }, reject)
+    })
+    this.socket = socket
+    const lines = new LineSplitter((line) => {
+      const message = parseDriverMessage(line)
+      if (message !== undefined) this.replies.shift()?.(message)
+    })
+    socket.setEncoding('utf8').on('data', (chunk: string) => lines.push(chunk))
+    socket.on('error', (err) => this.failPending(err))
+    socket.on('close', () => this.failPending(new DriverStoppedError(this.whyStopped())))
+    const ready = await this.nextReply()
+    if (ready.type !== 'ready' || ready.token !== token) {
+      throw new BlenderError('the Blender driver did not start properly')
+    }
+  }
+
+  private async nextReply (): Promise<DriverMessage> {
+    const reply = await new Promise<DriverMessage | Error>((resolve) => this.replies.push(resolve))
+    if (reply instanceof Error) throw reply
+    return reply
+  }
+
+  private failPending (error: Error): void {
+    for (const reply of this.replies.splice(0)) reply(error)
+  }
+
+  private onOutput (line: string): void {
+    const parsed = parseBlenderLine(line)
+    if (parsed.kind === 'error') this.lastError = parsed.message
+    else if (parsed.kind === 'progress') this.options.onProgress?.(parsed.frame, parsed.done, parsed.total)
+  }
+
+  private whyStopped (): string {
+    if (this.kill.signal.aborted) return 'cancelled: Blender was stopped'
+    const how = this.exit?.signal != null ? `was killed by ${this.exit.signal}` : `exited with code ${this.exit?.exitCode ?? '?'}`
+    return this.lastError !== undefined ? `${this.lastError} (Blender ${how})` : `Blender ${how}`
+  }
+
+  /**
+   * Renders one frame to `<outputDir>/frame_000001.png` (extension per format).
+   * A Blender error fails this frame only; the driver goes on with the next.
+   */
+  async render (frame: number, outputDir: string, format: RenderFormat): Promise<string> {
+    const previous = this.busy
+    let done!: () => void
+    this.busy = new Promise<void>(resolve => { done = resolve })
+    await previous
+    try {
+      if (!this.alive || this.socket === undefined) throw new DriverStoppedError(this.whyStopped())
+      await mkdir(outputDir, { recursive: true })
+      const command: RenderCommand = { type: 'render', frame, format, outputPrefix: path.join(path.resolve(outputDir), 'frame_'), digits: FRAME_DIGITS }
+      this.lastError = undefined
+      const reply = this.nextReply()
+      this.socket.write(JSON.stringify(command) + '\n')
+      const message = await reply
+      if (message.type === 'failed') throw new BlenderError(message.error.replace(/^Error: /, ''))
+      if (message.type !== 'saved' || message.frame !== frame) throw new BlenderError(`unexpected answer from the Blender driver: ${message.type}`)
+      if ((await stat(message.path)).size === 0) throw new BlenderError(`Blender wrote an empty ${message.path}`)
+      return message.path
+    } finally {
+      done()
+    }
+  }
+
+  /** Lets Blender quit; kills it when it does not within a second (or at once with `now`). */
+  async stop (now = false): Promise<void> {
+    if (this.exit !== undefined) return
+    if (!now && this.socket !== undefined && !this.socket.destroyed) {
+      this.socket.end(JSON.stringify({ type: 'quit' }) + '\n')
+      const timer = setTimeout(() => this.kill.abort(new Error('stopping')), 1000)
+      await this.exited.catch(() => undefined)
+      clearTimeout(timer)
+      return
+    }
+    this.kill.abort(new Error('stopping'))
+    await this.exited.catch(() => undefined)
+  }
+}

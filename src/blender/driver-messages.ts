@@ -1,0 +1,29 @@
+import { z } from 'zod'
+
+// What the in-Blender driver (microfarm_driver.py) sends back, one JSON line each.
+
+const driverMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready'), token: z.string(), blender: z.string(), file: z.string() }),
+  z.object({ type: z.literal('saved'), frame: z.number().int(), path: z.string() }),
+  z.object({ type: z.literal('failed'), frame: z.number().int(), error: z.string() }),
+  z.object({ type: z.literal('error'), message: z.string() }),
+])
+export type DriverMessage = z.infer<typeof driverMessage>
+
+/** Parses one line from the driver; undefined for anything that is not a valid message. */
+export function parseDriverMessage (line: string): DriverMessage | undefined {
+  try {
+    const result = driverMessage.safeParse(JSON.parse(line))
+    return result.success ? result.data : undefined
+  } catch {
+    return undefined
+  }
+}
+
+export interface RenderCommand {
+  type: 'render'
+  frame: number
+  format: string
+  outputPrefix: string
+  digits: number
+}

@@ -1,0 +1,51 @@
+import type { RenderTask } from '../protocol/messages.js'
+import { BlenderPool } from './blender-pool.js'
+import type { BlenderInstall } from '../blender/find-blender.js'
+
+export interface FrameFailure { frame: number, error: string }
+
+/** How a node turns a render task into frame files (real Blender, or a stand-in in benchmarks). */
+export interface FrameRenderer {
+  /** Renders the task's frames, calling `onSaved` as each file is on disk; returns the frames that failed. */
+  render: (task: RenderTask, blendPath: string, outputDir: string, signal: AbortSignal, onSaved: (frame: number, path: string) => void) => Promise<FrameFailure[]>
+  /** Stops rendering this job now. */
+  stopJob: (jobId: string) => Promise<void>
+  /** Nothing more to render for now. */
+  idle: () => void
+  stop: () => Promise<void>
+}
+
+/**
+ * Renders with a Blender that stays loaded between frames and tasks of a job
+ * (see BlenderPool), one frame at a time, so each frame can be uploaded while
+ * the next renders. A frame that fails in Blender fails alone; when Blender
+ * itself died, the next frame starts it again.
+ */
+export class BlenderFrameRenderer implements FrameRenderer {
+  private readonly pool: BlenderPool
+
+  constructor (blender: BlenderInstall, options: { idleMs?: number, onProgress?: (frame: number, done: number, total: number) => void } = {}) {
+    this.pool = new BlenderPool(blender, options)
+  }
+
+  async render (task: RenderTask, blendPath: string, outputDir: string, signal: AbortSignal, onSaved: (frame: number, path: string) => void): Promise<FrameFailure[]> {
+    const failed: FrameFailure[] = []
+    for (const frame of task.frames) {
+      if (signal.aborted) {
+        failed.push({ frame, error: `cancelled before frame ${frame} was started` })
+        continue
+      }
+      try {
+        const driver = await this.pool.driverFor(task.jobId, blendPath)
+        onSaved(frame, await driver.render(frame, outputDir, task.format))
+      } catch (err) {
+        failed.push({ frame, error: err instanceof Error ? err.message : String(err) })
+      }
+    }
+    return failed
+  }
+
+  async stopJob (jobId: string): Promise<void> { await this.pool.stopJob(jobId) }
+  idle (): void { this.pool.idle() }
+  async stop (): Promise<void> { await this.pool.stopAll() }
+}

@@ -1,0 +1,75 @@
+import { writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { BlenderDriver, DriverStoppedError } from '../../src/blender/blender-driver.js'
+import { BlenderError } from '../../src/blender/errors.js'
+import { blenderTest, makeScene } from '../helpers/blender.js'
+import { readPngSize } from '../helpers/png.js'
+import { pidsMatching } from '../helpers/processes.js'
+import { tempFolder } from '../helpers/temp-folder.js'
+
+// The persistent Blender driver with real Blender: one process, the scene
+// loaded once, frames in any order.
+
+blenderTest('the driver renders frames out of order and repeated, and reports progress', async (t, blender) => {
+  const dir = await tempFolder(t, 'mf-driver-')
+  const scene = await makeScene(dir, { frames: 5 })
+  const progress: Array<[number, number, number]> = []
+  const driver = await BlenderDriver.start({ blender, blendPath: scene, onProgress: (frame, done, total) => progress.push([frame, done, total]) })
+  t.teardown(async () => { await driver.stop(true) })
+  const out = path.join(dir, 'frames')
+  const paths: string[] = []
+  for (const frame of [4, 2, 4, 1]) paths.push(await driver.render(frame, out, 'PNG'))
+  t.deepEqual(paths.map(p => path.basename(p)), ['frame_000004.png', 'frame_000002.png', 'frame_000004.png', 'frame_000001.png'])
+  for (const p of paths) t.deepEqual(await readPngSize(p), { width: 160, height: 90 })
+  t.true(driver.alive)
+  // Cycles prints "Sample n/m" per frame: the last sample of each rendered frame was seen.
+  for (const frame of [4, 2, 1]) t.true(progress.some(([f, done, total]) => f === frame && done === total), `progress for frame ${frame}`)
+  await driver.stop()
+  t.false(driver.alive)
+})
+
+blenderTest('a frame that fails in Blender fails alone; the driver goes on with the next', async (t, blender) => {
+  const dir = await tempFolder(t, 'mf-driver-fail-')
+  const scene = await makeScene(dir, { frames: 3 })
+  const driver = await BlenderDriver.start({ blender, blendPath: scene })
+  t.teardown(async () => { await driver.stop(true) })
+  // A file where the output folder should be: Blender cannot save the frame.
+  const blocked = path.join(dir, 'blocked')
+  await writeFile(blocked, 'not a folder')
+  await t.throwsAsync(driver.render(1, path.join(blocked, 'sub'), 'PNG'), { instanceOf: Error })
+  const saved = await driver.render(2, path.join(dir, 'ok'), 'PNG')
+  t.is(path.basename(saved), 'frame_000002.png')
+  t.true(driver.alive)
+})
+
+blenderTest('a scene without a camera: every frame fails with Blender\'s message, the driver stays up', async (t, blender) => {
+  const dir = await tempFolder(t, 'mf-driver-nocam-')
+  const scene = await makeScene(dir, { frames: 2, camera: false })
+  const driver = await BlenderDriver.start({ blender, blendPath: scene })
+  t.teardown(async () => { await driver.stop(true) })
+  for (const frame of [1, 2]) {
+    await t.throwsAsync(driver.render(frame, path.join(dir, 'out'), 'PNG'), { instanceOf: BlenderError, message: /Cannot render, no camera/ })
+  }
+  t.true(driver.alive)
+})
+
+blenderTest('stopping the driver mid-frame (cancel) ends Blender within 2 s and fails that frame', async (t, blender) => {
+  const dir = await tempFolder(t, 'mf-driver-stop-')
+  const scene = await makeScene(dir, { frames: 2, width: 1280, height: 720 })
+  const driver = await BlenderDriver.start({ blender, blendPath: scene })
+  const out = path.join(dir, 'frames')
+  const rendering = driver.render(1, out, 'PNG')
+  const started = Date.now()
+  await driver.stop(true)
+  await t.throwsAsync(rendering, { instanceOf: DriverStoppedError, message: /cancelled/ })
+  t.true(Date.now() - started < 2000, `stopped after ${Date.now() - started} ms`)
+  t.deepEqual(await pidsMatching(scene), [])
+  t.false(driver.alive)
+})
+
+blenderTest('a broken .blend: the driver does not start, with Blender\'s reason', async (t, blender) => {
+  const dir = await tempFolder(t, 'mf-driver-broken-')
+  const broken = path.join(dir, 'broken.blend')
+  await writeFile(broken, 'this is not a blend file')
+  await t.throwsAsync(BlenderDriver.start({ blender, blendPath: broken }), { instanceOf: BlenderError, message: /File format is not supported/ })
+})
