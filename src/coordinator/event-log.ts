@@ -17,6 +17,9 @@ export function formatEvent (event: CoordinatorEvent): string | undefined {
       return event.kind === 'probe'
         ? `job ${event.jobId}: ${event.nodeName} reads the scene's frame range`
         : `job ${event.jobId}: frames ${event.frames.join(',')} → ${event.nodeName}`
+    case 'frame-progress':
+      // Several a second per node: shown by the UI, too many for a log.
+      return undefined
     case 'frame-done':
       return `job ${event.jobId}: frame ${event.frame} done by ${event.nodeName} (${event.done}/${event.total})`
     case 'frame-failed':

@@ -8,6 +8,7 @@ export type CoordinatorEvent =
   | { type: 'job-created', jobId: string, name: string, frames: number, range: string }
   | { type: 'job-state', jobId: string, state: string, message: string }
   | { type: 'task-assigned', jobId: string, nodeName: string, frames: number[], kind: 'render' | 'probe' }
+  | { type: 'frame-progress', jobId: string, frame: number, nodeName: string, fraction: number }
   | { type: 'frame-done', jobId: string, frame: number, nodeName: string, done: number, total: number, seconds?: number }
   | { type: 'frame-failed', jobId: string, frame: number, nodeName: string, error: string, willRetry: boolean }
   | { type: 'node-blocklisted', jobId: string, nodeName: string, reason: string }

@@ -140,6 +140,16 @@ export class Farm {
     return task
   }
 
+  /** Blender's progress on a frame this node is rendering; reports about other frames are ignored. */
+  frameProgress (nodeId: string, jobId: string, frame: number, done: number, total: number): void {
+    const node = this.nodes.get(nodeId)
+    const record = this.jobs.get(jobId)?.frames[frame]
+    if (node === undefined || record?.state !== 'rendering' || record.nodeId !== nodeId) return
+    const fraction = Math.min(1, done / total)
+    node.progress = { jobId, frame, fraction }
+    this.events.emit({ type: 'frame-progress', jobId, frame, nodeName: node.name, fraction })
+  }
+
   /** Why a frame upload is refused, or undefined when it is welcome. */
   refuseFrame (jobId: string, frame: number): string | undefined {
     const job = this.jobs.get(jobId)

@@ -19,7 +19,7 @@ export class BlenderPool {
 
   constructor (
     private readonly blender: BlenderInstall,
-    private readonly options: { idleMs?: number, start?: StartDriver, onProgress?: (frame: number, done: number, total: number) => void } = {},
+    private readonly options: { idleMs?: number, start?: StartDriver, onProgress?: (jobId: string, frame: number, done: number, total: number) => void } = {},
   ) {}
 
   /** The loaded Blender for this job's scene, started when needed. */
@@ -32,10 +32,11 @@ export class BlenderPool {
     }
     await this.stopCurrent(false)
     const start = this.options.start ?? BlenderDriver.start
+    const onProgress = this.options.onProgress
     const driver = start({
       blender: this.blender,
       blendPath,
-      ...(this.options.onProgress !== undefined ? { onProgress: this.options.onProgress } : {}),
+      ...(onProgress !== undefined ? { onProgress: (frame: number, done: number, total: number) => onProgress(jobId, frame, done, total) } : {}),
     })
     this.current = { jobId, blendPath, driver }
     return driver

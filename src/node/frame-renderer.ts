@@ -24,7 +24,7 @@ export interface FrameRenderer {
 export class BlenderFrameRenderer implements FrameRenderer {
   private readonly pool: BlenderPool
 
-  constructor (blender: BlenderInstall, options: { idleMs?: number, onProgress?: (frame: number, done: number, total: number) => void } = {}) {
+  constructor (blender: BlenderInstall, options: { idleMs?: number, onProgress?: (jobId: string, frame: number, done: number, total: number) => void } = {}) {
     this.pool = new BlenderPool(blender, options)
   }
 

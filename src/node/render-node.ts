@@ -20,6 +20,7 @@ import { TaskRunner } from './task-runner.js'
 import { BlenderFrameRenderer } from './frame-renderer.js'
 import type { FrameRenderer } from './frame-renderer.js'
 import { sleep } from '../util/sleep.js'
+import { ProgressReporter } from './progress-reporter.js'
 
 export interface RenderNodeInit {
   name?: string
@@ -43,6 +44,7 @@ export class RenderNode {
   private readonly uploader: FrameUploader
   private readonly runner: TaskRunner
   private session?: { channel: MessageChannel, open: OpenStream }
+  private readonly progress = new ProgressReporter((message) => this.send(message))
   private stopped?: Promise<void>
 
   constructor (private readonly init: RenderNodeInit) {
@@ -56,7 +58,7 @@ export class RenderNode {
     })
     this.runner = new TaskRunner({
       blender: init.blender,
-      renderer: init.renderer ?? new BlenderFrameRenderer(init.blender),
+      renderer: init.renderer ?? new BlenderFrameRenderer(init.blender, { onProgress: (jobId, frame, done, total) => this.progress.report(jobId, frame, done, total) }),
       cache: new BlendCache(join(init.workDir, 'blends')),
       uploader: this.uploader,
       framesDir: join(init.workDir, 'frames'),

@@ -67,6 +67,8 @@ export const nodeToCoordinator = z.discriminatedUnion('type', [
   z.object({ type: z.literal('request-work') }),
   z.object({ type: z.literal('frame-failed'), taskId: z.string().max(64), jobId, frame: frameNumber, error: errorText }),
   z.object({ type: z.literal('task-finished'), taskId: z.string().max(64) }),
+  /** Blender's sample count for the frame it renders now (Cycles "Sample n/m", EEVEE samples). */
+  z.object({ type: z.literal('frame-progress'), jobId, frame: frameNumber, done: z.number().int().nonnegative(), total: z.number().int().positive() }),
   z.object({ type: z.literal('scene-info'), taskId: z.string().max(64), jobId, info: sceneInfo }),
   z.object({ type: z.literal('probe-failed'), taskId: z.string().max(64), jobId, error: errorText }),
 ])

@@ -86,5 +86,8 @@ function handleMessage (farm: Farm, nodeId: string, message: NodeToCoordinator):
       return
     case 'probe-failed':
       farm.probeFailed(nodeId, message.taskId, message.jobId, message.error)
+      return
+    case 'frame-progress':
+      farm.frameProgress(nodeId, message.jobId, message.frame, message.done, message.total)
   }
 }
