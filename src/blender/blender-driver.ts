@@ -24,7 +24,8 @@ const DEFAULT_LOAD_TIMEOUT_MS = 15 * 60_000
 
 export interface BlenderDriverOptions {
   blender: BlenderInstall
-  blendPath: string
+  /** The scene to load; without one Blender starts empty and waits for `open`. */
+  blendPath?: string
   run?: ProcessRunner
   loadTimeoutMs?: number
   onProgress?: (frame: number, done: number, total: number) => void
@@ -73,7 +74,7 @@ export class BlenderDriver {
     const kill = new AbortController()
     const exited = runBlender(options.blender, {
       command: options.blender.path,
-      args: ['-b', options.blendPath, '-Y', '--python', DRIVER_SCRIPT, '--', String(port), token],
+      args: ['-b', ...(options.blendPath !== undefined ? [options.blendPath] : []), '-Y', '--python', DRIVER_SCRIPT, '--', String(port), token],
       signal: kill.signal,
       killGraceMs: 250,
       onStdoutLine: onLine,
@@ -95,6 +96,11 @@ export class BlenderDriver {
 
   get alive (): boolean { return this.exit === undefined && !this.kill.signal.aborted }
 
+  /** The scene Blender has loaded, if any. */
+  get loaded (): string | undefined { return this.blendPath }
+
+  private blendPath?: string
+
   private async connect (server: Server, token: string, timeoutMs: number): Promise<void> {
     const socket = await new Promise<Socket>((resolve, reject) => {
       const timer = setTimeout(() => reject(new BlenderError(`Blender did not load the scene within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs)
@@ -112,6 +118,34 @@ export class BlenderDriver {
     const ready = await this.nextReply()
     if (ready.type !== 'ready' || ready.token !== token) {
       throw new BlenderError('the Blender driver did not start properly')
+    }
+    if (this.options.blendPath !== undefined) this.blendPath = this.options.blendPath
+  }
+
+  /** Loads a scene into a Blender that started empty (or replaces the one it has). */
+  async open (blendPath: string): Promise<void> {
+    await this.exclusive(async () => {
+      if (!this.alive || this.socket === undefined) throw new DriverStoppedError(this.whyStopped())
+      this.lastError = undefined
+      const reply = this.nextReply()
+      this.socket.write(JSON.stringify({ type: 'open', path: path.resolve(blendPath) }) + '\n')
+      const message = await reply
+      if (message.type === 'failed') throw new BlenderError(this.lastError ?? message.error.replace(/^Error: /, ''))
+      if (message.type !== 'opened') throw new BlenderError(`unexpected answer from the Blender driver: ${message.type}`)
+      this.blendPath = blendPath
+    })
+  }
+
+  /** One command at a time: replies come back in order. */
+  private async exclusive<T> (work: () => Promise<T>): Promise<T> {
+    const previous = this.busy
+    let done!: () => void
+    this.busy = new Promise<void>(resolve => { done = resolve })
+    await previous
+    try {
+      return await work()
+    } finally {
+      done()
     }
   }
 
@@ -142,11 +176,7 @@ export class BlenderDriver {
    * A Blender error fails this frame only; the driver goes on with the next.
    */
   async render (frame: number, outputDir: string, format: RenderFormat): Promise<string> {
-    const previous = this.busy
-    let done!: () => void
-    this.busy = new Promise<void>(resolve => { done = resolve })
-    await previous
-    try {
+    return this.exclusive(async () => {
       if (!this.alive || this.socket === undefined) throw new DriverStoppedError(this.whyStopped())
       await mkdir(outputDir, { recursive: true })
       const command: RenderCommand = { type: 'render', frame, format, outputPrefix: path.join(path.resolve(outputDir), 'frame_'), digits: FRAME_DIGITS }
@@ -158,9 +188,7 @@ export class BlenderDriver {
       if (message.type !== 'saved' || message.frame !== frame) throw new BlenderError(`unexpected answer from the Blender driver: ${message.type}`)
       if ((await stat(message.path)).size === 0) throw new BlenderError(`Blender wrote an empty ${message.path}`)
       return message.path
-    } finally {
-      done()
-    }
+    })
   }
 
   /** Lets Blender quit; kills it when it does not within a second (or at once with `now`). */

@@ -4,6 +4,7 @@ import { z } from 'zod'
 
 const driverMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), token: z.string(), blender: z.string(), file: z.string() }),
+  z.object({ type: z.literal('opened'), file: z.string() }),
   z.object({ type: z.literal('saved'), frame: z.number().int(), path: z.string() }),
   z.object({ type: z.literal('failed'), frame: z.number().int(), error: z.string() }),
   z.object({ type: z.literal('error'), message: z.string() }),

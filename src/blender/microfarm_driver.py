@@ -1,5 +1,7 @@
-# MicroFarm's driver: runs inside Blender (`blender -b FILE -Y --python this -- PORT TOKEN`),
+# MicroFarm's driver: runs inside Blender (`blender -b [FILE] -Y --python this -- PORT TOKEN`),
 # keeps the scene loaded and renders the frames the node asks for, one at a time.
+# Started without a file it waits, warm, for an `open` command: Blender's own
+# start-up is most of the cost of a light job, so a node pays it ahead of time.
 #
 # Commands and results travel over a loopback TCP connection of their own, as
 # JSON lines, so nothing Blender prints on stdout or stderr can corrupt them.
@@ -29,7 +31,6 @@ def main():
     def send(message):
         stream.write((json.dumps(message) + '\n').encode('utf-8'))
 
-    scene = bpy.context.scene
     send({
         'type': 'ready',
         'token': token,
@@ -41,11 +42,20 @@ def main():
         kind = command.get('type')
         if kind == 'quit':
             break
+        if kind == 'open':
+            try:
+                # use_scripts=False, like -Y: a .blend from the network never runs its Python.
+                bpy.ops.wm.open_mainfile(filepath=command['path'], load_ui=False, use_scripts=False)
+                send({'type': 'opened', 'file': bpy.data.filepath})
+            except Exception as error:
+                send({'type': 'failed', 'frame': -1, 'error': str(error).strip() or 'cannot open %s' % command['path']})
+            continue
         if kind != 'render':
             send({'type': 'error', 'message': 'unknown command %r' % (kind,)})
             continue
         frame = int(command['frame'])
         try:
+            scene = bpy.context.scene
             render = scene.render
             render.image_settings.file_format = command['format']
             render.use_file_extension = True

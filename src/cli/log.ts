@@ -1,5 +1,6 @@
 /** Timestamped lines for the long-running commands (coordinator, node). */
 export function logLine (line: string): void {
-  const time = new Date().toTimeString().slice(0, 8)
+  const now = new Date()
+  const time = `${now.toTimeString().slice(0, 8)}.${String(now.getMilliseconds()).padStart(3, '0')}`
   process.stdout.write(`${time} ${line}\n`)
 }

@@ -2,27 +2,42 @@ import { BlenderDriver } from '../blender/blender-driver.js'
 import type { BlenderDriverOptions } from '../blender/blender-driver.js'
 import type { BlenderInstall } from '../blender/find-blender.js'
 
-/** How long a loaded Blender waits for more frames before it is let go. */
+/** How long a loaded scene waits for more frames before it is let go. */
 export const DEFAULT_IDLE_MS = 60_000
 
 export type StartDriver = (options: BlenderDriverOptions) => Promise<BlenderDriver>
 
+export interface BlenderPoolOptions {
+  idleMs?: number
+  start?: StartDriver
+  onProgress?: (jobId: string, frame: number, done: number, total: number) => void
+}
+
 /**
- * The node's loaded Blender: one process for the job it is rendering, kept
- * between tasks of that job, replaced when another job comes, stopped when
- * the job is cancelled or the node has been idle for a while, and started
- * again when it died.
+ * The node's Blender. One process at a time: either loaded with the scene of
+ * the job it renders (kept between tasks of that job, replaced when another
+ * job comes, stopped when the job is cancelled or the node idles a while), or
+ * started empty and waiting, warm, for the next scene — Blender's own start-up
+ * is most of the cost of a light job. A Blender that died is started again.
  */
 export class BlenderPool {
   private current?: { jobId: string, blendPath: string, driver: Promise<BlenderDriver> }
+  private spare?: Promise<BlenderDriver>
   private idleTimer?: NodeJS.Timeout
+  private stopped = false
 
-  constructor (
-    private readonly blender: BlenderInstall,
-    private readonly options: { idleMs?: number, start?: StartDriver, onProgress?: (jobId: string, frame: number, done: number, total: number) => void } = {},
-  ) {}
+  constructor (private readonly blender: BlenderInstall, private readonly options: BlenderPoolOptions = {}) {}
 
-  /** The loaded Blender for this job's scene, started when needed. */
+  /** Starts an empty Blender ahead of the next job, unless one is running. */
+  warm (): void {
+    if (this.stopped || this.current !== undefined || this.spare !== undefined) return
+    const spare = this.startDriver()
+    // A spare that fails to start is simply not there; the next job starts its own.
+    spare.catch(() => { if (this.spare === spare) this.spare = undefined })
+    this.spare = spare
+  }
+
+  /** The loaded Blender for this job's scene. */
   async driverFor (jobId: string, blendPath: string): Promise<BlenderDriver> {
     clearTimeout(this.idleTimer)
     const current = this.current
@@ -30,40 +45,66 @@ export class BlenderPool {
       const driver = await current.driver.catch(() => undefined)
       if (driver?.alive === true) return driver
     }
-    await this.stopCurrent(false)
-    const start = this.options.start ?? BlenderDriver.start
-    const onProgress = this.options.onProgress
-    const driver = start({
-      blender: this.blender,
-      blendPath,
-      ...(onProgress !== undefined ? { onProgress: (frame: number, done: number, total: number) => onProgress(jobId, frame, done, total) } : {}),
-    })
+    await this.stopCurrent(false, false)
+    const spare = this.spare
+    this.spare = undefined
+    const driver = this.load(spare, blendPath)
     this.current = { jobId, blendPath, driver }
     return driver
+  }
+
+  private async load (spare: Promise<BlenderDriver> | undefined, blendPath: string): Promise<BlenderDriver> {
+    const warm = await spare?.catch(() => undefined)
+    if (warm?.alive === true) {
+      try {
+        await warm.open(blendPath)
+        return warm
+      } catch (err) {
+        await warm.stop(true)
+        throw err
+      }
+    }
+    return this.startDriver(blendPath)
+  }
+
+  private async startDriver (blendPath?: string): Promise<BlenderDriver> {
+    const onProgress = this.options.onProgress
+    return (this.options.start ?? BlenderDriver.start)({
+      blender: this.blender,
+      ...(blendPath !== undefined ? { blendPath } : {}),
+      ...(onProgress !== undefined
+        ? { onProgress: (frame: number, done: number, total: number) => { if (this.current !== undefined) onProgress(this.current.jobId, frame, done, total) } }
+        : {}),
+    })
   }
 
   /** Called when the node has nothing to render: the loaded scene is kept for a while. */
   idle (): void {
     clearTimeout(this.idleTimer)
-    this.idleTimer = setTimeout(() => { void this.stopCurrent(false) }, this.options.idleMs ?? DEFAULT_IDLE_MS)
+    this.idleTimer = setTimeout(() => { void this.stopCurrent(false, true) }, this.options.idleMs ?? DEFAULT_IDLE_MS)
     this.idleTimer.unref()
   }
 
   /** Stops the job's Blender at once (cancel, pause, delete). */
   async stopJob (jobId: string): Promise<void> {
-    if (this.current?.jobId === jobId) await this.stopCurrent(true)
+    if (this.current?.jobId === jobId) await this.stopCurrent(true, true)
   }
 
   async stopAll (): Promise<void> {
+    this.stopped = true
     clearTimeout(this.idleTimer)
-    await this.stopCurrent(false)
+    const spare = this.spare
+    this.spare = undefined
+    await Promise.all([this.stopCurrent(false, false), spare?.then(async d => d.stop(), () => undefined)])
   }
 
-  private async stopCurrent (now: boolean): Promise<void> {
+  private async stopCurrent (now: boolean, warmAfter: boolean): Promise<void> {
     const current = this.current
     this.current = undefined
-    if (current === undefined) return
-    const driver = await current.driver.catch(() => undefined)
-    await driver?.stop(now)
+    if (current !== undefined) {
+      const driver = await current.driver.catch(() => undefined)
+      await driver?.stop(now)
+    }
+    if (warmAfter) this.warm()
   }
 }

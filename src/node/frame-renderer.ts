@@ -12,6 +12,8 @@ export interface FrameRenderer {
   stopJob: (jobId: string) => Promise<void>
   /** Nothing more to render for now. */
   idle: () => void
+  /** Connected to a coordinator: work may come soon. */
+  ready: () => void
   stop: () => Promise<void>
 }
 
@@ -47,5 +49,6 @@ export class BlenderFrameRenderer implements FrameRenderer {
 
   async stopJob (jobId: string): Promise<void> { await this.pool.stopJob(jobId) }
   idle (): void { this.pool.idle() }
+  ready (): void { this.pool.warm() }
   async stop (): Promise<void> { await this.pool.stopAll() }
 }

@@ -45,6 +45,7 @@ export class TaskRunner {
   connected (): void {
     this.outstanding = 0
     this.topUp()
+    this.deps.renderer.ready()
   }
 
   /**

@@ -73,3 +73,18 @@ blenderTest('a broken .blend: the driver does not start, with Blender\'s reason'
   await writeFile(broken, 'this is not a blend file')
   await t.throwsAsync(BlenderDriver.start({ blender, blendPath: broken }), { instanceOf: BlenderError, message: /File format is not supported/ })
 })
+
+blenderTest('a Blender started empty opens the scene later and renders it (the warm start)', async (t, blender) => {
+  const dir = await tempFolder(t, 'mf-driver-warm-')
+  const scene = await makeScene(dir, { frames: 2 })
+  const driver = await BlenderDriver.start({ blender })
+  t.teardown(async () => { await driver.stop(true) })
+  t.is(driver.loaded, undefined)
+  await driver.open(scene)
+  t.is(driver.loaded, scene)
+  const saved = await driver.render(2, path.join(dir, 'out'), 'PNG')
+  t.deepEqual(await readPngSize(saved), { width: 160, height: 90 })
+  const broken = path.join(dir, 'broken.blend')
+  await writeFile(broken, 'not a blend')
+  await t.throwsAsync(driver.open(broken), { instanceOf: BlenderError })
+})

@@ -1,0 +1,19 @@
+// npm run bench: every benchmark, each result a ratio measured in this run.
+import { farmVsBlender } from './farm-vs-blender.js'
+
+const only = process.argv.slice(2)
+const benches: Array<[string, () => Promise<string[]>]> = [
+  ['farm', farmVsBlender],
+]
+
+for (const [name, bench] of benches) {
+  if (only.length > 0 && !only.includes(name)) continue
+  const started = Date.now()
+  try {
+    for (const line of await bench()) console.log(line)
+  } catch (err) {
+    console.log(`${name}: failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`)
+    process.exitCode = 1
+  }
+  console.log(`  (${name} took ${Math.round((Date.now() - started) / 1000)} s)`)
+}
