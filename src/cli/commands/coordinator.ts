@@ -2,6 +2,7 @@ import { hostname } from 'node:os'
 import { resolve } from 'node:path'
 import { Coordinator } from '../../coordinator/coordinator.js'
 import { formatEvent } from '../../coordinator/event-log.js'
+import { Dashboard } from '../../tui/dashboard.js'
 import { logLine } from '../log.js'
 import { untilSignal } from '../signals.js'
 
@@ -27,17 +28,59 @@ export async function runCoordinator (flags: CoordinatorFlags): Promise<number> 
     policy: { maxAttempts: flags.maxAttempts, blocklistAfter: 3 },
     ...(flags.ffmpeg !== undefined ? { ffmpegPath: flags.ffmpeg } : {}),
   })
+  // The UI needs a terminal on both ends: keys in, screen out.
+  const tui = flags.tui && process.stdout.isTTY && process.stdin.isTTY
+  return tui ? runWithDashboard(coordinator, flags, farmName) : runHeadless(coordinator, flags)
+}
+
+/** One log line per event. */
+async function runHeadless (coordinator: Coordinator, flags: CoordinatorFlags): Promise<number> {
   coordinator.events.on((event) => {
     const line = formatEvent(event)
     if (line !== undefined) logLine(line)
   })
   await coordinator.start()
-  logLine(`output folder: ${resolve(flags.outputDir)}`)
-  const remote = coordinator.multiaddrs().find(a => !a.startsWith('/ip4/127.'))
-  if (remote !== undefined) logLine(`nodes on other networks can join with: microfarm node --coordinator ${remote}`)
-  if (!flags.advertise) logLine('not advertising on mDNS (--no-advertise): nodes need --coordinator')
+  for (const line of startupNotes(coordinator, flags)) logLine(line)
   const signal = await untilSignal()
   logLine(`${signal}: shutting down`)
   await coordinator.stop()
   return 0
+}
+
+async function runWithDashboard (coordinator: Coordinator, flags: CoordinatorFlags, farmName: string): Promise<number> {
+  // Created first, so the UI's log and model see every event from the start.
+  const dashboard = new Dashboard(coordinator, { farmName })
+  try {
+    await coordinator.start()
+  } catch (err) {
+    dashboard.close()
+    throw err
+  }
+  for (const line of startupNotes(coordinator, flags)) dashboard.note(line)
+  // One line per address, whole, so it can be copied from the log pane.
+  for (const address of coordinator.multiaddrs()) dashboard.note(`listening on ${address}`)
+  dashboard.open({ input: process.stdin, output: process.stdout })
+  // After the screen exists: blessed's own SIGINT/SIGTERM handler exits the
+  // process at once unless another handler is listening, and ours is.
+  let outcome: string
+  let code = 0
+  try {
+    outcome = await Promise.race([dashboard.closed.then(() => 'quit'), untilSignal()])
+  } catch (err) {
+    outcome = `terminal UI failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`
+    code = 1
+  }
+  dashboard.close()
+  logLine(`${outcome}: shutting down`)
+  await coordinator.stop()
+  return code
+}
+
+/** What the coordinator says once it listens, in both modes. */
+function startupNotes (coordinator: Coordinator, flags: CoordinatorFlags): string[] {
+  const notes = [`output folder: ${resolve(flags.outputDir)}`]
+  const remote = coordinator.multiaddrs().find(a => !a.startsWith('/ip4/127.'))
+  if (remote !== undefined) notes.push(`nodes on other networks can join with: microfarm node --coordinator ${remote}`)
+  if (!flags.advertise) notes.push('not advertising on mDNS (--no-advertise): nodes need --coordinator')
+  return notes
 }

@@ -1,5 +1,4 @@
 import type { Stream } from '@libp2p/interface'
-import { rename, rm, stat } from 'node:fs/promises'
 import { FIRST_MESSAGE_TIMEOUT_MS, MAX_BLEND_BYTES } from '../../protocol/constants.js'
 import { ProtocolError } from '../../protocol/errors.js'
 import { MessageChannel } from '../../protocol/framing.js'
@@ -7,6 +6,7 @@ import { submitRequest } from '../../protocol/messages.js'
 import { parseFrameList } from '../../jobs/frame-range.js'
 import { receiveFile } from '../../net/payload.js'
 import type { JobStore } from '../../store/job-store.js'
+import { storeBlend } from '../blend-intake.js'
 import type { Farm } from '../farm.js'
 
 /**
@@ -19,28 +19,13 @@ export async function handleSubmit (farm: Farm, store: JobStore, stream: Stream)
   if (request.blendSize > MAX_BLEND_BYTES) throw new ProtocolError(`.blend of ${request.blendSize} bytes is larger than the ${MAX_BLEND_BYTES} allowed`)
   if (request.frames !== undefined) parseFrameList(request.frames)
 
-  const blendPath = store.layout.blendPath(request.blendSha256)
-  if (await hasFile(blendPath, request.blendSize)) {
-    await channel.write({ type: 'have-blend' })
-  } else {
+  const blend = { sha256: request.blendSha256, size: request.blendSize }
+  const outcome = await storeBlend(store.layout, blend, async (tempPath) => {
     await channel.write({ type: 'send-blend' })
-    const tempPath = store.layout.blendTempPath()
-    await receiveFile(channel.unwrap(), { size: request.blendSize, sha256: request.blendSha256, tempPath })
-    await rename(tempPath, blendPath).catch(async (err: unknown) => {
-      await rm(tempPath, { force: true })
-      throw err
-    })
-  }
+    await receiveFile(channel.unwrap(), { ...blend, tempPath })
+  })
+  if (outcome === 'had') await channel.write({ type: 'have-blend' })
   const job = await farm.submit(request)
   await new MessageChannel(stream).write({ type: 'submitted', jobId: job.id, frames: Object.keys(job.frames).length })
   await stream.close()
-}
-
-async function hasFile (path: string, size: number): Promise<boolean> {
-  try {
-    return (await stat(path)).size === size
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false
-    throw err
-  }
 }

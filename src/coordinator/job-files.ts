@@ -1,0 +1,50 @@
+import { readdir, stat } from 'node:fs/promises'
+import path from 'node:path'
+import type { Job } from '../jobs/job.js'
+import type { OutputLayout } from '../store/layout.js'
+
+export interface JobFile {
+  path: string
+  bytes: number
+  kind: 'frame' | 'video'
+}
+
+const VIDEO = /\.(mp4|mov)$/i
+
+/**
+ * A job's files on disk: the frames in its folder, then its videos (the last
+ * encode's, plus every `job_<id>_render*` beside or inside the frames folder).
+ * Temporary dot-files (uploads in flight) are not listed.
+ */
+export async function listJobFiles (job: Job, layout: OutputLayout): Promise<JobFile[]> {
+  const dir = layout.jobDir(job.id)
+  const inJobDir = (await namesIn(dir)).map(name => path.join(dir, name))
+  const videoName = new RegExp(`^job_${job.id}_render.*\\.(mp4|mov)$`, 'i')
+  const besideJobDir = (await namesIn(layout.root)).filter(name => videoName.test(name)).map(name => path.join(layout.root, name))
+  const candidates = new Set([...inJobDir, ...besideJobDir, ...(job.encode.outputPath !== undefined ? [job.encode.outputPath] : [])])
+  const files: JobFile[] = []
+  for (const file of candidates) {
+    const bytes = await sizeOf(file)
+    if (bytes !== undefined) files.push({ path: file, bytes, kind: VIDEO.test(file) ? 'video' : 'frame' })
+  }
+  return files.sort((a, b) => (a.kind === b.kind ? a.path.localeCompare(b.path) : a.kind === 'frame' ? -1 : 1))
+}
+
+async function namesIn (dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir, { withFileTypes: true })).filter(entry => entry.isFile() && !entry.name.startsWith('.')).map(entry => entry.name)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw err
+  }
+}
+
+async function sizeOf (file: string): Promise<number | undefined> {
+  try {
+    const info = await stat(file)
+    return info.isFile() ? info.size : undefined
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw err
+  }
+}

@@ -1,0 +1,254 @@
+import { homedir } from 'node:os'
+import type { JobFile } from '../coordinator/api.js'
+import type { Job } from '../jobs/job.js'
+import type { JobAction } from '../protocol/messages.js'
+import type { LogLevel } from './farm-model.js'
+import { newJobForm } from './new-job-form.js'
+import { initialUiState, PANELS } from './ui-state.js'
+import type { Overlay, Status, UiState } from './ui-state.js'
+import { pickJob } from './view-model.js'
+import type { View } from './view-model.js'
+
+/** A key as the terminal layer reports it: blessed's `full` name, and the character typed, if any. */
+export interface KeyPress {
+  full: string
+  ch?: string
+}
+
+/** Everything the UI can ask of the coordinator: the same API the CLI goes through. */
+export interface DashboardActions {
+  jobAction: (jobId: string, action: JobAction) => Promise<string>
+  submitFile: (path: string, options: { frames?: string, chunk: number }) => Promise<{ id: string, name: string }>
+  jobFiles: (jobId: string) => Promise<JobFile[]>
+}
+
+export interface ControllerDeps {
+  actions: DashboardActions
+  /** The jobs in id order, as the view shows them. */
+  jobs: () => readonly Job[]
+  log: (text: string, level: LogLevel) => void
+  /** Something the view shows changed. */
+  changed: () => void
+  quit: () => void
+  redraw: () => void
+}
+
+const PAGE = 10
+
+/** What each key does. Actions run in the background; their answer lands in the status line and the log. */
+export class Controller {
+  readonly state: UiState = initialUiState()
+  /** The job the view showed last, which moves start from when the user has not picked one yet. */
+  private shownJobId?: string
+  /** The new-job form keeps what was typed until a job is submitted from it. */
+  private newJob?: Extract<Overlay, { kind: 'form' }>
+
+  constructor (private readonly deps: ControllerDeps) {}
+
+  key (press: KeyPress): void {
+    const key = keyName(press)
+    // A carriage return arrives as both "enter" and "return": act once.
+    if (key === 'return') return
+    if (this.state.overlay !== undefined) this.overlayKey(this.state.overlay, key)
+    else this.mainKey(key)
+    this.deps.changed()
+  }
+
+  /** Takes over the view's clamped scroll positions and the job it showed. */
+  sync (view: Pick<View, 'scroll' | 'selectedJobId' | 'overlay'>): void {
+    this.state.scroll = { ...view.scroll }
+    this.shownJobId = view.selectedJobId
+    if (this.state.overlay?.kind === 'files' && view.overlay?.scroll !== undefined) this.state.overlay.scroll = view.overlay.scroll
+  }
+
+  report (text: string, level: Status['level']): void {
+    this.state.status = { text, level }
+    this.deps.log(text, level === 'error' ? 'error' : 'action')
+    this.deps.changed()
+  }
+
+  private mainKey (key: string): void {
+    const job = pickJob(this.deps.jobs(), this.state.selectedJobId ?? this.shownJobId)
+    switch (key) {
+      case '?': this.open({ kind: 'help' }); break
+      case 'q': case 'C-c': this.quit(); break
+      case 'up': case 'k': this.move(-1); break
+      case 'down': case 'j': this.move(1); break
+      case 'pageup': this.move(-PAGE); break
+      case 'pagedown': this.move(PAGE); break
+      case 'home': case 'g': this.move(-Infinity); break
+      case 'end': case 'G': this.move(Infinity); break
+      case 'tab': this.focus(1); break
+      case 'S-tab': this.focus(-1); break
+      case 'C-l': this.deps.redraw(); break
+      case 'n':
+        this.newJob ??= newJobForm(async (path, options) => this.submit(path, options))
+        this.open(this.newJob)
+        break
+      case 'c': case 'f': case 'd': case 'p': case 'a': case 'r': case 'e': case 'o':
+        if (job === undefined) this.report('no job selected', 'error')
+        else this.jobKey(key, job)
+        break
+    }
+  }
+
+  private jobKey (key: string, job: Job): void {
+    switch (key) {
+      case 'c': this.confirm(`Cancel job ${job.id}?`, [`${job.name} stops; nodes stop rendering it at once.`, 'a activates it again later.'], () => this.run(job, 'cancel')); break
+      case 'f': this.confirm(`Force-complete job ${job.id}?`, [`${job.name} is marked complete with the frames it has;`, 'the missing ones are listed, the video has gaps.'], () => this.run(job, 'complete')); break
+      case 'd': this.confirm(`Delete job ${job.id}?`, [`${job.name} is removed with its frames, videos and manifest.`, 'This cannot be undone.'], () => this.run(job, 'delete')); break
+      case 'p': this.run(job, job.state === 'paused' ? 'resume' : 'pause'); break
+      case 'a': this.run(job, 'activate'); break
+      case 'r': this.run(job, 'retry'); break
+      case 'e': this.run(job, 'encode'); break
+      case 'o': this.showFiles(job); break
+    }
+  }
+
+  private run (job: Job, action: JobAction): void {
+    this.state.status = { text: `${action} job ${job.id}…`, level: 'info' }
+    this.deps.actions.jobAction(job.id, action).then(
+      (message) => this.report(message, 'ok'),
+      (err: unknown) => this.report(errorText(err), 'error'),
+    )
+  }
+
+  private quit (): void {
+    const busy = this.deps.jobs().filter(job => job.state === 'active' || job.state === 'queued')
+    if (busy.length === 0) {
+      this.deps.quit()
+      return
+    }
+    this.confirm('Quit?', [
+      `${busy.length} job(s) queued or active: ${busy.map(job => job.id).join(', ')}.`,
+      'Rendering stops until the coordinator runs again; nothing is lost.',
+    ], () => this.deps.quit(), ['q', 'C-c'])
+  }
+
+  private confirm (title: string, text: string[], onYes: () => void, alsoYes: string[] = []): void {
+    this.open({ kind: 'confirm', title, text, onYes, alsoYes })
+  }
+
+  private open (overlay: Overlay): void {
+    this.state.overlay = overlay
+  }
+
+  private move (delta: number): void {
+    const { scroll } = this.state
+    if (this.state.focus === 'nodes') {
+      scroll.nodes = clampStep(scroll.nodes, delta)
+    } else if (this.state.focus === 'log') {
+      // Up goes back in time; G (end) follows new lines again.
+      scroll.log = delta === Infinity ? 0 : clampStep(scroll.log, -delta)
+    } else {
+      const jobs = this.deps.jobs()
+      if (jobs.length === 0) return
+      const shown = pickJob(jobs, this.state.selectedJobId ?? this.shownJobId)
+      const current = shown !== undefined ? jobs.indexOf(shown) : 0
+      const index = Math.max(0, Math.min(jobs.length - 1, clampStep(current, delta)))
+      this.state.selectedJobId = jobs[index]?.id
+    }
+  }
+
+  private focus (step: number): void {
+    const index = PANELS.indexOf(this.state.focus)
+    this.state.focus = PANELS[(index + step + PANELS.length) % PANELS.length] ?? 'jobs'
+  }
+
+  private async submit (path: string, options: { frames?: string, chunk: number }): Promise<void> {
+    const file = path.startsWith('~/') ? `${homedir()}${path.slice(1)}` : path
+    const job = await this.deps.actions.submitFile(file, options)
+    delete this.newJob
+    this.state.selectedJobId = job.id
+    this.report(`job ${job.id} submitted: ${job.name}${options.frames !== undefined ? `, frames ${options.frames}` : ', frame range to be read by a node'}`, 'ok')
+  }
+
+  private showFiles (job: Job): void {
+    const overlay: Overlay = { kind: 'files', jobId: job.id, scroll: 0 }
+    this.open(overlay)
+    this.deps.actions.jobFiles(job.id).then(
+      (files) => { overlay.files = files },
+      (err: unknown) => { overlay.error = errorText(err) },
+    ).finally(() => this.deps.changed())
+  }
+
+  private overlayKey (overlay: Overlay, key: string): void {
+    switch (overlay.kind) {
+      case 'help':
+        this.close()
+        break
+      case 'confirm':
+        if (key === 'y' || key === 'Y' || overlay.alsoYes?.includes(key) === true) {
+          this.close()
+          overlay.onYes()
+        } else if (key === 'n' || key === 'N' || key === 'escape') {
+          this.close()
+          this.state.status = { text: 'nothing done', level: 'info' }
+        }
+        break
+      case 'files':
+        if (key === 'escape' || key === 'o' || key === 'q' || key === 'enter') this.close()
+        else if (key === 'up' || key === 'k') overlay.scroll = Math.max(0, overlay.scroll - 1)
+        else if (key === 'down' || key === 'j') overlay.scroll++
+        else if (key === 'pageup') overlay.scroll = Math.max(0, overlay.scroll - PAGE)
+        else if (key === 'pagedown') overlay.scroll += PAGE
+        break
+      case 'form':
+        this.formKey(overlay, key)
+        break
+    }
+  }
+
+  private formKey (form: Extract<Overlay, { kind: 'form' }>, key: string): void {
+    const field = form.fields[form.index]
+    if (key === 'escape') {
+      this.close()
+      return
+    }
+    if (form.busy === true || field === undefined) return
+    if (key === 'enter' && form.index < form.fields.length - 1) form.index++
+    else if (key === 'enter') this.submitForm(form)
+    else if (key === 'tab' || key === 'down') form.index = (form.index + 1) % form.fields.length
+    else if (key === 'S-tab' || key === 'up') form.index = (form.index - 1 + form.fields.length) % form.fields.length
+    else if (key === 'backspace') field.value = field.value.slice(0, -1)
+    else if (key === 'C-u') field.value = ''
+    else if (key === 'space') field.value += ' '
+    else if ([...key].length === 1) field.value += key
+  }
+
+  private submitForm (form: Extract<Overlay, { kind: 'form' }>): void {
+    form.busy = true
+    delete form.error
+    form.onSubmit(form.fields.map(field => field.value)).then(
+      () => { if (this.state.overlay === form) this.close() },
+      (err: unknown) => {
+        form.error = errorText(err)
+        if (this.state.overlay !== form) this.report(form.error, 'error')
+      },
+    ).finally(() => {
+      form.busy = false
+      this.deps.changed()
+    })
+  }
+
+  private close (): void {
+    delete this.state.overlay
+  }
+}
+
+/** What the user typed: the character when it is one, else blessed's key name (`up`, `C-c`, `S-tab`). */
+function keyName (press: KeyPress): string {
+  const ch = press.ch
+  if (ch !== undefined && [...ch].length === 1 && ch >= ' ' && ch !== '\x7f' && !press.full.startsWith('C-')) return ch === ' ' ? 'space' : ch
+  return press.full
+}
+
+function clampStep (value: number, delta: number): number {
+  if (delta === -Infinity) return 0
+  if (delta === Infinity) return Number.MAX_SAFE_INTEGER
+  return Math.max(0, value + delta)
+}
+
+function errorText (err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}

@@ -1,0 +1,86 @@
+import type { Job } from '../jobs/job.js'
+import { frameMap, mapRows, URGENCY } from './frame-map.js'
+import { FRAME_COLORS } from './glyphs.js'
+import type { Glyphs } from './glyphs.js'
+import { percent } from './format.js'
+import type { JobFacts } from './survey.js'
+import type { Line } from './styled.js'
+
+export interface DetailInputs {
+  job: Job
+  facts: JobFacts
+  /** The last frame failure the log saw for this job, if any. */
+  lastFrameError?: string
+  width: number
+  mapRows: number
+  glyphs: Glyphs
+}
+
+export interface Detail {
+  title: string
+  /** mapRows lines of cells, then the legend, the video and the last error. */
+  lines: Line[]
+}
+
+/** The selected job: a frame map scaled to fit, its legend, the video, the last error. */
+export function jobDetail (o: DetailInputs): Detail {
+  const { job, facts, glyphs } = o
+  // Integer keys iterate in ascending order: these are the states in frame order.
+  const map = frameMap(Object.values(job.frames).map(record => record.state), o.width * o.mapRows)
+  const rows: Line[] = mapRows(map.cells, o.width).map(cells => runs(cells.map(state => ({ text: glyphs.frame[state], fg: FRAME_COLORS[state] }))))
+  if (facts.total === 0) rows.push(noFrames(job))
+  while (rows.length < o.mapRows) rows.push([])
+  // In order of urgency: a cell of several frames shows the first of these it holds.
+  const scale = map.framesPerCell === 1 ? '1 frame a cell' : `${map.framesPerCell} frames a cell, most urgent shown`
+  const legend: Line = [
+    ...URGENCY.flatMap(state => [{ text: glyphs.frame[state], fg: FRAME_COLORS[state] }, { text: ` ${state}  ` }]),
+    { text: scale, fg: 'gray' },
+  ]
+  const range = facts.total === 0 ? 'not read yet' : `${job.frameSpec ?? `${facts.first}-${facts.last}`} (${facts.total})`
+  return {
+    title: `JOB ${job.id}  ${job.name}  frames ${range}  chunk ${job.chunk}  ${job.format}`,
+    lines: [...rows.slice(0, o.mapRows), legend, videoLine(job), errorLine(job, o.lastFrameError)],
+  }
+}
+
+/** Neighbouring cells of one colour become one segment: fewer tags to draw. */
+function runs (cells: Line): Line {
+  const out: Line = []
+  for (const cell of cells) {
+    const last = out[out.length - 1]
+    if (last !== undefined && last.fg === cell.fg) last.text += cell.text
+    else out.push({ ...cell })
+  }
+  return out
+}
+
+function noFrames (job: Job): Line {
+  const probe = job.probe
+  if (probe === undefined) return [{ text: 'no frames', fg: 'gray' }]
+  const what = probe.state === 'running' ? 'a node is reading the scene\'s frame range' : probe.state === 'failed' ? 'the scene could not be read' : 'waiting for a node to read the scene\'s frame range'
+  return [{ text: what, fg: probe.state === 'failed' ? 'red' : 'gray' }]
+}
+
+function videoLine (job: Job): Line {
+  const encode = job.encode
+  const label = { text: 'video: ', fg: 'cyan' as const }
+  const path = encode.outputPath !== undefined ? ` → ${encode.outputPath}` : ''
+  switch (encode.state) {
+    case 'none':
+      return [label, { text: encode.settings.enabled ? `${encode.settings.codec}, made when the job completes` : 'none (encoding is off for this job; e encodes now)', fg: 'gray' }]
+    case 'waiting':
+      return [label, { text: 'waiting for the encoder', fg: 'yellow' }]
+    case 'encoding':
+      return [label, { text: `encoding ${encode.progress !== undefined ? percent(encode.progress) : ''}${path}`, fg: 'yellow' }]
+    case 'done':
+      return [label, { text: `done${path}`, fg: 'green' }]
+    case 'failed':
+      return [label, { text: `failed: ${encode.error ?? 'unknown error'}`, fg: 'red' }]
+  }
+}
+
+function errorLine (job: Job, lastFrameError: string | undefined): Line {
+  const error = job.error ?? lastFrameError
+  if (error === undefined) return [{ text: 'no errors', fg: 'gray' }]
+  return [{ text: 'last error: ', fg: 'red' }, { text: error }]
+}

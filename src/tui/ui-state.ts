@@ -1,0 +1,39 @@
+import type { JobFile } from '../coordinator/api.js'
+
+// What the user is doing in the UI: focus, selection, scrolling, the open
+// dialog. The controller changes it on keys; the view model reads it.
+
+export type PanelName = 'jobs' | 'nodes' | 'log'
+export const PANELS: readonly PanelName[] = ['jobs', 'nodes', 'log']
+
+export interface FormField {
+  label: string
+  value: string
+}
+
+export type Overlay =
+  | { kind: 'help' }
+  /** y says yes; so do the `alsoYes` keys (q again for quit). */
+  | { kind: 'confirm', title: string, text: string[], onYes: () => void, alsoYes?: string[] }
+  /** Rejects with what to fix; the form stays open then. */
+  | { kind: 'form', title: string, fields: FormField[], index: number, error?: string, busy?: boolean, onSubmit: (values: string[]) => Promise<void> }
+  | { kind: 'files', jobId: string, files?: JobFile[], error?: string, scroll: number }
+
+export interface Status {
+  text: string
+  level: 'ok' | 'error' | 'info'
+}
+
+export interface UiState {
+  focus: PanelName
+  /** Unset: the view picks the most interesting job (see pickJob). */
+  selectedJobId?: string
+  /** First row shown in the jobs and nodes lists; for the log, lines back from its end (0 = follow). */
+  scroll: Record<PanelName, number>
+  overlay?: Overlay
+  status?: Status
+}
+
+export function initialUiState (): UiState {
+  return { focus: 'jobs', scroll: { jobs: 0, nodes: 0, log: 0 } }
+}

@@ -1,0 +1,123 @@
+import type { NodeSession } from '../coordinator/node-registry.js'
+import type { Job } from '../jobs/job.js'
+import { header, footer, statusLine } from './chrome.js'
+import { jobDetail } from './detail-panel.js'
+import type { FarmModel } from './farm-model.js'
+import type { Glyphs } from './glyphs.js'
+import { jobRow, jobsTable } from './jobs-panel.js'
+import { DETAIL_INFO_LINES, layout } from './layout.js'
+import { logWindow } from './log-panel.js'
+import { nodeRows, nodesTable } from './nodes-panel.js'
+import { overlayView } from './overlay-view.js'
+import type { OverlayView } from './overlay-view.js'
+import { fitLine, restyle } from './styled.js'
+import type { Line } from './styled.js'
+import { survey } from './survey.js'
+import type { Survey } from './survey.js'
+import type { PanelName, UiState } from './ui-state.js'
+
+export interface ViewInput {
+  width: number
+  height: number
+  now: number
+  /** In id order. */
+  jobs: readonly Job[]
+  sessions: readonly NodeSession[]
+  model: FarmModel
+  ui: UiState
+  glyphs: Glyphs
+}
+
+export interface View {
+  /** Exactly `height` lines of exactly `width` columns. */
+  lines: Line[]
+  overlay?: OverlayView
+  /** The scroll positions used, clamped and following the selection: the controller keeps them. */
+  scroll: Record<PanelName, number>
+  selectedJobId?: string
+}
+
+/** The job the user picked, or, until they do, the most interesting one: active, then waiting, then the newest. */
+export function pickJob (jobs: readonly Job[], selectedId: string | undefined): Job | undefined {
+  return jobs.find(job => job.id === selectedId) ??
+    jobs.find(job => job.state === 'active') ??
+    jobs.find(job => job.state === 'queued' || job.state === 'paused') ??
+    jobs[jobs.length - 1]
+}
+
+/** Keeps row `index` inside a window of `rows` rows that starts at `scroll`. */
+export function keepVisible (index: number, scroll: number, rows: number, count: number): number {
+  let start = Math.min(scroll, Math.max(0, count - rows))
+  if (index >= 0 && index < start) start = index
+  if (index >= start + rows) start = index - rows + 1
+  return Math.max(0, start)
+}
+
+/** Farm state + UI state → every line on screen. Pure: the blessed layer only paints the result. */
+export function buildView (input: ViewInput): View {
+  const { width, height, jobs, ui } = input
+  const facts = survey(jobs)
+  const nodes = nodeRows({ records: input.model.nodes, sessions: input.sessions, survey: facts, jobs, now: input.now })
+  const selected = pickJob(jobs, ui.selectedJobId)
+  const frames = selected !== undefined ? facts.jobs.get(selected.id)?.total ?? 0 : 0
+  const rows = layout(height, { nodes: nodes.length, jobs: jobs.length, mapRows: Math.max(1, Math.ceil(frames / Math.max(1, width))) })
+  const title = (panel: PanelName, text: Line): Line => {
+    const style = { bg: ui.focus === panel ? 'blue' : 'gray', fg: 'white', bold: true } as const
+    return fitLine(restyle(text, style), width, style)
+  }
+
+  const rendering = nodes.filter(node => node.state === 'rendering').length
+  const nodeScroll = keepVisible(-1, ui.scroll.nodes, rows.nodes, nodes.length)
+  const nodeTable = nodesTable(nodes.slice(nodeScroll, nodeScroll + rows.nodes), width)
+  const jobList = jobsSection(input, facts, selected, rows.jobs)
+  const log = logWindow(input.model.log, width, rows.log, ui.scroll.log)
+  const lines: Line[] = [
+    ...header({ model: input.model, jobs, online: input.sessions.length, known: nodes.length, rendering, now: input.now }),
+    title('nodes', nodeTable.header), ...pad(nodeTable.lines, rows.nodes),
+    title('jobs', jobList.header), ...pad(jobList.lines, rows.jobs),
+    ...detailSection(input, facts, selected, rows.mapRows, text => title('jobs', text)),
+    title('log', [{ text: `LOG${log.back > 0 ? ` (${log.back} lines back; G follows)` : ''}` }]), ...pad(log.lines, rows.log),
+    statusLine(ui.status),
+    footer(),
+  ]
+  const overlay = ui.overlay !== undefined ? overlayView(ui.overlay, { width, height }) : undefined
+  return {
+    lines: pad(lines, height).slice(0, height).map(line => fitLine(line, width)),
+    ...(overlay !== undefined ? { overlay } : {}),
+    scroll: { jobs: jobList.scroll, nodes: nodeScroll, log: log.back },
+    ...(selected !== undefined ? { selectedJobId: selected.id } : {}),
+  }
+}
+
+/** The job list, scrolled so the selected job shows; highlighted while the list has the focus. */
+function jobsSection (input: ViewInput, facts: Survey, selected: Job | undefined, rows: number): { header: Line, lines: Line[], scroll: number } {
+  const { jobs, width, ui } = input
+  const jobRows = jobs.flatMap((job) => {
+    const f = facts.jobs.get(job.id)
+    const timing = input.model.jobTimings.get(job.id)
+    const eligible = input.sessions.filter(session => job.blocklist[session.name] === undefined).length
+    return f === undefined ? [] : [jobRow(job, f, timing !== undefined && timing.frames > 0 ? timing.seconds / timing.frames : undefined, eligible)]
+  })
+  const index = selected !== undefined ? jobs.indexOf(selected) : -1
+  const scroll = keepVisible(index, ui.scroll.jobs, rows, jobRows.length)
+  const table = jobsTable(jobRows.slice(scroll, scroll + rows), width, input.glyphs, selected?.id)
+  const lines = table.lines.map((line, i) => i + scroll === index && ui.focus === 'jobs' ? fitLine(restyle(line, { bg: 'blue' }), width, { bg: 'blue' }) : line)
+  return { header: table.header, lines, scroll }
+}
+
+/** The selected job's title, frame map and info lines, or a hint when there is none. */
+function detailSection (input: ViewInput, facts: Survey, selected: Job | undefined, mapRows: number, title: (text: Line) => Line): Line[] {
+  const selectedFacts = selected !== undefined ? facts.jobs.get(selected.id) : undefined
+  if (selected === undefined || selectedFacts === undefined) {
+    return [title([{ text: 'JOB' }]), ...pad([[{ text: 'no job selected: n submits a .blend from this machine, or use microfarm submit', fg: 'gray' }]], mapRows + DETAIL_INFO_LINES)]
+  }
+  const lastFrameError = input.model.lastFrameError.get(selected.id)
+  const detail = jobDetail({ job: selected, facts: selectedFacts, width: input.width, mapRows, glyphs: input.glyphs, ...(lastFrameError !== undefined ? { lastFrameError } : {}) })
+  return [title([{ text: detail.title }]), ...detail.lines]
+}
+
+function pad (lines: Line[], rows: number): Line[] {
+  const out = lines.slice(0, rows)
+  while (out.length < rows) out.push([])
+  return out
+}

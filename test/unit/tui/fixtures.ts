@@ -1,0 +1,46 @@
+import type { NodeSession } from '../../../src/coordinator/node-registry.js'
+import type { FrameState, Job } from '../../../src/jobs/job.js'
+import type { SubmitRequest } from '../../../src/protocol/messages.js'
+import { makeJob } from '../../helpers/job-fixtures.js'
+
+export const NOW = Date.UTC(2026, 10, 1, 12, 0, 0)
+
+/** A connected node as the farm keeps it. */
+export function session (name: string, overrides: Partial<NodeSession> = {}): NodeSession {
+  return {
+    id: `peer-${name}`,
+    name,
+    cores: 8,
+    blenderVersion: '4.2.0',
+    platform: 'linux',
+    connectedAt: NOW - 60_000,
+    lastSeen: NOW,
+    wants: 0,
+    tasks: new Set(),
+    framesDone: 0,
+    frameSeconds: 0,
+    send: () => {},
+    disconnect: () => {},
+    ...overrides,
+  }
+}
+
+const CODES: Record<string, FrameState> = { d: 'done', r: 'rendering', p: 'pending', f: 'failed' }
+
+/**
+ * A job whose frames 1… have the states spelled by `states` (d done, r rendering,
+ * p pending, f failed); rendering frames are on `renderingOn` (a peer id).
+ */
+export function jobWith (id: string, states: string, o: { renderingOn?: string, state?: Job['state'], request?: Partial<SubmitRequest> } = {}): Job {
+  const job = makeJob(id, { frames: `1-${states.length}`, ...o.request })
+  ;[...states].forEach((code, i) => {
+    const record = job.frames[i + 1]
+    const state = CODES[code]
+    if (record === undefined || state === undefined) throw new Error(`bad frame code ${code}`)
+    record.state = state
+    if (state === 'rendering') record.nodeId = o.renderingOn ?? 'peer-a'
+    if (state === 'done') record.node = 'a'
+  })
+  job.state = o.state ?? (states.includes('d') || states.includes('r') ? 'active' : 'queued')
+  return job
+}
