@@ -1,9 +1,11 @@
 // npm run bench: every benchmark, each result a ratio measured in this run.
 import { farmVsBlender } from './farm-vs-blender.js'
+import { nodeStartup } from './node-startup.js'
 
 const only = process.argv.slice(2)
 const benches: Array<[string, () => Promise<string[]>]> = [
   ['farm', farmVsBlender],
+  ['startup', nodeStartup],
 ]
 
 for (const [name, bench] of benches) {

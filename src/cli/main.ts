@@ -1,9 +1,10 @@
 import { Command, CommanderError, Option } from 'commander'
-import { runCoordinator } from './commands/coordinator.js'
-import { runNode, DEFAULT_WORK_DIR } from './commands/node.js'
-import { runSubmit } from './commands/submit.js'
-import { runJobs } from './commands/jobs.js'
-import { runClear, runControl } from './commands/control.js'
+import { DEFAULT_WORK_DIR } from './defaults.js'
+import type { runCoordinator as RunCoordinator } from './commands/coordinator.js'
+import type { runNode as RunNode } from './commands/node.js'
+import type { runSubmit as RunSubmit } from './commands/submit.js'
+import type { runJobs as RunJobs } from './commands/jobs.js'
+import type { runClear as RunClear, runControl as RunControl } from './commands/control.js'
 import { integer, oneOf, port, positiveInt, positiveNumber } from './parse.js'
 import type { JobAction } from '../protocol/messages.js'
 
@@ -11,6 +12,15 @@ const CODECS = ['h264', 'h265', 'prores'] as const
 const QUALITIES = ['high', 'medium', 'low'] as const
 const LOCATIONS = ['parent', 'frames', 'root'] as const
 const FORMATS = ['PNG', 'JPEG', 'OPEN_EXR'] as const
+
+// Each command's module is imported when the command runs: a render node should
+// not pay for loading the terminal UI or the encoder at start-up.
+const runCoordinator: typeof RunCoordinator = async (...a) => (await import('./commands/coordinator.js')).runCoordinator(...a)
+const runNode: typeof RunNode = async (...a) => (await import('./commands/node.js')).runNode(...a)
+const runSubmit: typeof RunSubmit = async (...a) => (await import('./commands/submit.js')).runSubmit(...a)
+const runJobs: typeof RunJobs = async (...a) => (await import('./commands/jobs.js')).runJobs(...a)
+const runControl: typeof RunControl = async (...a) => (await import('./commands/control.js')).runControl(...a)
+const runClear: typeof RunClear = async (...a) => (await import('./commands/control.js')).runClear(...a)
 
 /** The composition root: argv → a command with concrete adapters. Returns the exit code. */
 export async function main (argv: readonly string[]): Promise<number> {

@@ -20,11 +20,13 @@ import { TaskRunner } from './task-runner.js'
 import { BlenderFrameRenderer } from './frame-renderer.js'
 import type { FrameRenderer } from './frame-renderer.js'
 import { sleep } from '../util/sleep.js'
+import { BlenderNotFoundError } from '../blender/errors.js'
 import { ProgressReporter } from './progress-reporter.js'
 
 export interface RenderNodeInit {
   name?: string
-  blender: BlenderInstall
+  /** Looked up while the node looks for its coordinator: both take a moment. */
+  blender: Promise<BlenderInstall>
   workDir: string
   /** Full multiaddr with /p2p/: skips mDNS. */
   coordinator?: string
@@ -42,7 +44,7 @@ export class RenderNode {
   private host?: Host
   private readonly stopController = new AbortController()
   private readonly uploader: FrameUploader
-  private readonly runner: TaskRunner
+  private runner?: Promise<TaskRunner>
   private session?: { channel: MessageChannel, open: OpenStream }
   private readonly progress = new ProgressReporter((message) => this.send(message))
   private stopped?: Promise<void>
@@ -56,16 +58,21 @@ export class RenderNode {
       },
       onRetryLater: (frame, error) => log(`job ${frame.jobId}: frame ${frame.frame} kept on disk to upload after reconnecting (${error.message})`),
     })
-    this.runner = new TaskRunner({
-      blender: init.blender,
-      renderer: init.renderer ?? new BlenderFrameRenderer(init.blender, { onProgress: (jobId, frame, done, total) => this.progress.report(jobId, frame, done, total) }),
-      cache: new BlendCache(join(init.workDir, 'blends')),
+  }
+
+  /** The task runner, once Blender is known. */
+  private async ready (): Promise<TaskRunner> {
+    this.runner ??= this.init.blender.then(blender => new TaskRunner({
+      blender,
+      renderer: this.init.renderer ?? new BlenderFrameRenderer(blender, { onProgress: (jobId, frame, done, total) => this.progress.report(jobId, frame, done, total) }),
+      cache: new BlendCache(join(this.init.workDir, 'blends')),
       uploader: this.uploader,
-      framesDir: join(init.workDir, 'frames'),
+      framesDir: join(this.init.workDir, 'frames'),
       send: (message) => this.send(message),
       open: () => this.session?.open,
-      log,
-    })
+      log: this.init.log,
+    }))
+    return this.runner
   }
 
   get name (): string { return this.init.name ?? hostname() }
@@ -78,7 +85,7 @@ export class RenderNode {
   async stop (): Promise<void> {
     this.stopController.abort(new Error('node stopping'))
     await this.stopped?.catch(() => undefined)
-    await this.runner.stop()
+    await (await this.runner?.catch(() => undefined))?.stop()
     await this.host?.stop()
   }
 
@@ -98,6 +105,7 @@ export class RenderNode {
   private async connectLoop (host: Host): Promise<void> {
     const signal = this.stopController.signal
     let first = true
+    let lastProblem = { message: '', at: 0 }
     while (!signal.aborted) {
       try {
         const addresses = await this.coordinatorAddresses(first, signal)
@@ -107,8 +115,13 @@ export class RenderNode {
         if (!signal.aborted) this.init.log('lost the coordinator; looking for it again')
       } catch (err) {
         if (signal.aborted) return
-        if (err instanceof SeveralFarmsError) throw err
-        this.init.log(`${err instanceof Error ? err.message : String(err)}; trying again`)
+        if (err instanceof SeveralFarmsError || err instanceof BlenderNotFoundError) throw err
+        // Said once, then every half minute while the coordinator stays away.
+        const message = err instanceof Error ? err.message : String(err)
+        if (message !== lastProblem.message || Date.now() - lastProblem.at > 30_000) {
+          this.init.log(`${message}; trying again every 2 s`)
+          lastProblem = { message, at: Date.now() }
+        }
         await sleep(2000, signal).catch(() => undefined)
       }
     }
@@ -120,7 +133,8 @@ export class RenderNode {
     const found = await locateCoordinators({
       ...(this.init.farm !== undefined ? { farm: this.init.farm } : {}),
       signal,
-      settleMs: first ? 1000 : 200,
+      // Farms on one LAN answer the same query within milliseconds of each other.
+      settleMs: first ? 300 : 200,
       onWaiting: (ms) => this.init.log(`no coordinator found yet after ${Math.round(ms / 1000)} s; still looking. ${NOT_FOUND_HELP}`),
     })
     return found.flatMap(c => c.multiaddrs)
@@ -129,12 +143,13 @@ export class RenderNode {
   private async runSession (host: Host, stream: Stream, address: string): Promise<void> {
     const channel = new MessageChannel(stream)
     const signal = this.stopController.signal
+    const runner = await this.ready()
     await channel.write({
       type: 'hello',
       protocolVersion: PROTOCOL_VERSION,
       name: this.name,
       cores: cpus().length,
-      blenderVersion: this.init.blender.version,
+      blenderVersion: (await this.init.blender).version,
       platform: platform(),
     })
     const welcome = await channel.read(coordinatorToNode, { signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) })
@@ -152,15 +167,15 @@ export class RenderNode {
     const onStop = (): void => stream.abort(new Error('node stopping'))
     signal.addEventListener('abort', onStop, { once: true })
     try {
-      this.runner.connected()
+      runner.connected()
       while (true) {
         const message = await channel.read(coordinatorToNode)
         switch (message.type) {
           case 'assign':
-            this.runner.enqueue(message.task)
+            runner.enqueue(message.task)
             break
           case 'cancel-job':
-            await this.runner.cancelJob(message.jobId, message.reason)
+            await runner.cancelJob(message.jobId, message.reason)
             break
           case 'error':
             this.init.log(`coordinator says: ${message.message}`)

@@ -7,18 +7,30 @@ const exec = promisify(execFile)
 
 /**
  * A private network namespace with only a loopback interface, set up for
- * multicast, so mDNS tests cannot see (or be seen by) anything else on this
- * machine or any network: `ip link set lo multicast on` plus a multicast route
- * on lo. Needs root (CI runs as root). Removed in teardown.
+ * multicast (`ip link set lo multicast on` plus a multicast route on lo), so
+ * mDNS traffic cannot reach (or be reached from) anything else on this machine
+ * or any network. Needs root. Used by tests and benchmarks alike.
  */
-export async function createTestNetns (t: ExecutionContext): Promise<string> {
-  const name = `mf-test-${randomBytes(4).toString('hex')}`
+export async function createNetns (prefix = 'mf'): Promise<{ name: string, remove: () => Promise<void> }> {
+  const name = `${prefix}-${randomBytes(4).toString('hex')}`
   await exec('ip', ['netns', 'add', name])
-  t.teardown(async () => { await exec('ip', ['netns', 'delete', name]) })
-  const inNs = async (...args: string[]): Promise<void> => { await exec('ip', ['netns', 'exec', name, 'ip', ...args]) }
-  await inNs('link', 'set', 'lo', 'up')
-  await inNs('link', 'set', 'lo', 'multicast', 'on')
-  await inNs('route', 'add', '224.0.0.0/4', 'dev', 'lo')
+  const remove = async (): Promise<void> => { await exec('ip', ['netns', 'delete', name]) }
+  try {
+    const inNs = async (...args: string[]): Promise<void> => { await exec('ip', ['netns', 'exec', name, 'ip', ...args]) }
+    await inNs('link', 'set', 'lo', 'up')
+    await inNs('link', 'set', 'lo', 'multicast', 'on')
+    await inNs('route', 'add', '224.0.0.0/4', 'dev', 'lo')
+  } catch (err) {
+    await remove()
+    throw err
+  }
+  return { name, remove }
+}
+
+/** createNetns for a test: removed in teardown. */
+export async function createTestNetns (t: ExecutionContext): Promise<string> {
+  const { name, remove } = await createNetns('mf-test')
+  t.teardown(remove)
   return name
 }
 

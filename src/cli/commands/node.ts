@@ -1,5 +1,5 @@
-import { homedir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
+import { DEFAULT_WORK_DIR } from '../defaults.js'
 import { findBlender } from '../../blender/find-blender.js'
 import { parseCoordinatorAddress } from '../../net/dial.js'
 import { RenderNode } from '../../node/render-node.js'
@@ -14,12 +14,13 @@ export interface NodeFlags {
   workDir?: string
 }
 
-export const DEFAULT_WORK_DIR = join(homedir(), '.microfarm', 'node')
 
 export async function runNode (flags: NodeFlags): Promise<number> {
   const coordinator = flags.coordinator !== undefined ? parseCoordinatorAddress(flags.coordinator) : undefined
-  const blender = await findBlender(flags.blender !== undefined ? { explicitPath: flags.blender } : {})
-  logLine(`Blender ${blender.version} at ${blender.path}`)
+  const blender = findBlender(flags.blender !== undefined ? { explicitPath: flags.blender } : {})
+  // Awaited below, after the node has started looking for its coordinator; a
+  // failure must not count as unhandled before then.
+  blender.catch(() => undefined)
   const node = new RenderNode({
     blender,
     workDir: resolve(flags.workDir ?? DEFAULT_WORK_DIR),
@@ -30,6 +31,8 @@ export async function runNode (flags: NodeFlags): Promise<number> {
   })
   await node.start()
   try {
+    const found = await blender
+    logLine(`Blender ${found.version} at ${found.path}`)
     const signal = await Promise.race([untilSignal(), node.done().then(() => undefined)])
     if (signal !== undefined) logLine(`${signal}: stopping`)
   } finally {
