@@ -2,12 +2,13 @@
 // terminal markup, so a job name like "{red-fg}" is only ever text. The blessed
 // layer turns them into tags (escaping the text).
 
-export type Color = 'green' | 'yellow' | 'red' | 'cyan' | 'blue' | 'magenta' | 'gray' | 'white'
+export type Color = 'green' | 'yellow' | 'red' | 'cyan' | 'blue' | 'magenta' | 'gray' | 'white' | 'black'
 
 export interface Segment {
   text: string
   fg?: Color
-  bg?: Color
+  /** Not gray: blessed ignores a gray background. */
+  bg?: Exclude<Color, 'gray'>
   bold?: boolean
 }
 

@@ -62,7 +62,7 @@ export function buildView (input: ViewInput): View {
   const frames = selected !== undefined ? facts.jobs.get(selected.id)?.total ?? 0 : 0
   const rows = layout(height, { nodes: nodes.length, jobs: jobs.length, mapRows: Math.max(1, Math.ceil(frames / Math.max(1, width))) })
   const title = (panel: PanelName, text: Line): Line => {
-    const style = { bg: ui.focus === panel ? 'blue' : 'gray', fg: 'white', bold: true } as const
+    const style = ui.focus === panel ? { bg: 'blue', fg: 'white', bold: true } as const : { bg: 'white', fg: 'black', bold: true } as const
     return fitLine(restyle(text, style), width, style)
   }
 
