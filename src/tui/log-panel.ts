@@ -10,7 +10,7 @@ const LEVEL_COLORS: Record<LogLevel, Color | undefined> = {
   action: 'cyan',
 }
 
-/** The same clock as the headless log's lines. */
+/** HH:MM:SS: the headless log adds milliseconds; on screen the columns matter more. */
 export function clock (time: number): string {
   return new Date(time).toTimeString().slice(0, 8)
 }
