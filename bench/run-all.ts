@@ -1,11 +1,13 @@
 // npm run bench: every benchmark, each result a ratio measured in this run.
 import { farmVsBlender } from './farm-vs-blender.js'
 import { nodeStartup } from './node-startup.js'
+import { scheduling } from './scheduling.js'
 
 const only = process.argv.slice(2)
 const benches: Array<[string, () => Promise<string[]>]> = [
   ['farm', farmVsBlender],
   ['startup', nodeStartup],
+  ['scheduling', scheduling],
 ]
 
 for (const [name, bench] of benches) {

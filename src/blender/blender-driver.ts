@@ -47,6 +47,8 @@ export class BlenderDriver {
   private exit?: ProcessResult
   private lastError?: string
   private busy: Promise<unknown> = Promise.resolve()
+  /** Folders already created: no file system call per frame. */
+  private readonly outputDirs = new Set<string>()
 
   private constructor (
     private readonly options: BlenderDriverOptions,
@@ -178,7 +180,10 @@ export class BlenderDriver {
   async render (frame: number, outputDir: string, format: RenderFormat): Promise<string> {
     return this.exclusive(async () => {
       if (!this.alive || this.socket === undefined) throw new DriverStoppedError(this.whyStopped())
-      await mkdir(outputDir, { recursive: true })
+      if (!this.outputDirs.has(outputDir)) {
+        await mkdir(outputDir, { recursive: true })
+        this.outputDirs.add(outputDir)
+      }
       const command: RenderCommand = { type: 'render', frame, format, outputPrefix: path.join(path.resolve(outputDir), 'frame_'), digits: FRAME_DIGITS }
       this.lastError = undefined
       const reply = this.nextReply()

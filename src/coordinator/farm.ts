@@ -4,6 +4,8 @@ import { applyControl, JobControlError } from '../jobs/job-state.js'
 import type { ControlAction } from '../jobs/job-state.js'
 import { createJob, setSceneInfo } from '../jobs/create-job.js'
 import { frameDone, frameFailed, pickTask, releaseNode, unfinishedFrames } from '../jobs/scheduler.js'
+import { pickBackup } from '../jobs/backup.js'
+import type { BackupEstimates } from '../jobs/backup.js'
 import type { SchedulerPolicy } from '../jobs/scheduler.js'
 import { reconcileWithDisk } from '../jobs/reconcile.js'
 import type { SceneInfoMessage, SubmitRequest, Task } from '../protocol/messages.js'
@@ -22,7 +24,7 @@ export interface FarmComponents {
   events: CoordinatorEvents
 }
 
-interface TaskInfo { jobId: string, nodeId: string, lastFrameAt: number }
+interface TaskInfo { jobId: string, nodeId: string, assignedAt: number }
 
 export class UnknownJobError extends Error {
   override name = 'UnknownJobError'
@@ -131,13 +133,45 @@ export class Farm {
   private nextTaskFor (node: NodeSession): Task | undefined {
     const online = this.nodes.all().map(n => ({ id: n.id, name: n.name }))
     const taskId = `t${++this.taskCounter}`
-    const task = pickTask(this.jobs.values(), { id: node.id, name: node.name }, online, taskId, this.now())
+    const task = pickTask(this.jobs.values(), { id: node.id, name: node.name }, online, taskId, this.now()) ??
+      pickBackup(this.jobs.values(), { id: node.id, name: node.name }, taskId, this.backupEstimates(node))
     if (task === undefined) return undefined
-    this.tasks.set(taskId, { jobId: task.jobId, nodeId: node.id, lastFrameAt: Date.now() })
+    this.tasks.set(taskId, { jobId: task.jobId, nodeId: node.id, assignedAt: Date.now() })
     const job = this.job(task.jobId)
     this.persist(job)
     this.events.emit({ type: 'task-assigned', jobId: job.id, nodeName: node.name, frames: task.kind === 'render' ? task.frames : [], kind: task.kind })
     return task
+  }
+
+  /** Expected frame times from what each node delivered so far; see pickBackup. */
+  private backupEstimates (idle: NodeSession): BackupEstimates {
+    const nodes = this.nodes.all()
+    const averageMs = (n: NodeSession): number | undefined => n.framesDone > 0 ? 1000 * n.frameSeconds / n.framesDone : undefined
+    const done = nodes.reduce((sum, n) => sum + n.framesDone, 0)
+    const farmMs = done > 0 ? 1000 * nodes.reduce((sum, n) => sum + n.frameSeconds, 0) / done : undefined
+    // Each node renders its frames in the order they were handed out.
+    const queues = new Map<string, string[]>()
+    for (const job of this.jobs.values()) {
+      for (const [frame, record] of Object.entries(job.frames)) {
+        if (record.state !== 'rendering' || record.nodeId === undefined) continue
+        const queue = queues.get(record.nodeId) ?? []
+        queue.push(`${job.id}:${frame}:${record.taskId ?? ''}`)
+        queues.set(record.nodeId, queue)
+      }
+    }
+    const order = (key: string): [number, number] => [Number(key.split(':')[2]?.slice(1)), Number(key.split(':')[1])]
+    for (const queue of queues.values()) queue.sort((a, b) => order(a)[0] - order(b)[0] || order(a)[1] - order(b)[1])
+    return {
+      now: Date.now(),
+      frameMsOnThisNode: averageMs(idle) ?? farmMs,
+      expectedFinish: (job, frame, record) => {
+        const holder = record.nodeId !== undefined ? this.nodes.get(record.nodeId) : undefined
+        const ms = holder !== undefined ? averageMs(holder) : undefined
+        if (holder === undefined || ms === undefined) return undefined
+        const rank = (queues.get(holder.id) ?? []).findIndex(key => key.startsWith(`${job.id}:${frame}:`)) + 1
+        return (holder.lastFrameAt ?? holder.connectedAt) + rank * ms
+      },
+    }
   }
 
   /** Blender's progress on a frame this node is rendering; reports about other frames are ignored. */
@@ -165,20 +199,26 @@ export class Farm {
     const job = this.job(jobId)
     const node = this.nodes.get(nodeId)
     const nodeName = node?.name ?? job.frames[frame]?.node ?? 'unknown node'
-    const taskId = job.frames[frame]?.taskId
+    const record = job.frames[frame]
+    const taskId = record?.nodeId === nodeId ? record.taskId : record?.backupNodeId === nodeId ? record.backupTaskId : undefined
+    // Whoever else holds a copy of this frame (a backup render, or the original) can stop.
+    const others = [job.frames[frame]?.nodeId, job.frames[frame]?.backupNodeId].filter((id): id is string => id !== undefined && id !== nodeId)
     const previous = job.state
     const outcome = frameDone(job, frame, nodeName, this.now())
     if (outcome === 'duplicate') return outcome
     const task = taskId !== undefined ? this.tasks.get(taskId) : undefined
-    let seconds: number | undefined
-    if (task !== undefined) {
-      seconds = (Date.now() - task.lastFrameAt) / 1000
-      task.lastFrameAt = Date.now()
-    }
+    // The frame started when the node finished its previous one, or when this
+    // task was handed over if it came later (the node was idle until then).
+    const started = Math.max(task?.assignedAt ?? 0, node?.lastFrameAt ?? 0)
+    const seconds = task !== undefined && node !== undefined ? (Date.now() - started) / 1000 : undefined
     if (node !== undefined) {
       node.framesDone++
+      node.lastFrameAt = Date.now()
       if (seconds !== undefined) node.frameSeconds += seconds
     }
+    for (const other of others) this.nodes.get(other)?.send({ type: 'drop-frame', jobId, frame })
+    // New timings may make a backup copy worth it for a waiting node.
+    this.dispatch()
     const counts = countFrames(job)
     this.events.emit({ type: 'frame-done', jobId, frame, nodeName, done: counts.done, total: Object.keys(job.frames).length, ...(seconds !== undefined ? { seconds } : {}) })
     this.afterChange(job, previous)
@@ -223,6 +263,13 @@ export class Farm {
     this.tasks.delete(taskId)
     const job = this.jobs.get(task.jobId)
     if (job === undefined) return
+    // A backup copy that ended without a frame: the original carries on alone.
+    for (const record of Object.values(job.frames)) {
+      if (record.backupTaskId === taskId) {
+        delete record.backupNodeId
+        delete record.backupTaskId
+      }
+    }
     // Frames still marked as rendering on this task were neither delivered nor reported.
     for (const frame of unfinishedFrames(job, taskId)) {
       this.frameFailed(nodeId, job.id, frame, 'the node finished its task without delivering this frame')
@@ -282,7 +329,7 @@ export class Farm {
   }
 
   private nodesRendering (job: Job): NodeSession[] {
-    const ids = new Set(Object.values(job.frames).map(f => f.nodeId).filter((id): id is string => id !== undefined))
+    const ids = new Set(Object.values(job.frames).flatMap(f => [f.nodeId, f.backupNodeId]).filter((id): id is string => id !== undefined))
     if (job.probe?.nodeId !== undefined) ids.add(job.probe.nodeId)
     return [...ids].map(id => this.nodes.get(id)).filter((n): n is NodeSession => n !== undefined)
   }

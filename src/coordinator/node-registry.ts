@@ -16,6 +16,8 @@ export interface NodeSession {
   framesDone: number
   /** Sum of seconds between assignment and arrival, for the average frame time. */
   frameSeconds: number
+  /** When its last frame arrived (ms): the start of the frame it renders now. */
+  lastFrameAt?: number
   /** The frame it renders now and how far Blender is with it (0..1), from its progress reports. */
   progress?: { jobId: string, frame: number, fraction: number }
   send: (message: CoordinatorToNode) => void

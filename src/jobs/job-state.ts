@@ -121,6 +121,8 @@ function requeueRendering (job: Job): number {
     record.state = 'pending'
     delete record.nodeId
     delete record.taskId
+    delete record.backupNodeId
+    delete record.backupTaskId
     count++
   }
   if (job.probe?.state === 'running') job.probe = { state: 'needed', attempts: job.probe.attempts }

@@ -14,6 +14,9 @@ export interface FrameRecord {
   /** While rendering: the node's peer id and the task it belongs to. */
   nodeId?: string
   taskId?: string
+  /** A second copy rendering on another node at the tail of a job (the first complete copy wins). */
+  backupNodeId?: string
+  backupTaskId?: string
   /** Name of the node that rendered it (done) or last tried it. */
   node?: string
   error?: string

@@ -20,6 +20,8 @@ export function reconcileWithDisk (job: Job, framesOnDisk: ReadonlySet<number>, 
         record.doneAt ??= now.toISOString()
         delete record.nodeId
         delete record.taskId
+        delete record.backupNodeId
+        delete record.backupTaskId
         delete record.error
         recovered.push(frame)
       }
@@ -28,6 +30,8 @@ export function reconcileWithDisk (job: Job, framesOnDisk: ReadonlySet<number>, 
       record.state = 'pending'
       delete record.nodeId
       delete record.taskId
+      delete record.backupNodeId
+      delete record.backupTaskId
       requeued.push(frame)
     }
   }

@@ -86,6 +86,8 @@ export function frameDone (job: Job, frame: number, nodeName: string, now: Date)
   record.doneAt = now.toISOString()
   delete record.nodeId
   delete record.taskId
+  delete record.backupNodeId
+  delete record.backupTaskId
   delete record.error
   rollUp(job, now)
   return 'counted'
@@ -101,11 +103,20 @@ export function frameFailed (job: Job, frame: number, node: NodeRef, error: stri
   const record = job.frames[frame]
   // Only a frame this node is rendering now can fail on it: a late report for a
   // frame already handed back (pause, cancel, a dropped connection) is ignored.
-  if (record === undefined || record.state !== 'rendering' || record.nodeId !== node.id) return { gaveUp: false, blocklisted: false }
+  if (record === undefined || record.state !== 'rendering') return { gaveUp: false, blocklisted: false }
+  const isBackup = record.backupNodeId === node.id
+  if (!isBackup && record.nodeId !== node.id) return { gaveUp: false, blocklisted: false }
   record.failures++
   record.error = error
   record.node = node.name
   if (!record.failedOn.includes(node.name)) record.failedOn.push(node.name)
+  if (isBackup || record.backupNodeId !== undefined) {
+    // The other copy goes on; this failure still counts against the node.
+    if (!isBackup) promoteBackup(record)
+    delete record.backupNodeId
+    delete record.backupTaskId
+    return { gaveUp: false, blocklisted: maybeBlocklist(job, node.name, policy) }
+  }
   delete record.nodeId
   delete record.taskId
   const gaveUp = record.failures >= policy.maxAttempts
@@ -128,11 +139,19 @@ export function releaseNode (jobs: Iterable<Job>, nodeId: string, now: Date): nu
   let released = 0
   for (const job of jobs) {
     for (const record of Object.values(job.frames)) {
-      if (record.state !== 'rendering' || record.nodeId !== nodeId) continue
-      record.state = 'pending'
-      delete record.nodeId
-      delete record.taskId
-      released++
+      if (record.state !== 'rendering') continue
+      if (record.backupNodeId === nodeId) {
+        delete record.backupNodeId
+        delete record.backupTaskId
+      } else if (record.nodeId === nodeId && record.backupNodeId !== undefined) {
+        // The backup copy carries on as the frame's only render.
+        promoteBackup(record)
+      } else if (record.nodeId === nodeId) {
+        record.state = 'pending'
+        delete record.nodeId
+        delete record.taskId
+        released++
+      }
     }
     if (job.probe?.state === 'running' && job.probe.nodeId === nodeId) {
       job.probe = { state: 'needed', attempts: job.probe.attempts }
@@ -140,6 +159,14 @@ export function releaseNode (jobs: Iterable<Job>, nodeId: string, now: Date): nu
     rollUp(job, now)
   }
   return released
+}
+
+function promoteBackup (record: FrameRecord): void {
+  if (record.backupNodeId === undefined || record.backupTaskId === undefined) return
+  record.nodeId = record.backupNodeId
+  record.taskId = record.backupTaskId
+  delete record.backupNodeId
+  delete record.backupTaskId
 }
 
 /** Frames a node still holds for a task it says is finished: they failed without a word. */

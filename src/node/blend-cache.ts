@@ -17,6 +17,8 @@ export type OpenStream = (protocol: string, signal?: AbortSignal) => Promise<Str
  */
 export class BlendCache {
   private readonly fetching = new Map<string, Promise<string>>()
+  /** Content already checked in this run: no disk look-up per task. */
+  private readonly present = new Set<string>()
 
   constructor (private readonly dir: string) {}
 
@@ -26,7 +28,11 @@ export class BlendCache {
 
   async ensure (sha256: string, size: number, open: OpenStream, signal?: AbortSignal): Promise<{ path: string, fetched: boolean }> {
     const path = this.pathFor(sha256)
-    if (await hasSize(path, size)) return { path, fetched: false }
+    if (this.present.has(sha256)) return { path, fetched: false }
+    if (await hasSize(path, size)) {
+      this.present.add(sha256)
+      return { path, fetched: false }
+    }
     let pending = this.fetching.get(sha256)
     if (pending === undefined) {
       pending = this.fetch(sha256, open, signal).finally(() => this.fetching.delete(sha256))
@@ -47,6 +53,7 @@ export class BlendCache {
     await receiveFile(channel.unwrap(), { size: reply.size, sha256, tempPath, ...(signal !== undefined ? { signal } : {}) })
     const path = this.pathFor(sha256)
     await rename(tempPath, path)
+    this.present.add(sha256)
     await stream.close()
     return path
   }

@@ -10,6 +10,8 @@ export interface FrameRenderer {
   render: (task: RenderTask, blendPath: string, outputDir: string, signal: AbortSignal, onSaved: (frame: number, path: string) => void) => Promise<FrameFailure[]>
   /** Stops rendering this job now. */
   stopJob: (jobId: string) => Promise<void>
+  /** Another copy of this frame won: skip it, or stop it if it is rendering now. */
+  drop: (jobId: string, frame: number) => Promise<void>
   /** Nothing more to render for now. */
   idle: () => void
   /** Connected to a coordinator: work may come soon. */
@@ -25,6 +27,8 @@ export interface FrameRenderer {
  */
 export class BlenderFrameRenderer implements FrameRenderer {
   private readonly pool: BlenderPool
+  private readonly dropped = new Set<string>()
+  private current?: string
 
   constructor (blender: BlenderInstall, options: { idleMs?: number, onProgress?: (jobId: string, frame: number, done: number, total: number) => void } = {}) {
     this.pool = new BlenderPool(blender, options)
@@ -33,18 +37,30 @@ export class BlenderFrameRenderer implements FrameRenderer {
   async render (task: RenderTask, blendPath: string, outputDir: string, signal: AbortSignal, onSaved: (frame: number, path: string) => void): Promise<FrameFailure[]> {
     const failed: FrameFailure[] = []
     for (const frame of task.frames) {
+      const key = `${task.jobId}:${frame}`
       if (signal.aborted) {
         failed.push({ frame, error: `cancelled before frame ${frame} was started` })
         continue
       }
+      if (this.dropped.delete(key)) continue
+      this.current = key
       try {
         const driver = await this.pool.driverFor(task.jobId, blendPath)
         onSaved(frame, await driver.render(frame, outputDir, task.format))
       } catch (err) {
-        failed.push({ frame, error: err instanceof Error ? err.message : String(err) })
+        // A frame stopped because another copy won is not a failure.
+        if (!this.dropped.delete(key)) failed.push({ frame, error: err instanceof Error ? err.message : String(err) })
+      } finally {
+        this.current = undefined
       }
     }
     return failed
+  }
+
+  async drop (jobId: string, frame: number): Promise<void> {
+    const key = `${jobId}:${frame}`
+    this.dropped.add(key)
+    if (this.current === key) await this.pool.stopJob(jobId)
   }
 
   async stopJob (jobId: string): Promise<void> { await this.pool.stopJob(jobId) }

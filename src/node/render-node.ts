@@ -174,8 +174,12 @@ export class RenderNode {
           case 'assign':
             runner.enqueue(message.task)
             break
+          // Stopping Blender takes a moment: the session keeps reading meanwhile.
           case 'cancel-job':
-            await runner.cancelJob(message.jobId, message.reason)
+            runner.cancelJob(message.jobId, message.reason).catch((err: unknown) => this.init.log(`could not stop job ${message.jobId}: ${String(err)}`))
+            break
+          case 'drop-frame':
+            runner.dropFrame(message.jobId, message.frame).catch((err: unknown) => this.init.log(`could not drop frame ${message.frame}: ${String(err)}`))
             break
           case 'error':
             this.init.log(`coordinator says: ${message.message}`)

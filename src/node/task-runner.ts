@@ -74,6 +74,20 @@ export class TaskRunner {
     this.topUp()
   }
 
+  /** Another copy of the frame won: take it out of queued tasks, or stop it rendering. */
+  async dropFrame (jobId: string, frame: number): Promise<void> {
+    for (const task of this.queue) {
+      if (task.kind === 'render' && task.jobId === jobId) task.frames = task.frames.filter(f => f !== frame)
+    }
+    for (const task of this.queue.filter(t => t.kind === 'render' && t.frames.length === 0)) {
+      this.queue.splice(this.queue.indexOf(task), 1)
+      this.deps.send({ type: 'task-finished', taskId: task.taskId })
+    }
+    await this.deps.renderer.drop(jobId, frame)
+    this.deps.log(`job ${jobId}: frame ${frame} dropped (another copy was delivered first)`)
+    this.topUp()
+  }
+
   async stop (): Promise<void> {
     for (const controller of this.jobAborts.values()) controller.abort(new Error('node stopping'))
     await this.deps.renderer.stop()

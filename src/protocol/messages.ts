@@ -78,6 +78,8 @@ export const coordinatorToNode = z.discriminatedUnion('type', [
   z.object({ type: z.literal('welcome'), farm: shortText, nodeId: z.string().max(100), heartbeatMs: z.number().int().positive() }),
   z.object({ type: z.literal('assign'), task }),
   z.object({ type: z.literal('cancel-job'), jobId, reason: shortText }),
+  /** Another copy of this frame won: stop rendering it (or skip it if not started). */
+  z.object({ type: z.literal('drop-frame'), jobId, frame: frameNumber }),
   z.object({ type: z.literal('error'), message: errorText }),
 ])
 export type CoordinatorToNode = z.infer<typeof coordinatorToNode>

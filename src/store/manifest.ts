@@ -14,6 +14,8 @@ const frameRecord = z.object({
   failedOn: z.array(z.string()),
   nodeId: z.string().optional(),
   taskId: z.string().optional(),
+  backupNodeId: z.string().optional(),
+  backupTaskId: z.string().optional(),
   node: z.string().optional(),
   error: z.string().optional(),
   doneAt: z.string().optional(),

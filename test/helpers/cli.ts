@@ -15,6 +15,8 @@ export interface CliOptions {
   env?: NodeJS.ProcessEnv
   /** Killed after this long whatever happens. */
   timeoutMs?: number
+  /** Another program than `node bin/microfarm` (e.g. a simulated node); `args` follow it. */
+  command?: readonly string[]
 }
 
 export interface CliProcess {
@@ -25,7 +27,7 @@ export interface CliProcess {
 }
 
 function command (args: readonly string[], options: CliOptions): [string, string[]] {
-  const node = [process.execPath, MICROFARM, ...args]
+  const node = [...(options.command ?? [process.execPath, MICROFARM]), ...args]
   return options.netns !== undefined ? ['ip', ['netns', 'exec', options.netns, ...node]] : [node[0] as string, node.slice(1)]
 }
 

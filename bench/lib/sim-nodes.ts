@@ -1,0 +1,22 @@
+import { fileURLToPath } from 'node:url'
+import path from 'node:path'
+import { writeFile } from 'node:fs/promises'
+import { start } from './processes.js'
+import type { Running } from './processes.js'
+
+const SIM_NODE = fileURLToPath(new URL('../../test/fixtures/sim-node.ts', import.meta.url))
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+
+/** Starts a simulated node (real node code, sleeping renderer) as its own process. */
+export function simNode (coordinator: string, name: string, msPerFrame: number, workDir: string): Running {
+  return start(process.execPath, ['--import=tsx', `--import=${path.join(ROOT, 'src/polyfill.ts')}`, SIM_NODE, coordinator, name, String(msPerFrame), workDir])
+}
+
+/** A stand-in .blend for simulated nodes: they never open it. */
+export async function fakeBlend (dir: string, bytes = 64 * 1024): Promise<string> {
+  const file = path.join(dir, 'simulated.blend')
+  const body = Buffer.alloc(bytes, 7)
+  Buffer.from('BLENDER').copy(body)
+  await writeFile(file, body)
+  return file
+}

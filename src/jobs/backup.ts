@@ -1,0 +1,45 @@
+import type { Task } from '../protocol/messages.js'
+import type { FrameRecord, Job } from './job.js'
+import { frameNumbers, isFinished } from './job.js'
+import type { NodeRef } from './scheduler.js'
+import { jobsInOrder } from './scheduler.js'
+
+// The tail of a job: when nothing is pending and a node is idle, it may render
+// a copy of the in-flight frame expected to finish last, so a job's end is not
+// set by its slowest node's last frame. The first complete copy wins.
+
+export interface BackupEstimates {
+  /** Now, in ms. */
+  now: number
+  /** When the frame, rendering on its node, is expected to be done (ms); undefined when unknown. */
+  expectedFinish: (job: Job, frame: number, record: FrameRecord) => number | undefined
+  /** How long the idle node is expected to take for one frame (ms); undefined when unknown. */
+  frameMsOnThisNode: number | undefined
+}
+
+/** A copy is only worth it when it should beat the original by this much. */
+const MARGIN = 1.25
+
+export function pickBackup (jobs: Iterable<Job>, node: NodeRef, taskId: string, estimates: BackupEstimates): Task | undefined {
+  if (estimates.frameMsOnThisNode === undefined) return undefined
+  const backupDone = estimates.now + estimates.frameMsOnThisNode * MARGIN
+  let best: { job: Job, frame: number, finish: number } | undefined
+  for (const job of jobsInOrder(jobs)) {
+    if (isFinished(job.state) || job.state === 'paused' || job.blocklist[node.name] !== undefined) continue
+    for (const frame of frameNumbers(job)) {
+      const record = job.frames[frame] as FrameRecord
+      if (record.state === 'pending') return undefined // real work exists: no backups yet
+      if (record.state !== 'rendering' || record.backupNodeId !== undefined || record.nodeId === node.id) continue
+      if (record.failedOn.includes(node.name)) continue
+      const finish = estimates.expectedFinish(job, frame, record)
+      if (finish === undefined || finish <= backupDone) continue
+      if (best === undefined || finish > best.finish) best = { job, frame, finish }
+    }
+  }
+  if (best === undefined) return undefined
+  const record = best.job.frames[best.frame] as FrameRecord
+  record.backupNodeId = node.id
+  record.backupTaskId = taskId
+  record.attempts++
+  return { kind: 'render', taskId, jobId: best.job.id, blendSha256: best.job.blendSha256, blendSize: best.job.blendSize, format: best.job.format, frames: [best.frame] }
+}

@@ -1,0 +1,59 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import type { FrameFailure, FrameRenderer } from '../../src/node/frame-renderer.js'
+import type { RenderTask } from '../../src/protocol/messages.js'
+
+/**
+ * A stand-in for Blender in scheduling tests and benchmarks: "renders" a frame
+ * by sleeping `msPerFrame` and writing a small file. Everything else on the
+ * node (protocol, uploads, drops, cancels) is the real code.
+ */
+export class SleepingRenderer implements FrameRenderer {
+  private readonly dropped = new Set<string>()
+  private wake?: { key: string, stop: () => void }
+  private readonly dirs = new Set<string>()
+
+  constructor (private readonly msPerFrame: number) {}
+
+  async render (task: RenderTask, _blendPath: string, outputDir: string, signal: AbortSignal, onSaved: (frame: number, path: string) => void): Promise<FrameFailure[]> {
+    const failed: FrameFailure[] = []
+    if (!this.dirs.has(outputDir)) {
+      await mkdir(outputDir, { recursive: true })
+      this.dirs.add(outputDir)
+    }
+    for (const frame of task.frames) {
+      const key = `${task.jobId}:${frame}`
+      if (signal.aborted) { failed.push({ frame, error: 'cancelled' }); continue }
+      if (this.dropped.delete(key)) continue
+      const finished = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(true), this.msPerFrame)
+        const stop = (): void => { clearTimeout(timer); resolve(false) }
+        this.wake = { key, stop }
+        signal.addEventListener('abort', stop, { once: true })
+      })
+      this.wake = undefined
+      if (!finished) {
+        if (!this.dropped.delete(key)) failed.push({ frame, error: 'cancelled' })
+        continue
+      }
+      const file = path.join(outputDir, `frame_${String(frame).padStart(6, '0')}.png`)
+      await writeFile(file, `frame ${frame} of job ${task.jobId}\n`)
+      onSaved(frame, file)
+    }
+    return failed
+  }
+
+  async stopJob (jobId: string): Promise<void> {
+    if (this.wake?.key.startsWith(`${jobId}:`) === true) this.wake.stop()
+  }
+
+  async drop (jobId: string, frame: number): Promise<void> {
+    const key = `${jobId}:${frame}`
+    this.dropped.add(key)
+    if (this.wake?.key === key) this.wake.stop()
+  }
+
+  idle (): void {}
+  ready (): void {}
+  async stop (): Promise<void> { this.wake?.stop() }
+}
