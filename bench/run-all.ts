@@ -2,12 +2,14 @@
 import { farmVsBlender } from './farm-vs-blender.js'
 import { nodeStartup } from './node-startup.js'
 import { scheduling } from './scheduling.js'
+import { transfer } from './transfer.js'
 
 const only = process.argv.slice(2)
 const benches: Array<[string, () => Promise<string[]>]> = [
   ['farm', farmVsBlender],
   ['startup', nodeStartup],
   ['scheduling', scheduling],
+  ['transfer', transfer],
 ]
 
 for (const [name, bench] of benches) {

@@ -7,6 +7,9 @@ import type { PrivateKey } from '@libp2p/interface'
 
 export type Host = Libp2p
 
+/** Enough window for a LAN at full speed; small enough to buffer for every upload at once. */
+const STREAM_WINDOW_BYTES = 4 * 1024 * 1024
+
 export interface HostInit {
   privateKey: PrivateKey
   /** TCP port to listen on (all interfaces); undefined = dial only. 0 = any free port. */
@@ -22,7 +25,15 @@ export async function createHost (init: HostInit): Promise<Host> {
     },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    streamMuxers: [yamux({
+      streamOptions: {
+        // A receiver pauses a stream while its disk catches up; what was already
+        // granted (the window) still arrives and must fit the read buffer, or
+        // the stream is reset. Defaults: 16 MiB window, 4 MiB buffer.
+        maxStreamWindowSize: STREAM_WINDOW_BYTES,
+        maxReadBufferLength: 2 * STREAM_WINDOW_BYTES,
+      },
+    })],
     connectionManager: {
       // The default (5 new connections per second per host) turns away nodes
       // of a farm that start together, and uploads of a busy farm.

@@ -3,10 +3,11 @@ import type { Uint8ArrayList } from 'uint8arraylist'
 import { TimeoutError } from '../protocol/errors.js'
 
 /**
- * The bytes a peer sends on a stream, as an async iterable that also ends when
- * the peer half-closed before we started listening (the stream's own iterator
- * waits for a 'remoteCloseWrite' event that already fired), and fails when the
- * peer goes silent for `idleMs`, or at once when `signal` aborts.
+ * The bytes a peer sends on a stream, as an async iterable. Unlike the stream's
+ * own iterator it ends correctly when the peer half-closed before we started
+ * listening (a 'remoteCloseWrite' event that already fired), and does not drop
+ * bytes held back while the stream was paused when the peer closes meanwhile.
+ * It fails when the peer goes silent for `idleMs`, or at once when `signal` aborts.
  */
 export async function * incoming (stream: Stream, idleMs: number, signal?: AbortSignal): AsyncGenerator<Uint8Array | Uint8ArrayList> {
   const queue: Array<Uint8Array | Uint8ArrayList> = []
@@ -44,7 +45,9 @@ export async function * incoming (stream: Stream, idleMs: number, signal?: Abort
       }
       signal?.throwIfAborted()
       if (failure !== undefined) throw failure
-      if (ended || (stream.remoteWriteStatus !== 'writable' && stream.readBufferLength === 0)) return
+      // The end: the peer finished writing and nothing is left in the stream's
+      // buffer (bytes held back while the stream was paused still come).
+      if ((ended || stream.remoteWriteStatus !== 'writable') && stream.readBufferLength === 0) return
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new TimeoutError(`the peer sent nothing for ${Math.round(idleMs / 1000)} s`)), idleMs)
         wake = () => {

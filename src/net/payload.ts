@@ -57,11 +57,13 @@ export async function receiveFile (stream: Stream, options: {
   let writeDone = true
   const flush = async (): Promise<void> => {
     if (writing !== undefined && !writeDone) {
-      stream.pause()
+      // A stream whose sender already finished cannot be paused, nor needs it.
+      const pause = stream.readStatus === 'readable'
+      if (pause) stream.pause()
       try {
         await writing
       } finally {
-        stream.resume()
+        if (pause && stream.readStatus === 'paused') stream.resume()
       }
     }
     await writing
