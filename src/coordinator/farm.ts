@@ -169,7 +169,10 @@ export class Farm {
         const ms = holder !== undefined ? averageMs(holder) : undefined
         if (holder === undefined || ms === undefined) return undefined
         const rank = (queues.get(holder.id) ?? []).findIndex(key => key.startsWith(`${job.id}:${frame}:`)) + 1
-        return (holder.lastFrameAt ?? holder.connectedAt) + rank * ms
+        // Only the frame a node renders now gets a copy: one still queued behind
+        // it is not rendered twice in the normal case (it is next in line).
+        if (rank !== 1) return undefined
+        return (holder.lastFrameAt ?? holder.connectedAt) + ms
       },
     }
   }
