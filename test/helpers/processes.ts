@@ -25,3 +25,14 @@ export async function killMatching (text: string): Promise<void> {
     }
   }
 }
+
+/** PIDs of the direct children of `pid` (the Blender a node started, warm or loaded). */
+export async function childPids (pid: number): Promise<number[]> {
+  try {
+    const { stdout } = await exec('pgrep', ['-P', String(pid)])
+    return stdout.split('\n').filter(Boolean).map(Number)
+  } catch (err) {
+    if ((err as { code?: number }).code === 1) return []
+    throw err
+  }
+}

@@ -3,13 +3,13 @@ import path from 'node:path'
 import type { ExecutionContext } from 'ava'
 import { blenderTest, makeScene } from '../helpers/blender.js'
 import { coordinatorAddress, jobsJson, runCli, startCli, waitFor, waitForJob } from '../helpers/cli.js'
-import { pidsMatching } from '../helpers/processes.js'
+import { childPids } from '../helpers/processes.js'
 import { runProcess } from '../../src/process/run-process.js'
 import { tempFolder } from '../helpers/temp-folder.js'
 
 // The job controls, as a user types them, against a real coordinator and node.
 
-interface Farm { address: string, out: string, work: string, scene: string, coordinatorLog: () => string }
+interface Farm { address: string, out: string, work: string, scene: string, coordinatorLog: () => string, nodePid: number }
 
 async function farm (t: ExecutionContext, frames: number): Promise<Farm> {
   const dir = await tempFolder(t, 'mf-controls-')
@@ -19,9 +19,9 @@ async function farm (t: ExecutionContext, frames: number): Promise<Farm> {
   const scene = await makeScene(dir, { frames, width: 320, height: 180, samples: 64 })
   const coordinator = startCli(t, ['coordinator', '--output-dir', out, '--port', '0', '--no-advertise', '--no-tui'])
   const address = await coordinatorAddress(coordinator)
-  startCli(t, ['node', '--name', 'worker', '--coordinator', address, '--work-dir', work])
+  const node = startCli(t, ['node', '--name', 'worker', '--coordinator', address, '--work-dir', work])
   await waitFor('the node to join', () => coordinator.output().includes('node joined: worker'))
-  return { address, out, work, scene, coordinatorLog: coordinator.output }
+  return { address, out, work, scene, coordinatorLog: coordinator.output, nodePid: node.child.pid ?? 0 }
 }
 
 async function control (f: Farm, ...args: string[]): Promise<string> {
@@ -38,18 +38,27 @@ async function manifest (f: Farm, jobId: string): Promise<{ state: string, frame
   return (JSON.parse(await readFile(path.join(f.out, `job_${jobId}_info.json`), 'utf8')) as { job: { state: string, frames: Record<string, { state: string, attempts: number }> } }).job
 }
 
-/** Matches the command line of the Blender the node started on its cached .blend (not the node itself). */
-function blenderOf (f: Farm): string {
-  return `-b ${path.join(f.work, 'blends')}`
+/** The Blender processes the node started (its children), loaded with the job's scene or warm. */
+async function blenders (f: Farm): Promise<number[]> {
+  return childPids(f.nodePid)
 }
 
 /**
- * Blender started by this node's work dir must be gone within 2 s of the
+ * The Blender that was rendering the job must be gone within 2 s of the
  * coordinator taking the control (timed from the CLI's answer: starting the
- * CLI itself is not part of reaching the nodes).
+ * CLI itself is not part of reaching the nodes). The node may start a fresh,
+ * empty Blender for its next job right away: that one has another pid.
  */
-async function blenderStopsWithin2s (t: ExecutionContext, f: Farm, started: number): Promise<void> {
-  await waitFor('Blender to stop', async () => (await pidsMatching(blenderOf(f))).length === 0, 5000, 50)
+async function blenderStopsWithin2s (t: ExecutionContext, rendering: number[], started: number): Promise<void> {
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0)
+      return true
+    } catch {
+      return false
+    }
+  }
+  await waitFor('Blender to stop', () => rendering.every(pid => !alive(pid)), 5000, 50)
   t.true(Date.now() - started <= 2000, `Blender stopped after ${Date.now() - started} ms`)
 }
 
@@ -57,10 +66,10 @@ blenderTest('pause stops Blender at once, nothing renders while paused, resume f
   const f = await farm(t, 8)
   t.is((await runCli(['submit', f.scene, '--no-encode', '--coordinator', f.address])).code, 0)
   await waitForJob(f.address, '1', 'a frame done', j => j.framesDone >= 1)
-  await waitFor('Blender rendering', async () => (await pidsMatching(blenderOf(f))).length > 0, 30_000, 50)
+  const rendering = await waitFor('Blender rendering', async () => { const pids = await blenders(f); return pids.length > 0 ? pids : undefined }, 30_000, 50)
   t.regex(await control(f, 'pause', '1'), /job 1 paused/)
   const started = Date.now()
-  await blenderStopsWithin2s(t, f, started)
+  await blenderStopsWithin2s(t, rendering, started)
 
   const paused = (await jobsJson(f.address))[0]
   t.is(paused?.state, 'paused')
@@ -85,9 +94,10 @@ blenderTest('cancel then activate renders only the missing frames', async (t) =>
   const f = await farm(t, 6)
   t.is((await runCli(['submit', f.scene, '--no-encode', '--coordinator', f.address])).code, 0)
   await waitForJob(f.address, '1', '2 frames done', j => j.framesDone >= 2)
+  const rendering = await blenders(f)
   t.regex(await control(f, 'cancel', '1'), /job 1 cancelled/)
   const started = Date.now()
-  await blenderStopsWithin2s(t, f, started)
+  await blenderStopsWithin2s(t, rendering, started)
   const cancelled = await manifest(f, '1')
   t.is(cancelled.state, 'cancelled')
   const doneBefore = Object.entries(cancelled.frames).filter(([, fr]) => fr.state === 'done').map(([n]) => n)
