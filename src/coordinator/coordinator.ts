@@ -77,7 +77,12 @@ export class Coordinator {
     await host.handle(ADMIN_PROTOCOL, guarded(ADMIN_PROTOCOL, this.events, async (s) => handleAdmin(this.api, s)), options)
 
     const timeout = this.init.nodeTimeoutMs ?? DEFAULT_NODE_TIMEOUT_MS
-    this.heartbeatTimer = setInterval(() => this.farm.checkHeartbeats(timeout), 1000)
+    this.heartbeatTimer = setInterval(() => {
+      this.farm.checkHeartbeats(timeout)
+      // A request held back near a job's end (see jobs/tail.ts) is looked at
+      // again even when no frame arrives meanwhile.
+      this.farm.dispatch()
+    }, 1000)
 
     const addresses = this.multiaddrs()
     this.events.emit({ type: 'listening', addresses, peerId: host.peerId.toString(), farm: this.init.farmName })

@@ -3,7 +3,9 @@ import { countFrames, formatFrameList, framesIn, frameNumbers, isFinished } from
 import { applyControl, JobControlError } from '../jobs/job-state.js'
 import type { ControlAction } from '../jobs/job-state.js'
 import { createJob, setSceneInfo } from '../jobs/create-job.js'
-import { frameDone, frameFailed, pickTask, releaseNode, unfinishedFrames } from '../jobs/scheduler.js'
+import { frameDone, frameFailed, isSchedulable, jobsInOrder, pickTask, releaseNode, unfinishedFrames } from '../jobs/scheduler.js'
+import { freeAt, leaveToFasterNodes } from '../jobs/tail.js'
+import type { NodeOutlook } from '../jobs/tail.js'
 import { pickBackup } from '../jobs/backup.js'
 import type { BackupEstimates } from '../jobs/backup.js'
 import type { SchedulerPolicy } from '../jobs/scheduler.js'
@@ -131,6 +133,7 @@ export class Farm {
   }
 
   private nextTaskFor (node: NodeSession): Task | undefined {
+    if (this.betterLeftToOthers(node)) return undefined
     const online = this.nodes.all().map(n => ({ id: n.id, name: n.name }))
     const taskId = `t${++this.taskCounter}`
     const task = pickTask(this.jobs.values(), { id: node.id, name: node.name }, online, taskId, this.now()) ??
@@ -143,10 +146,32 @@ export class Farm {
     return task
   }
 
+  /** Near a job's end: would the other nodes render every pending frame before this one finished one? See leaveToFasterNodes. */
+  private betterLeftToOthers (node: NodeSession): boolean {
+    const job = jobsInOrder(this.jobs.values()).find(j => isSchedulable(j) && j.blocklist[node.name] === undefined && (j.probe?.state === 'needed' || framesIn(j, 'pending').length > 0))
+    if (job === undefined || job.probe?.state === 'needed') return false
+    const now = Date.now()
+    const held = new Map<string, number>()
+    for (const j of this.jobs.values()) {
+      for (const record of Object.values(j.frames)) {
+        if (record.state !== 'rendering') continue
+        for (const id of [record.nodeId, record.backupNodeId]) if (id !== undefined) held.set(id, (held.get(id) ?? 0) + 1)
+      }
+    }
+    const firstAssigned = new Map<string, number>()
+    for (const task of this.tasks.values()) firstAssigned.set(task.nodeId, Math.min(firstAssigned.get(task.nodeId) ?? Infinity, task.assignedAt))
+    const outlook = (n: NodeSession): NodeOutlook => {
+      const frameMs = averageFrameMs(n)
+      const startedAt = Math.max(n.lastFrameAt ?? n.connectedAt, firstAssigned.get(n.id) ?? 0)
+      return { frameMs, freeAt: freeAt(startedAt, held.get(n.id) ?? 0, frameMs, now) }
+    }
+    const others = this.nodes.all().filter(n => n.id !== node.id && job.blocklist[n.name] === undefined).map(outlook)
+    return leaveToFasterNodes(outlook(node), others, framesIn(job, 'pending').length, now)
+  }
+
   /** Expected frame times from what each node delivered so far; see pickBackup. */
   private backupEstimates (idle: NodeSession): BackupEstimates {
     const nodes = this.nodes.all()
-    const averageMs = (n: NodeSession): number | undefined => n.framesDone > 0 ? 1000 * n.frameSeconds / n.framesDone : undefined
     const done = nodes.reduce((sum, n) => sum + n.framesDone, 0)
     const farmMs = done > 0 ? 1000 * nodes.reduce((sum, n) => sum + n.frameSeconds, 0) / done : undefined
     // Each node renders its frames in the order they were handed out.
@@ -163,10 +188,10 @@ export class Farm {
     for (const queue of queues.values()) queue.sort((a, b) => order(a)[0] - order(b)[0] || order(a)[1] - order(b)[1])
     return {
       now: Date.now(),
-      frameMsOnThisNode: averageMs(idle) ?? farmMs,
+      frameMsOnThisNode: averageFrameMs(idle) ?? farmMs,
       expectedFinish: (job, frame, record) => {
         const holder = record.nodeId !== undefined ? this.nodes.get(record.nodeId) : undefined
-        const ms = holder !== undefined ? averageMs(holder) : undefined
+        const ms = holder !== undefined ? averageFrameMs(holder) : undefined
         if (holder === undefined || ms === undefined) return undefined
         const rank = (queues.get(holder.id) ?? []).findIndex(key => key.startsWith(`${job.id}:${frame}:`)) + 1
         // Only the frame a node renders now gets a copy: one still queued behind
@@ -389,6 +414,10 @@ export class Farm {
       this.events.emit({ type: 'warning', message: `could not save job ${job.id}'s manifest: ${err instanceof Error ? err.message : String(err)}` })
     })
   }
+}
+
+function averageFrameMs (node: NodeSession): number | undefined {
+  return node.framesDone > 0 ? 1000 * node.frameSeconds / node.framesDone : undefined
 }
 
 export { JobControlError }

@@ -54,7 +54,7 @@ export function pickTask (jobs: Iterable<Job>, node: NodeRef, online: readonly N
   return undefined
 }
 
-function isSchedulable (job: Job): boolean {
+export function isSchedulable (job: Job): boolean {
   return !isFinished(job.state) && job.state !== 'paused'
 }
 

@@ -1,12 +1,12 @@
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { FrameFailure, FrameRenderer } from '../../src/node/frame-renderer.js'
 import type { RenderTask } from '../../src/protocol/messages.js'
 
 /**
  * A stand-in for Blender in scheduling tests and benchmarks: "renders" a frame
- * by sleeping `msPerFrame` and writing a small file. Everything else on the
- * node (protocol, uploads, drops, cancels) is the real code.
+ * by writing a small file and sleeping out the rest of `msPerFrame`. Everything
+ * else on the node (protocol, uploads, drops, cancels) is the real code.
  */
 export class SleepingRenderer implements FrameRenderer {
   private readonly dropped = new Set<string>()
@@ -25,19 +25,23 @@ export class SleepingRenderer implements FrameRenderer {
       const key = `${task.jobId}:${frame}`
       if (signal.aborted) { failed.push({ frame, error: 'cancelled' }); continue }
       if (this.dropped.delete(key)) continue
+      // Writing the output is part of a frame's time, as it is in Blender: the
+      // frame is saved first and announced when its time is up.
+      const due = performance.now() + this.msPerFrame
+      const file = path.join(outputDir, `frame_${String(frame).padStart(6, '0')}.png`)
+      await writeFile(file, `frame ${frame} of job ${task.jobId}\n`)
       const finished = await new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(true), this.msPerFrame)
+        const timer = setTimeout(() => resolve(true), Math.max(0, due - performance.now()))
         const stop = (): void => { clearTimeout(timer); resolve(false) }
         this.wake = { key, stop }
         signal.addEventListener('abort', stop, { once: true })
       })
       this.wake = undefined
       if (!finished) {
+        await rm(file, { force: true })
         if (!this.dropped.delete(key)) failed.push({ frame, error: 'cancelled' })
         continue
       }
-      const file = path.join(outputDir, `frame_${String(frame).padStart(6, '0')}.png`)
-      await writeFile(file, `frame ${frame} of job ${task.jobId}\n`)
       onSaved(frame, file)
     }
     return failed
