@@ -12,8 +12,8 @@ import type { BlenderInstall } from './find-blender.js'
 import { parseBlenderLine } from './output-parser.js'
 import { parseDriverMessage } from './driver-messages.js'
 import type { DriverMessage, RenderCommand } from './driver-messages.js'
-import type { RenderFormat } from './render-args.js'
-import { FRAME_DIGITS } from './render-args.js'
+import type { RenderFormat } from './output-format.js'
+import { FRAME_DIGITS } from './output-format.js'
 import { runBlender } from './run-blender.js'
 
 /** Shipped beside this module's source (src/blender), found the same way from dist/blender. */

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { FORMAT_EXTENSIONS } from '../blender/render-args.js'
+import { FORMAT_EXTENSIONS } from '../blender/output-format.js'
 import type { Job } from '../jobs/job.js'
 import { frameNumbers, framePadding } from '../jobs/index.js'
 
