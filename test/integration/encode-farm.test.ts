@@ -2,22 +2,11 @@ import { mkdir, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { blenderTest, makeScene } from '../helpers/blender.js'
 import { coordinatorAddress, runCli, startCli, waitFor, waitForJob } from '../helpers/cli.js'
-import { runProcess } from '../../src/process/run-process.js'
+import { probeVideo } from '../helpers/ffprobe.js'
 import { tempFolder } from '../helpers/temp-folder.js'
 
 // Videos made by the coordinator itself: settings given at submit, an encode
 // on demand with other settings, and a coordinator without ffmpeg.
-
-async function probe (video: string): Promise<Record<string, string>> {
-  const lines: string[] = []
-  await runProcess({
-    command: 'ffprobe',
-    args: ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,codec_tag_string,width,height,r_frame_rate,nb_read_frames', '-of', 'default=noprint_wrappers=1', video],
-    onStdoutLine: line => lines.push(line),
-    timeoutMs: 30_000,
-  })
-  return Object.fromEntries(lines.map(line => line.split('=') as [string, string]))
-}
 
 blenderTest('submit settings shape the video; encode on demand with other settings writes a new file', async (t) => {
   const dir = await tempFolder(t, 'mf-encfarm-')
@@ -30,8 +19,8 @@ blenderTest('submit settings shape the video; encode on demand with other settin
   const submit = await runCli(['submit', scene, '--codec', 'h265', '--quality', 'medium', '--mp4-location', 'frames', '--fps', '12', '--chunk', '4', '--wait', '--coordinator', address], { timeoutMs: 150_000 })
   t.is(submit.code, 0, submit.stdout + submit.stderr)
   const first = path.join(out, 'job_1', 'job_1_render.mp4')
-  const firstProbe = await probe(first)
-  t.like(firstProbe, { codec_name: 'hevc', codec_tag_string: 'hvc1', width: '160', height: '90', r_frame_rate: '12/1', nb_read_frames: '4' })
+  const firstProbe = await probeVideo(first)
+  t.like(firstProbe, { codec_name: 'hevc', codec_tag_string: 'hvc1', width: 160, height: 90, r_frame_rate: '12/1', nb_read_frames: '4' })
   const before = await stat(first)
 
   const encode = await runCli(['encode', '1', '--codec', 'prores', '--quality', 'low', '--coordinator', address])
@@ -39,7 +28,7 @@ blenderTest('submit settings shape the video; encode on demand with other settin
   const second = path.join(out, 'job_1', 'job_1_render_prores_low.mov')
   t.regex(encode.stdout, /encoding to .*job_1_render_prores_low\.mov \(prores, low\)/)
   await waitForJob(address, '1', 'the second video', j => j.encode?.state === 'done' && j.encode.outputPath === second)
-  t.like(await probe(second), { codec_name: 'prores', width: '160', height: '90', r_frame_rate: '12/1', nb_read_frames: '4' })
+  t.like(await probeVideo(second), { codec_name: 'prores', width: 160, height: 90, r_frame_rate: '12/1', nb_read_frames: '4' })
   const after = await stat(first)
   t.is(after.mtimeMs, before.mtimeMs, 'the first video is untouched')
   t.is(after.size, before.size)

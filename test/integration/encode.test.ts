@@ -12,6 +12,7 @@ import { DEFAULT_ENCODE_SETTINGS } from '../../src/encode/settings.js'
 import type { Codec, EncodeSettings, Mp4Location } from '../../src/encode/settings.js'
 import { runProcess } from '../../src/process/run-process.js'
 import { findBlenderForTests, makeScene } from '../helpers/blender.js'
+import { probeVideo } from '../helpers/ffprobe.js'
 
 // Real Blender renders the frames, real ffmpeg encodes them, ffprobe checks.
 // Same rule as the Blender helper: without Blender or ffmpeg the tests are
@@ -75,16 +76,6 @@ async function blenderRender (sceneDir: string, outPattern: string, format: stri
   await run(blender, ['-b', blend, '-Y', '-o', outPattern, '-F', format, '-x', '1', '-a'])
 }
 
-interface Probe { codec_name: string; codec_tag_string: string; width: number; height: number; r_frame_rate: string; nb_read_frames: string }
-
-async function probe (file: string): Promise<Probe> {
-  const json = await run('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-count_frames',
-    '-show_entries', 'stream=codec_name,width,height,r_frame_rate,nb_read_frames,codec_tag_string', '-of', 'json', file])
-  const stream = (JSON.parse(json) as { streams: Probe[] }).streams[0]
-  if (stream == null) throw new Error(`no video stream in ${file}`)
-  return stream
-}
-
 async function fingerprint (file: string): Promise<{ size: number; mtimeMs: number; sha256: string }> {
   const s = await stat(file)
   return { size: s.size, mtimeMs: s.mtimeMs, sha256: createHash('sha256').update(await readFile(file)).digest('hex') }
@@ -114,7 +105,7 @@ for (const [codec, location, where, codecName, tag] of codecs) {
     })
     t.deepEqual(result, { outputPath, framesEncoded: FRAMES, missing: [] })
     t.is(progress.at(-1), FRAMES)
-    const p = await probe(outputPath)
+    const p = await probeVideo(outputPath)
     t.like(p, { codec_name: codecName, codec_tag_string: tag, width: WIDTH + 1, height: HEIGHT + 1, r_frame_rate: `${FPS}/1`, nb_read_frames: String(FRAMES) })
     t.false((await readdir(path.dirname(outputPath))).some((f) => f.includes('.partial')))
   })
@@ -130,7 +121,7 @@ realTest('gaps: a force-completed job encodes the frames it has and reports the 
   const result = await encode(DEFAULT_ENCODE_SETTINGS, outputPath, present)
   t.deepEqual(result.missing, [5, 6])
   t.is(result.framesEncoded, FRAMES - 2)
-  t.like(await probe(outputPath), { codec_name: 'h264', r_frame_rate: `${FPS}/1`, nb_read_frames: String(FRAMES - 2) })
+  t.like(await probeVideo(outputPath), { codec_name: 'h264', r_frame_rate: `${FPS}/1`, nb_read_frames: String(FRAMES - 2) })
   // The copy may hold job_1's video too (location 'frames'); what matters is no frame lost, no list left.
   const left = await readdir(gappy)
   t.is(left.filter((f) => f.endsWith('.png')).length, FRAMES - 2)
@@ -161,7 +152,7 @@ realTest('a re-encode with other settings writes a new file and leaves the first
   t.is(path.basename(second), 'job_3_render_h265_medium.mp4')
   await encode(settings, second)
   t.deepEqual(await fingerprint(first), before)
-  t.like(await probe(second), { codec_name: 'hevc', nb_read_frames: String(FRAMES) })
+  t.like(await probeVideo(second), { codec_name: 'hevc', nb_read_frames: String(FRAMES) })
 })
 
 realTest('real multilayer EXR is refused; single-layer EXR encodes', async (t) => {
@@ -175,7 +166,7 @@ realTest('real multilayer EXR is refused; single-layer EXR encodes', async (t) =
   const single = await exrFrames('OPEN_EXR', path.join(root, 'exr-single'))
   const out = path.join(root, 'exr-single.mp4')
   await encode(DEFAULT_ENCODE_SETTINGS, out, single)
-  t.like(await probe(out), { codec_name: 'h264', nb_read_frames: '2' })
+  t.like(await probeVideo(out), { codec_name: 'h264', nb_read_frames: '2' })
 })
 
 if (missing.length > 0 && process.env['CI'] === 'true') {

@@ -4,7 +4,7 @@ import type { ExecutionContext } from 'ava'
 import { blenderTest, makeScene } from '../helpers/blender.js'
 import { coordinatorAddress, jobsJson, runCli, startCli, waitFor, waitForJob } from '../helpers/cli.js'
 import { childPids } from '../helpers/processes.js'
-import { runProcess } from '../../src/process/run-process.js'
+import { probeVideo } from '../helpers/ffprobe.js'
 import { tempFolder } from '../helpers/temp-folder.js'
 
 // The job controls, as a user types them, against a real coordinator and node.
@@ -130,14 +130,7 @@ blenderTest('force-complete keeps the frames it has, lists the missing ones, and
   // The video holds exactly the frames the job has.
   const video = job.encode?.outputPath ?? ''
   t.is(video, path.join(f.out, 'job_1_render.mp4'))
-  const probe: string[] = []
-  await runProcess({
-    command: 'ffprobe',
-    args: ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', video],
-    onStdoutLine: line => probe.push(line),
-    timeoutMs: 30_000,
-  })
-  t.is(Number(probe[0]), files.length)
+  t.is(Number((await probeVideo(video)).nb_read_frames), files.length)
 
   const wrong = await runCli(['pause', '1', '--coordinator', f.address])
   t.not(wrong.code, 0)

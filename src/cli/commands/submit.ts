@@ -8,7 +8,7 @@ import type { ClientOptions } from '../../client/coordinator-client.js'
 import { parseFrameList } from '../../jobs/frame-range.js'
 import type { Codec, Mp4Location, Quality } from '../../encode/settings.js'
 import type { RenderFormatName } from '../../jobs/types.js'
-import { checkBlendFile } from '../blend-file.js'
+import { checkBlendFile } from '../../blender/blend-file.js'
 import { waitForJob } from '../wait-for-job.js'
 
 export interface SubmitFlags extends ClientOptions {
