@@ -106,6 +106,11 @@ export class Farm {
     this.dispatch()
   }
 
+  /** Something the user should hear about that is no job's or node's doing (a full disk). */
+  warn (message: string): void {
+    this.events.emit({ type: 'warning', message })
+  }
+
   heartbeat (nodeId: string): void {
     const node = this.nodes.get(nodeId)
     if (node !== undefined) node.lastSeen = Date.now()

@@ -1,4 +1,4 @@
-import { mkdir, rename, stat } from 'node:fs/promises'
+import { mkdir, rename } from 'node:fs/promises'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import type { Stream } from '@libp2p/interface'
@@ -7,6 +7,7 @@ import { ProtocolError, RemoteError } from '../protocol/errors.js'
 import { MessageChannel } from '../protocol/framing.js'
 import { blendResponse } from '../protocol/messages.js'
 import { receiveFile } from '../net/payload.js'
+import { fileHasSize } from '../store/disk.js'
 
 export type OpenStream = (protocol: string, signal?: AbortSignal) => Promise<Stream>
 
@@ -29,7 +30,7 @@ export class BlendCache {
   async ensure (sha256: string, size: number, open: OpenStream, signal?: AbortSignal): Promise<{ path: string, fetched: boolean }> {
     const path = this.pathFor(sha256)
     if (this.present.has(sha256)) return { path, fetched: false }
-    if (await hasSize(path, size)) {
+    if (await fileHasSize(path, size)) {
       this.present.add(sha256)
       return { path, fetched: false }
     }
@@ -56,14 +57,5 @@ export class BlendCache {
     this.present.add(sha256)
     await stream.close()
     return path
-  }
-}
-
-async function hasSize (path: string, size: number): Promise<boolean> {
-  try {
-    return (await stat(path)).size === size
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false
-    throw err
   }
 }

@@ -4,6 +4,7 @@ import { ProtocolError } from '../protocol/errors.js'
 import { MessageChannel } from '../protocol/framing.js'
 import { frameAck } from '../protocol/messages.js'
 import { sendFile, sha256File } from '../net/payload.js'
+import { sleep } from '../util/sleep.js'
 import type { OpenStream } from './blend-cache.js'
 
 export interface RenderedFrame {
@@ -15,6 +16,15 @@ export interface RenderedFrame {
 
 export type UploadOutcome = 'stored' | 'duplicate' | 'refused'
 
+/** First wait before sending a frame again (the coordinator's disk was full, or the upload broke); doubles up to the next. */
+const RETRY_FIRST_MS = 2000
+const RETRY_MAX_MS = 30_000
+
+/** The coordinator cannot store the frame now; it stays here until it can. */
+export class UploadLaterError extends Error {
+  override name = 'UploadLaterError'
+}
+
 export interface UploaderEvents {
   onUploaded: (frame: RenderedFrame, outcome: UploadOutcome, detail: string) => void
   onRetryLater: (frame: RenderedFrame, error: Error) => void
@@ -23,7 +33,8 @@ export interface UploaderEvents {
 /**
  * Uploads rendered frames one after another while Blender goes on with the
  * next. A frame stays on the node's disk until the coordinator acknowledged
- * it; when the coordinator is unreachable, frames wait for the next connection.
+ * it: when an upload fails or the coordinator has no room, it is sent again
+ * a little later; while there is no connection, frames wait for the next one.
  */
 export class FrameUploader {
   private readonly queue: RenderedFrame[] = []
@@ -31,12 +42,18 @@ export class FrameUploader {
   private open?: OpenStream
   private idleWaiters: Array<() => void> = []
   private current?: RenderedFrame
+  private retryMs = RETRY_FIRST_MS
+  /** Ends a wait before a retry: a new connection (or none) is reason to look again. */
+  private wake = new AbortController()
 
   constructor (private readonly events: UploaderEvents) {}
 
   /** The connection to upload over; undefined while disconnected. */
   setConnection (open: OpenStream | undefined): void {
     this.open = open
+    this.retryMs = RETRY_FIRST_MS
+    this.wake.abort()
+    this.wake = new AbortController()
     if (open !== undefined) void this.pump()
   }
 
@@ -72,12 +89,15 @@ export class FrameUploader {
         try {
           const { outcome, detail } = await this.upload(frame, this.open)
           this.queue.shift()
+          this.retryMs = RETRY_FIRST_MS
           await rm(frame.path, { force: true })
           this.events.onUploaded(frame, outcome, detail)
         } catch (err) {
-          // The coordinator is unreachable: keep the frame and wait for a new connection.
-          this.open = undefined
+          // Keep the frame. A broken connection ends the session, and the next
+          // one wakes this wait; a full disk on the coordinator clears in time.
           this.events.onRetryLater(frame, err instanceof Error ? err : new Error(String(err)))
+          await sleep(this.retryMs, this.wake.signal).catch(() => undefined)
+          this.retryMs = Math.min(RETRY_MAX_MS, this.retryMs * 2)
         } finally {
           this.current = undefined
         }
@@ -99,6 +119,7 @@ export class FrameUploader {
     const channel = new MessageChannel(stream)
     await channel.write({ type: 'frame', jobId: frame.jobId, frame: frame.frame, size, sha256 })
     const go = await channel.read(frameAck, { signal: AbortSignal.timeout(30_000) })
+    if (go.type === 'retry-later') throw new UploadLaterError(go.message)
     if (go.type === 'error') return { outcome: 'refused', detail: go.message }
     if (go.type === 'frame-stored') {
       await stream.close()
@@ -107,6 +128,7 @@ export class FrameUploader {
     await sendFile(stream, frame.path)
     const ack = await channel.read(frameAck, { signal: AbortSignal.timeout(120_000) })
     await stream.close()
+    if (ack.type === 'retry-later') throw new UploadLaterError(ack.message)
     if (ack.type === 'error') return { outcome: 'refused', detail: ack.message }
     if (ack.type !== 'frame-stored') throw new ProtocolError(`unexpected answer ${ack.type} to an upload`)
     return { outcome: ack.duplicate ? 'duplicate' : 'stored', detail: '' }

@@ -56,7 +56,7 @@ export class RenderNode {
         if (outcome === 'stored') log(`job ${frame.jobId}: frame ${frame.frame} delivered`)
         else log(`job ${frame.jobId}: frame ${frame.frame} not needed any more (${outcome}${detail !== '' ? `: ${detail}` : ''})`)
       },
-      onRetryLater: (frame, error) => log(`job ${frame.jobId}: frame ${frame.frame} kept on disk to upload after reconnecting (${error.message})`),
+      onRetryLater: (frame, error) => log(`job ${frame.jobId}: frame ${frame.frame} kept on disk, to be sent again shortly (${error.message})`),
     })
   }
 

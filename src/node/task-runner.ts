@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import type { BlenderInstall } from '../blender/find-blender.js'
 import { readSceneInfo } from '../blender/scene-info.js'
 import type { NodeToCoordinator, ProbeTask, RenderTask, Task } from '../protocol/messages.js'
+import { formatBytes } from '../util/format-bytes.js'
 import type { BlendCache, OpenStream } from './blend-cache.js'
 import type { FrameUploader } from './frame-uploader.js'
 import type { FrameFailure, FrameRenderer } from './frame-renderer.js'
@@ -123,7 +124,7 @@ export class TaskRunner {
     const open = this.deps.open()
     if (open === undefined) throw new Error('not connected to the coordinator')
     const { path, fetched } = await this.deps.cache.ensure(task.blendSha256, task.blendSize, open, signal)
-    if (fetched) this.deps.log(`job ${task.jobId}: fetched the .blend (${(task.blendSize / 1e6).toFixed(1)} MB)`)
+    if (fetched) this.deps.log(`job ${task.jobId}: fetched the .blend (${formatBytes(task.blendSize)})`)
     return path
   }
 

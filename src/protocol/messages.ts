@@ -105,6 +105,8 @@ export type FrameHeader = z.infer<typeof frameHeader>
 export const frameAck = z.discriminatedUnion('type', [
   z.object({ type: z.literal('send-frame') }),
   z.object({ type: z.literal('frame-stored'), jobId, frame: frameNumber, duplicate: z.boolean() }),
+  // The coordinator cannot store it now (its disk is full): keep it and send it again later.
+  z.object({ type: z.literal('retry-later'), message: errorText }),
   z.object({ type: z.literal('error'), message: errorText }),
 ])
 

@@ -28,16 +28,7 @@ export function formatAgo (ms: number): string {
   return ms < 2000 ? 'now' : `${formatDuration(ms / 1000)} ago`
 }
 
-export function formatBytes (bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-  let value = bytes
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`
-}
+export { formatBytes } from '../util/format-bytes.js'
 
 /** The start and end of a long peer id: 12D3Ko…x9Yz. */
 export function shortId (id: string): string {

@@ -31,8 +31,8 @@ export class SleepingRenderer implements FrameRenderer {
       const file = path.join(outputDir, `frame_${String(frame).padStart(6, '0')}.png`)
       await writeFile(file, `frame ${frame} of job ${task.jobId}\n`)
       const finished = await new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(true), Math.max(0, due - performance.now()))
         const stop = (): void => { clearTimeout(timer); resolve(false) }
+        const timer = setTimeout(() => { signal.removeEventListener('abort', stop); resolve(true) }, Math.max(0, due - performance.now()))
         this.wake = { key, stop }
         signal.addEventListener('abort', stop, { once: true })
       })

@@ -5,6 +5,7 @@ import { ProtocolError } from '../../protocol/errors.js'
 import { MessageChannel } from '../../protocol/framing.js'
 import { frameHeader } from '../../protocol/messages.js'
 import { receiveFile } from '../../net/payload.js'
+import { diskFullWhileWriting, DiskFullError, ensureRoom, isDiskFull } from '../../store/disk.js'
 import type { JobStore } from '../../store/job-store.js'
 import type { Farm } from '../farm.js'
 
@@ -25,10 +26,18 @@ export async function handleFrameUpload (farm: Farm, store: JobStore, stream: St
     await stream.close()
     return
   }
-  await channel.write({ type: 'send-frame' })
   const tempPath = store.layout.frameTempPath(job, header.frame)
-  await store.prepareJobDir(job)
-  await receiveFile(channel.unwrap(), { size: header.size, sha256: header.sha256, tempPath })
+  try {
+    await store.prepareJobDir(job)
+    await ensureRoom(store.layout.jobDir(job.id), header.size, `frame ${header.frame} of job ${job.id}`)
+    await channel.write({ type: 'send-frame' })
+    await receiveFile(channel.unwrap(), { size: header.size, sha256: header.sha256, tempPath })
+  } catch (err) {
+    if (!isDiskFull(err)) throw err
+    await rm(tempPath, { force: true })
+    await askToRetryLater(farm, stream, err instanceof DiskFullError ? err : diskFullWhileWriting(err, store.layout.jobDir(job.id), `frame ${header.frame} of job ${job.id}`))
+    return
+  }
 
   // The job may have changed while the bytes were in flight (cancelled, or another copy won).
   const lateRefusal = farm.refuseFrame(header.jobId, header.frame)
@@ -42,4 +51,15 @@ export async function handleFrameUpload (farm: Farm, store: JobStore, stream: St
   }
   await new MessageChannel(stream).write({ type: 'frame-stored', jobId: header.jobId, frame: header.frame, duplicate })
   await stream.close()
+}
+
+/** The frame stays on the node, which sends it again later; the user hears why. */
+async function askToRetryLater (farm: Farm, stream: Stream, error: DiskFullError): Promise<void> {
+  farm.warn(`${error.message}; nodes keep their frames and send them again when there is room`)
+  if (stream.writeStatus === 'writable') {
+    await new MessageChannel(stream).write({ type: 'retry-later', message: error.message }, { signal: AbortSignal.timeout(2000) })
+    await stream.close({ signal: AbortSignal.timeout(2000) })
+  }
+  // Bytes still on their way are not wanted now.
+  if (stream.readStatus !== 'closed') await stream.closeRead({ signal: AbortSignal.timeout(2000) }).catch(() => { stream.abort(error) })
 }

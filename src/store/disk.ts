@@ -1,0 +1,45 @@
+import { stat, statfs } from 'node:fs/promises'
+import { formatBytes } from '../util/format-bytes.js'
+
+// Room on a disk, and the errors a full one gives. A full disk is not a peer's
+// fault: the coordinator says so plainly, and nothing received is thrown away.
+
+/** Kept free beyond what a file needs, so manifests can still be written. */
+export const DISK_RESERVE_BYTES = 16 * 1024 * 1024
+
+export class DiskFullError extends Error {
+  override name = 'DiskFullError'
+}
+
+export function isDiskFull (err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code
+  return err instanceof DiskFullError || code === 'ENOSPC' || code === 'EDQUOT'
+}
+
+/** Bytes an unprivileged process may still write on the disk holding `dir`. */
+export async function freeBytes (dir: string): Promise<number> {
+  const fs = await statfs(dir)
+  return fs.bavail * fs.bsize
+}
+
+/** Throws DiskFullError unless `bytes` (plus the reserve) fit on the disk holding `dir`. */
+export async function ensureRoom (dir: string, bytes: number, what: string): Promise<void> {
+  const free = await freeBytes(dir)
+  if (free < bytes + DISK_RESERVE_BYTES) {
+    throw new DiskFullError(`no room on the coordinator's disk for ${what}: ${formatBytes(bytes)} needed (and ${formatBytes(DISK_RESERVE_BYTES)} kept free), ${formatBytes(free)} free under ${dir} (free some space there)`)
+  }
+}
+
+/** A full disk met while writing `what` under `dir`, said the same way as ensureRoom says it. */
+export function diskFullWhileWriting (err: unknown, dir: string, what: string): DiskFullError {
+  return new DiskFullError(`the coordinator's disk filled up while writing ${what} under ${dir} (free some space there)`, { cause: err })
+}
+
+export async function fileHasSize (path: string, size: number): Promise<boolean> {
+  try {
+    return (await stat(path)).size === size
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false
+    throw err
+  }
+}
