@@ -155,6 +155,10 @@ export class Farm {
   private betterLeftToOthers (node: NodeSession): boolean {
     const job = jobsInOrder(this.jobs.values()).find(j => isSchedulable(j) && j.blocklist[node.name] === undefined && (j.probe?.state === 'needed' || framesIn(j, 'pending').length > 0))
     if (job === undefined || job.probe?.state === 'needed') return false
+    const pending = framesIn(job, 'pending')
+    // A frame that failed somewhere is not for every node (chunkFor steers it
+    // away from where it failed): holding back for it could leave it to nobody.
+    if (pending.some(frame => (job.frames[frame]?.failedOn.length ?? 0) > 0)) return false
     const now = Date.now()
     const held = new Map<string, number>()
     for (const j of this.jobs.values()) {
@@ -171,7 +175,7 @@ export class Farm {
       return { frameMs, freeAt: freeAt(startedAt, held.get(n.id) ?? 0, frameMs, now) }
     }
     const others = this.nodes.all().filter(n => n.id !== node.id && job.blocklist[n.name] === undefined).map(outlook)
-    return leaveToFasterNodes(outlook(node), others, framesIn(job, 'pending').length, now)
+    return leaveToFasterNodes(outlook(node), others, pending.length, now)
   }
 
   /** Expected frame times from what each node delivered so far; see pickBackup. */

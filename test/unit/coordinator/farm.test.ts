@@ -301,3 +301,18 @@ test('near the end, a slow node waits while a fast one can render the last frame
   t.deepEqual(assigned(slow).map(frames), [[1]], 'with the fast node gone, the slow one is all there is')
   t.is(farm.job(jobId).frames[1]?.nodeId, 'peer-slow')
 })
+
+test('a frame that failed on the fast node is not held back from the slow one', async (t) => {
+  const { farm } = await setup(t)
+  const jobId = await submit(farm, { frames: '1-3', chunk: 1 })
+  const fast = Object.assign(fakeNode('peer-fast', 'fast'), { framesDone: 10, frameSeconds: 1, lastFrameAt: Date.now() })
+  const slow = Object.assign(fakeNode('peer-slow', 'slow'), { framesDone: 2, frameSeconds: 2 })
+  farm.nodeJoined(fast)
+  farm.nodeJoined(slow)
+  farm.requestWork('peer-fast')
+  farm.requestWork('peer-fast')
+  farm.frameFailed('peer-fast', jobId, 2, 'Blender crashed')
+  // Frame 2 is steered away from fast, where it failed: only slow may take it.
+  farm.requestWork('peer-slow')
+  t.deepEqual(assigned(slow).map(frames), [[2]])
+})
