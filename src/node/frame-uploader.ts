@@ -1,8 +1,10 @@
 import { rm, stat } from 'node:fs/promises'
+import type { Stream } from '@libp2p/interface'
 import { FRAME_PROTOCOL } from '../protocol/constants.js'
 import { ProtocolError } from '../protocol/errors.js'
 import { MessageChannel } from '../protocol/framing.js'
 import { frameAck } from '../protocol/messages.js'
+import type { FrameAck } from '../protocol/messages.js'
 import { sendFile, sha256File } from '../net/payload.js'
 import { sleep } from '../util/sleep.js'
 import type { OpenStream } from './blend-cache.js'
@@ -16,9 +18,14 @@ export interface RenderedFrame {
 
 export type UploadOutcome = 'stored' | 'duplicate' | 'refused'
 
-/** First wait before sending a frame again (the coordinator's disk was full, or the upload broke); doubles up to the next. */
+/** First wait before sending a frame again (the coordinator's disk was full, or the upload broke); doubles up to the most. */
 const RETRY_FIRST_MS = 2000
 const RETRY_MAX_MS = 30_000
+
+export interface FrameUploaderInit {
+  retryFirstMs?: number
+  retryMaxMs?: number
+}
 
 /** The coordinator cannot store the frame now; it stays here until it can. */
 export class UploadLaterError extends Error {
@@ -42,16 +49,22 @@ export class FrameUploader {
   private open?: OpenStream
   private idleWaiters: Array<() => void> = []
   private current?: RenderedFrame
-  private retryMs = RETRY_FIRST_MS
+  private readonly retryFirstMs: number
+  private readonly retryMaxMs: number
+  private retryMs: number
   /** Ends a wait before a retry: a new connection (or none) is reason to look again. */
   private wake = new AbortController()
 
-  constructor (private readonly events: UploaderEvents) {}
+  constructor (private readonly events: UploaderEvents, init: FrameUploaderInit = {}) {
+    this.retryFirstMs = init.retryFirstMs ?? RETRY_FIRST_MS
+    this.retryMaxMs = init.retryMaxMs ?? RETRY_MAX_MS
+    this.retryMs = this.retryFirstMs
+  }
 
   /** The connection to upload over; undefined while disconnected. */
   setConnection (open: OpenStream | undefined): void {
     this.open = open
-    this.retryMs = RETRY_FIRST_MS
+    this.retryMs = this.retryFirstMs
     this.wake.abort()
     this.wake = new AbortController()
     if (open !== undefined) void this.pump()
@@ -86,18 +99,24 @@ export class FrameUploader {
       while (this.queue.length > 0 && this.open !== undefined) {
         const frame = this.queue[0] as RenderedFrame
         this.current = frame
+        // Taken before the upload: a connection that changes meanwhile ends the wait below at once.
+        const wake = this.wake.signal
         try {
           const { outcome, detail } = await this.upload(frame, this.open)
-          this.queue.shift()
-          this.retryMs = RETRY_FIRST_MS
+          // dropJob may have taken it out of the queue meanwhile.
+          const index = this.queue.indexOf(frame)
+          if (index >= 0) this.queue.splice(index, 1)
+          this.retryMs = this.retryFirstMs
           await rm(frame.path, { force: true })
           this.events.onUploaded(frame, outcome, detail)
         } catch (err) {
           // Keep the frame. A broken connection ends the session, and the next
           // one wakes this wait; a full disk on the coordinator clears in time.
+          if (wake.aborted) continue
           this.events.onRetryLater(frame, err instanceof Error ? err : new Error(String(err)))
-          await sleep(this.retryMs, this.wake.signal).catch(() => undefined)
-          this.retryMs = Math.min(RETRY_MAX_MS, this.retryMs * 2)
+          const delay = this.retryMs
+          this.retryMs = Math.min(this.retryMaxMs, this.retryMs * 2)
+          await sleep(delay, wake).catch(() => undefined)
         } finally {
           this.current = undefined
         }
@@ -112,26 +131,35 @@ export class FrameUploader {
     }
   }
 
+  /** One upload on a stream of its own; the stream is always closed or aborted, whatever the answer. */
   private async upload (frame: RenderedFrame, open: OpenStream): Promise<{ outcome: UploadOutcome, detail: string }> {
     const size = (await stat(frame.path)).size
     const sha256 = await sha256File(frame.path)
     const stream = await open(FRAME_PROTOCOL)
+    let answer: FrameAck
+    try {
+      answer = await this.exchange(stream, frame, size, sha256)
+    } catch (err) {
+      stream.abort(err instanceof Error ? err : new Error(String(err)))
+      throw err
+    }
+    // The answer is what counts: a close that fails afterwards changes nothing.
+    await stream.close().catch((err: unknown) => { stream.abort(err instanceof Error ? err : new Error(String(err))) })
+    switch (answer.type) {
+      case 'retry-later': throw new UploadLaterError(answer.message)
+      case 'error': return { outcome: 'refused', detail: answer.message }
+      case 'frame-stored': return answer.duplicate ? { outcome: 'duplicate', detail: 'the coordinator already has this frame' } : { outcome: 'stored', detail: '' }
+      case 'send-frame': throw new ProtocolError('the coordinator asked for the frame twice')
+    }
+  }
+
+  /** Header, the coordinator's go-ahead, the bytes, its answer. */
+  private async exchange (stream: Stream, frame: RenderedFrame, size: number, sha256: string): Promise<FrameAck> {
     const channel = new MessageChannel(stream)
     await channel.write({ type: 'frame', jobId: frame.jobId, frame: frame.frame, size, sha256 })
     const go = await channel.read(frameAck, { signal: AbortSignal.timeout(30_000) })
-    if (go.type === 'retry-later') throw new UploadLaterError(go.message)
-    if (go.type === 'error') return { outcome: 'refused', detail: go.message }
-    if (go.type === 'frame-stored') {
-      await stream.close()
-      return { outcome: 'duplicate', detail: 'the coordinator already has this frame' }
-    }
+    if (go.type !== 'send-frame') return go
     await sendFile(stream, frame.path)
-    const ack = await channel.read(frameAck, { signal: AbortSignal.timeout(120_000) })
-    await stream.close()
-    if (ack.type === 'retry-later') throw new UploadLaterError(ack.message)
-    if (ack.type === 'error') return { outcome: 'refused', detail: ack.message }
-    if (ack.type !== 'frame-stored') throw new ProtocolError(`unexpected answer ${ack.type} to an upload`)
-    return { outcome: ack.duplicate ? 'duplicate' : 'stored', detail: '' }
+    return await channel.read(frameAck, { signal: AbortSignal.timeout(120_000) })
   }
 }
-

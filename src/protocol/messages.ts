@@ -109,6 +109,7 @@ export const frameAck = z.discriminatedUnion('type', [
   z.object({ type: z.literal('retry-later'), message: errorText }),
   z.object({ type: z.literal('error'), message: errorText }),
 ])
+export type FrameAck = z.infer<typeof frameAck>
 
 // --- submit: a user's machine sends a .blend and job settings ---
 
