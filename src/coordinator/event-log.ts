@@ -36,5 +36,7 @@ export function formatEvent (event: CoordinatorEvent): string | undefined {
       return `rejected ${event.protocol} stream from ${event.peer}: ${event.error}`
     case 'warning':
       return `warning: ${event.message}`
+    case 'disk':
+      return event.full ? `warning: ${event.message}` : event.message
   }
 }

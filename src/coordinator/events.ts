@@ -17,6 +17,8 @@ export type CoordinatorEvent =
   | { type: 'encode', jobId: string, state: string, message: string }
   | { type: 'peer-error', peer: string, protocol: string, error: string }
   | { type: 'warning', message: string }
+  /** The output folder's disk filled up (said once), or has room again. */
+  | { type: 'disk', full: boolean, message: string }
 
 export type CoordinatorEventType = CoordinatorEvent['type']
 

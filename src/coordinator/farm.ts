@@ -42,6 +42,7 @@ export class Farm {
   readonly nodes = new NodeRegistry()
   private readonly tasks = new Map<string, TaskInfo>()
   private taskCounter = 0
+  private diskIsFull = false
   private readonly now: () => Date
 
   constructor (private readonly init: FarmInit, private readonly components: FarmComponents) {
@@ -106,9 +107,18 @@ export class Farm {
     this.dispatch()
   }
 
-  /** Something the user should hear about that is no job's or node's doing (a full disk). */
-  warn (message: string): void {
-    this.events.emit({ type: 'warning', message })
+  /** The output folder's disk is full: said once, not for every upload it turns away. */
+  diskFull (message: string): void {
+    if (this.diskIsFull) return
+    this.diskIsFull = true
+    this.events.emit({ type: 'disk', full: true, message: `${message}; nodes keep their frames and send them again when there is room` })
+  }
+
+  /** A frame was stored: if the disk had been full, say it has room again. */
+  diskHasRoom (): void {
+    if (!this.diskIsFull) return
+    this.diskIsFull = false
+    this.events.emit({ type: 'disk', full: false, message: "the coordinator's disk has room again: frames kept on the nodes are coming in" })
   }
 
   heartbeat (nodeId: string): void {
@@ -138,11 +148,13 @@ export class Farm {
   }
 
   private nextTaskFor (node: NodeSession): Task | undefined {
-    if (this.betterLeftToOthers(node)) return undefined
+    // A job whose last frames are better left to faster nodes is skipped; other work still fits.
+    const heldBack = this.jobLeftToOthers(node)
+    const jobs = [...this.jobs.values()].filter(job => job !== heldBack)
     const online = this.nodes.all().map(n => ({ id: n.id, name: n.name }))
     const taskId = `t${++this.taskCounter}`
-    const task = pickTask(this.jobs.values(), { id: node.id, name: node.name }, online, taskId, this.now()) ??
-      pickBackup(this.jobs.values(), { id: node.id, name: node.name }, taskId, this.backupEstimates(node))
+    const task = pickTask(jobs, { id: node.id, name: node.name }, online, taskId, this.now()) ??
+      (heldBack === undefined ? pickBackup(jobs, { id: node.id, name: node.name }, taskId, this.backupEstimates(node)) : undefined)
     if (task === undefined) return undefined
     this.tasks.set(taskId, { jobId: task.jobId, nodeId: node.id, assignedAt: Date.now() })
     const job = this.job(task.jobId)
@@ -151,17 +163,27 @@ export class Farm {
     return task
   }
 
-  /** Near a job's end: would the other nodes render every pending frame before this one finished one? See leaveToFasterNodes. */
-  private betterLeftToOthers (node: NodeSession): boolean {
-    const job = jobsInOrder(this.jobs.values()).find(j => isSchedulable(j) && j.blocklist[node.name] === undefined && (j.probe?.state === 'needed' || framesIn(j, 'pending').length > 0))
-    if (job === undefined || job.probe?.state === 'needed') return false
+  /** The job this node would render next: the most urgent one it may render that has work. */
+  private firstJobFor (node: NodeSession): Job | undefined {
+    return jobsInOrder(this.jobs.values()).find(j => isSchedulable(j) && j.blocklist[node.name] === undefined && (j.probe?.state === 'needed' || framesIn(j, 'pending').length > 0))
+  }
+
+  /**
+   * Near a job's end: the job whose pending frames the other nodes (those that
+   * would render it next) are expected to finish before this one could finish
+   * one, or undefined. See leaveToFasterNodes.
+   */
+  private jobLeftToOthers (node: NodeSession): Job | undefined {
+    const job = this.firstJobFor(node)
+    if (job === undefined || job.probe?.state === 'needed') return undefined
     const pending = framesIn(job, 'pending')
     // A frame that failed somewhere is not for every node (chunkFor steers it
     // away from where it failed): holding back for it could leave it to nobody.
-    if (pending.some(frame => (job.frames[frame]?.failedOn.length ?? 0) > 0)) return false
+    if (pending.some(frame => (job.frames[frame]?.failedOn.length ?? 0) > 0)) return undefined
     const now = Date.now()
     const held = new Map<string, number>()
     for (const j of this.jobs.values()) {
+      if (isFinished(j.state)) continue
       for (const record of Object.values(j.frames)) {
         if (record.state !== 'rendering') continue
         for (const id of [record.nodeId, record.backupNodeId]) if (id !== undefined) held.set(id, (held.get(id) ?? 0) + 1)
@@ -174,8 +196,8 @@ export class Farm {
       const startedAt = Math.max(n.lastFrameAt ?? n.connectedAt, firstAssigned.get(n.id) ?? 0)
       return { frameMs, freeAt: freeAt(startedAt, held.get(n.id) ?? 0, frameMs, now) }
     }
-    const others = this.nodes.all().filter(n => n.id !== node.id && job.blocklist[n.name] === undefined).map(outlook)
-    return leaveToFasterNodes(outlook(node), others, pending.length, now)
+    const others = this.nodes.all().filter(n => n.id !== node.id && this.firstJobFor(n) === job).map(outlook)
+    return leaveToFasterNodes(outlook(node), others, pending.length, now) ? job : undefined
   }
 
   /** Expected frame times from what each node delivered so far; see pickBackup. */

@@ -21,7 +21,8 @@ export function leaveToFasterNodes (requester: NodeOutlook, others: readonly Nod
   let taken = 0
   for (const node of others) {
     if (node.frameMs === undefined || node.freeAt === undefined) continue
-    taken += Math.max(0, Math.floor((finish - Math.max(now, node.freeAt)) / node.frameMs))
+    // Frames it finishes strictly sooner: on a tie nobody waits, or two equal nodes would wait for each other.
+    taken += Math.max(0, Math.ceil((finish - Math.max(now, node.freeAt)) / node.frameMs) - 1)
     if (taken >= pending) return true
   }
   return false

@@ -159,6 +159,8 @@ function levelOf (event: CoordinatorEvent): LogLevel {
       return 'good'
     case 'encode':
       return event.state === 'failed' ? 'error' : event.state === 'done' ? 'good' : 'info'
+    case 'disk':
+      return event.full ? 'warning' : 'good'
     default:
       return 'info'
   }

@@ -77,6 +77,8 @@ rootTest('a full disk on the coordinator: nodes keep their frames, submit says w
   await rm(filler)
   await waitForJob(address, jobId, 'completed', job => job.state === 'completed', 90_000)
   const log = coordinator.output()
+  t.is(log.match(/warning: no room on the coordinator's disk for frame/g)?.length, 1, 'said once, not for every upload turned away')
+  t.regex(log, /the coordinator's disk has room again: frames kept on the nodes are coming in/)
   for (let frame = 1; frame <= FRAMES; frame++) t.is(log.match(new RegExp(`frame ${frame} done by`, 'g'))?.length, 1, `frame ${frame}`)
   const files = (await readdir(path.join(out, `job_${jobId}`))).filter(name => /^frame_\d+\.png$/.test(name))
   t.is(files.length, FRAMES)

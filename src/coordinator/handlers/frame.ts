@@ -47,6 +47,7 @@ export async function handleFrameUpload (farm: Farm, store: JobStore, stream: St
     if (lateRefusal !== undefined) throw new ProtocolError(`frame ${header.frame} refused: ${lateRefusal}`)
   } else {
     await rename(tempPath, store.layout.framePath(job, header.frame))
+    farm.diskHasRoom()
     farm.frameStored(header.jobId, header.frame, connection.remotePeer.toString())
   }
   await new MessageChannel(stream).write({ type: 'frame-stored', jobId: header.jobId, frame: header.frame, duplicate })
@@ -55,7 +56,7 @@ export async function handleFrameUpload (farm: Farm, store: JobStore, stream: St
 
 /** The frame stays on the node, which sends it again later; the user hears why. */
 async function askToRetryLater (farm: Farm, stream: Stream, error: DiskFullError): Promise<void> {
-  farm.warn(`${error.message}; nodes keep their frames and send them again when there is room`)
+  farm.diskFull(error.message)
   if (stream.writeStatus === 'writable') {
     await new MessageChannel(stream).write({ type: 'retry-later', message: error.message }, { signal: AbortSignal.timeout(2000) })
     await stream.close({ signal: AbortSignal.timeout(2000) })

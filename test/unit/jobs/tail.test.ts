@@ -21,6 +21,16 @@ test('the capacity of every other node counts, and asking ahead counts the frame
   t.false(leaveToFasterNodes({ ...asking, freeAt: now }, others, 4, now), 'when idle, its frame would end at +300')
 })
 
+test('on a tie nobody waits: two equal nodes never hold each other back', (t) => {
+  const a = { frameMs: 200, freeAt: now }
+  const b = { frameMs: 200, freeAt: now }
+  t.false(leaveToFasterNodes(a, [b], 1, now))
+  t.false(leaveToFasterNodes(b, [a], 1, now))
+  // Finishing at +400 exactly, as the asking node would: not sooner, so not counted.
+  t.false(leaveToFasterNodes({ frameMs: 400, freeAt: now }, [{ frameMs: 200, freeAt: now }], 2, now))
+  t.true(leaveToFasterNodes({ frameMs: 400, freeAt: now }, [{ frameMs: 200, freeAt: now }], 1, now))
+})
+
 test('nothing is held back on unknown speeds or without pending frames', (t) => {
   const fast = { frameMs: 100, freeAt: now }
   t.false(leaveToFasterNodes({ frameMs: undefined, freeAt: now }, [fast], 1, now))
