@@ -9,7 +9,7 @@ import { dialFirst } from '../net/dial.js'
 import { locateCoordinators } from '../discovery/locate.js'
 import { NOT_FOUND_HELP, SeveralFarmsError } from '../discovery/locate.js'
 import { HEARTBEAT_INTERVAL_MS, PROTOCOL_VERSION, SESSION_PROTOCOL } from '../protocol/constants.js'
-import { ProtocolError, RemoteError } from '../protocol/errors.js'
+import { ProtocolError, RemoteError, StreamEndedError } from '../protocol/errors.js'
 import { MessageChannel } from '../protocol/framing.js'
 import { coordinatorToNode } from '../protocol/messages.js'
 import type { NodeToCoordinator } from '../protocol/messages.js'
@@ -189,7 +189,7 @@ export class RenderNode {
         }
       }
     } catch (err) {
-      if (!signal.aborted) this.init.log(`session ended: ${err instanceof Error ? err.message : String(err)}`)
+      if (!signal.aborted) this.init.log(err instanceof StreamEndedError ? 'the coordinator closed the session' : `session ended: ${err instanceof Error ? err.message : String(err)}`)
     } finally {
       clearInterval(heartbeat)
       signal.removeEventListener('abort', onStop)

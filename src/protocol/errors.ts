@@ -3,6 +3,11 @@ export class ProtocolError extends Error {
   override name = 'ProtocolError'
 }
 
+/** The peer closed the stream between two messages: an end, not a malformed message. */
+export class StreamEndedError extends ProtocolError {
+  override name = 'StreamEndedError'
+}
+
 /** The peer did not answer in time. */
 export class TimeoutError extends Error {
   override name = 'TimeoutError'

@@ -3,7 +3,7 @@ import type { LengthPrefixedStream } from '@libp2p/utils'
 import type { Stream } from '@libp2p/interface'
 import type { z } from 'zod'
 import { MAX_MESSAGE_BYTES } from './constants.js'
-import { ProtocolError } from './errors.js'
+import { ProtocolError, StreamEndedError } from './errors.js'
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: true })
@@ -48,6 +48,10 @@ export class MessageChannel {
     } catch (err) {
       if (options?.signal?.aborted === true) throw err
       const message = err instanceof Error ? err.message : String(err)
+      // Closed before the first byte of the next message's length prefix.
+      if (err instanceof Error && err.name === 'UnexpectedEOFError' && / 0\/\d+ bytes/.test(message)) {
+        throw new StreamEndedError('the peer closed the stream', { cause: err })
+      }
       throw new ProtocolError(`could not read a message: ${message}`, { cause: err })
     }
     return decodeMessage(schema, bytes.subarray())

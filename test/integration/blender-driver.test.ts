@@ -1,4 +1,5 @@
-import { writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { BlenderDriver, DriverStoppedError } from '../../src/blender/blender-driver.js'
 import { BlenderError } from '../../src/blender/errors.js'
@@ -59,12 +60,17 @@ blenderTest('stopping the driver mid-frame (cancel) ends Blender within 2 s and 
   const driver = await BlenderDriver.start({ blender, blendPath: scene })
   const out = path.join(dir, 'frames')
   const rendering = driver.render(1, out, 'PNG')
+  // Blender's own temporary folder lives in one MicroFarm made for it.
+  const [pid] = await pidsMatching(scene)
+  const temp = (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0').find(entry => entry.startsWith('TMPDIR='))?.slice('TMPDIR='.length) ?? ''
+  t.true(path.basename(temp).startsWith('microfarm-blender-'), temp)
   const started = Date.now()
   await driver.stop(true)
   await t.throwsAsync(rendering, { instanceOf: DriverStoppedError, message: /cancelled/ })
   t.true(Date.now() - started < 2000, `stopped after ${Date.now() - started} ms`)
   t.deepEqual(await pidsMatching(scene), [])
   t.false(driver.alive)
+  t.false(existsSync(temp), 'a killed Blender leaves no temporary folder behind')
 })
 
 blenderTest('a broken .blend: the driver does not start, with Blender\'s reason', async (t, blender) => {

@@ -2,7 +2,7 @@ import test from 'ava'
 import { streamPair } from '@libp2p/utils'
 import { MessageChannel } from '../../../src/protocol/framing.js'
 import { MAX_MESSAGE_BYTES } from '../../../src/protocol/constants.js'
-import { ProtocolError } from '../../../src/protocol/errors.js'
+import { ProtocolError, StreamEndedError } from '../../../src/protocol/errors.js'
 import { coordinatorToNode, frameAck, nodeToCoordinator } from '../../../src/protocol/messages.js'
 
 /** An unsigned LEB128 varint, the length prefix lpStream reads. */
@@ -62,6 +62,7 @@ test('a stream that ends mid-message is reported as truncated', async (t) => {
   outbound.send(new Uint8Array(10).fill(0x20))
   await outbound.close()
   const err = await t.throwsAsync(new MessageChannel(inbound).read(nodeToCoordinator), { instanceOf: ProtocolError })
+  t.false(err instanceof StreamEndedError, 'ending mid-message is a broken message, not an end')
   t.regex(err?.message ?? '', /could not read a message: .*EOF.*10\/100 bytes/)
 })
 
@@ -72,7 +73,10 @@ test('a stream that ends between messages is reported, not hung on', async (t) =
   await outbound.close()
   const receiver = new MessageChannel(inbound)
   t.deepEqual(await receiver.read(nodeToCoordinator), { type: 'heartbeat' })
-  await t.throwsAsync(receiver.read(nodeToCoordinator), { instanceOf: ProtocolError })
+  // An end, said as one (still a ProtocolError for callers that only care that reading stopped).
+  const ended = await t.throwsAsync(receiver.read(nodeToCoordinator), { instanceOf: StreamEndedError })
+  t.true(ended instanceof ProtocolError)
+  t.is(ended?.message, 'the peer closed the stream')
 })
 
 test('an aborted read rejects with the abort reason, not a ProtocolError', async (t) => {
