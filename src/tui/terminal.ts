@@ -2,7 +2,7 @@ import blessed from 'blessed'
 import type { Widgets } from 'blessed'
 import type { Readable, Writable } from 'node:stream'
 import type { KeyPress } from './controller.js'
-import type { Line } from './styled.js'
+import type { Color, Line } from './styled.js'
 import type { View } from './view-model.js'
 
 // The only file that knows blessed: it paints a View (lines of styled text and
@@ -57,15 +57,25 @@ export class Terminal {
     return (this.screen.program as unknown as { tput?: { unicode?: boolean } }).tput?.unicode === true
   }
 
+  /**
+   * Grey is colour 8, which a terminal of 8 colours (tmux and screen by
+   * default) shows as black: unreadable on a dark background. There it is white.
+   */
+  private get grey (): Color {
+    const colors = (this.screen.program as unknown as { tput?: { colors?: number } }).tput?.colors ?? 256
+    return colors >= 16 ? 'gray' : 'white'
+  }
+
   paint (view: View): void {
-    this.main.setContent(view.lines.map(toTags).join('\n'))
+    const grey = this.grey
+    this.main.setContent(view.lines.map(line => toTags(line, grey)).join('\n'))
     if (view.overlay === undefined) {
       this.dialog.hide()
     } else {
       this.dialog.width = view.overlay.width
       this.dialog.height = view.overlay.height
       this.dialog.setLabel(` ${blessed.escape(view.overlay.title)} `)
-      this.dialog.setContent(view.overlay.lines.map(toTags).join('\n'))
+      this.dialog.setContent(view.overlay.lines.map(line => toTags(line, grey)).join('\n'))
       this.dialog.show()
       this.dialog.setFront()
     }
@@ -84,10 +94,11 @@ export class Terminal {
   }
 }
 
-function toTags (line: Line): string {
+function toTags (line: Line, grey: Color): string {
   return line.map((segment) => {
+    const fg = segment.fg === 'gray' ? grey : segment.fg
     const open = [
-      segment.fg !== undefined ? `{${segment.fg}-fg}` : '',
+      fg !== undefined ? `{${fg}-fg}` : '',
       segment.bg !== undefined ? `{${segment.bg}-bg}` : '',
       segment.bold === true ? '{bold}' : '',
     ].join('')
