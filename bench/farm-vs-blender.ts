@@ -1,6 +1,7 @@
 // Farm vs plain Blender: the same scene rendered by `blender -b … -a` and by
 // the farm with one local node, chunk 1 (from submit until every frame is on
-// the coordinator's disk; the node is already running).
+// the coordinator's disk; the node is already running, and each run brings a
+// .blend the node has not seen).
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -27,12 +28,13 @@ export async function farmVsBlender (): Promise<string[]> {
     microfarm(['node', '--name', 'bench', '--coordinator', address, '--work-dir', path.join(dir, 'work')])
     await waitFor('the node to join', () => coordinator.output().includes('node joined: bench'), 30_000, 20)
     const client = await CoordinatorClient.connect({ coordinator: address })
-    let jobs = 0
+    let variants = 0
     for (const c of CASES) {
-      const scene = await makeScene(dir, c)
       const plain: number[] = []
       const farm: number[] = []
       for (let run = 0; run < RUNS; run++) {
+        // A file of its own each run (same picture): the node must fetch and load a new scene, as for a real new job.
+        const scene = await makeScene(dir, { ...c, variant: ++variants })
         plain.push(await timeRun(process.env.BLENDER ?? 'blender', ['-b', scene, '-Y', '-o', path.join(dir, `plain-${run}`, 'frame_####'), '-F', 'PNG', '-x', '1', '-a']))
         const started = performance.now()
         const { jobId } = await client.submit(scene, {
@@ -43,7 +45,6 @@ export async function farmVsBlender (): Promise<string[]> {
           priority: 0,
           encode: { enabled: false, codec: 'h264', quality: 'high', location: 'parent' },
         })
-        jobs++
         const jobDir = path.join(out, `job_${jobId}`)
         await waitFor(`job ${jobId}'s frames`, async () => (await readdir(jobDir).catch(() => [])).filter(f => f.endsWith('.png')).length === c.frames, 600_000, 5)
         farm.push((performance.now() - started) / 1000)
@@ -52,7 +53,6 @@ export async function farmVsBlender (): Promise<string[]> {
       lines.push(`farm vs plain Blender, ${c.label}: ${ratio.toFixed(3)} (farm ${median(farm).toFixed(2)} s, blender -a ${median(plain).toFixed(2)} s, median of ${RUNS}; target ≤ ${c.target}) ${ratio <= c.target ? 'OK' : 'ABOVE TARGET'}`)
     }
     await client.close()
-    void jobs
   } finally {
     await stopAll()
     await rm(dir, { recursive: true, force: true })

@@ -41,16 +41,30 @@ export class BlenderPool {
   async driverFor (jobId: string, blendPath: string): Promise<BlenderDriver> {
     clearTimeout(this.idleTimer)
     const current = this.current
-    if (current !== undefined && current.jobId === jobId && current.blendPath === blendPath) {
+    // The same .blend content (its path is its hash), even for another job: the
+    // scene is loaded already, and each frame sets its own output and format.
+    if (current !== undefined && current.blendPath === blendPath) {
       const driver = await current.driver.catch(() => undefined)
-      if (driver?.alive === true) return driver
+      if (driver?.alive === true && this.current === current) {
+        this.current = { jobId, blendPath, driver: current.driver }
+        return driver
+      }
     }
-    await this.stopCurrent(false, false)
+    // The old scene's Blender quits while the next one starts.
+    this.track(this.stopCurrent(false, false))
     const spare = this.spare
     this.spare = undefined
     const driver = this.load(spare, blendPath)
     this.current = { jobId, blendPath, driver }
     return driver
+  }
+
+  /** Blenders still quitting; stopAll waits for them. */
+  private readonly quitting = new Set<Promise<void>>()
+
+  private track (stopping: Promise<void>): void {
+    this.quitting.add(stopping)
+    void stopping.finally(() => this.quitting.delete(stopping))
   }
 
   private async load (spare: Promise<BlenderDriver> | undefined, blendPath: string): Promise<BlenderDriver> {
@@ -95,7 +109,7 @@ export class BlenderPool {
     clearTimeout(this.idleTimer)
     const spare = this.spare
     this.spare = undefined
-    await Promise.all([this.stopCurrent(false, false), spare?.then(async d => d.stop(), () => undefined)])
+    await Promise.all([this.stopCurrent(false, false), spare?.then(async d => d.stop(), () => undefined), ...this.quitting])
   }
 
   private async stopCurrent (now: boolean, warmAfter: boolean): Promise<void> {

@@ -1,0 +1,51 @@
+import test from 'ava'
+import type { BlenderDriver, BlenderDriverOptions } from '../../../src/blender/blender-driver.js'
+import { BlenderPool } from '../../../src/node/blender-pool.js'
+
+// The node's Blender processes, with stand-in drivers that record what is
+// asked of them: which scenes get a Blender, which are reused, who quits when.
+
+interface FakeDriver { id: number, blendPath: string | undefined, alive: boolean, stops: number, quit: () => void }
+
+function fakes (): { start: (options: BlenderDriverOptions) => Promise<BlenderDriver>, started: FakeDriver[] } {
+  const started: FakeDriver[] = []
+  const start = async (options: BlenderDriverOptions): Promise<BlenderDriver> => {
+    let quit: () => void = () => {}
+    const quitted = new Promise<void>(resolve => { quit = resolve })
+    const fake: FakeDriver = { id: started.length + 1, blendPath: options.blendPath, alive: true, stops: 0, quit }
+    started.push(fake)
+    const driver = {
+      get alive () { return fake.alive },
+      open: async (blendPath: string) => { fake.blendPath = blendPath },
+      // Quitting takes until the test says so.
+      stop: async () => { fake.stops++; await quitted; fake.alive = false },
+    }
+    return driver as unknown as BlenderDriver
+  }
+  return { start, started }
+}
+
+const blender = { path: '/usr/bin/blender', version: '3.4.1' }
+
+test('a job with the same .blend content reuses the loaded Blender; cancelling the old job leaves it alone', async (t) => {
+  const { start, started } = fakes()
+  const pool = new BlenderPool(blender, { start })
+  const first = await pool.driverFor('1', '/cache/aaa.blend')
+  const second = await pool.driverFor('2', '/cache/aaa.blend')
+  t.is(second, first)
+  t.is(started.length, 1)
+  await pool.stopJob('1')
+  t.is(started[0]?.stops, 0, 'job 1 no longer owns the Blender that job 2 renders with')
+})
+
+test('another scene: the next Blender starts while the old one is still quitting', async (t) => {
+  const { start, started } = fakes()
+  const pool = new BlenderPool(blender, { start })
+  await pool.driverFor('1', '/cache/aaa.blend')
+  await pool.driverFor('2', '/cache/bbb.blend')
+  t.deepEqual(started.map(d => [d.blendPath, d.stops, d.alive]), [['/cache/aaa.blend', 1, true], ['/cache/bbb.blend', 0, true]])
+  started[0]?.quit()
+  started[1]?.quit()
+  await pool.stopAll()
+  t.deepEqual(started.map(d => d.alive), [false, false], 'stopAll waits for every Blender, the one that was quitting too')
+})
