@@ -3,6 +3,7 @@ import { farmVsBlender } from './farm-vs-blender.js'
 import { nodeStartup } from './node-startup.js'
 import { scheduling } from './scheduling.js'
 import { transfer } from './transfer.js'
+import { ui } from './ui.js'
 
 const only = process.argv.slice(2)
 const benches: Array<[string, () => Promise<string[]>]> = [
@@ -10,6 +11,7 @@ const benches: Array<[string, () => Promise<string[]>]> = [
   ['startup', nodeStartup],
   ['scheduling', scheduling],
   ['transfer', transfer],
+  ['ui', ui],
 ]
 
 for (const [name, bench] of benches) {

@@ -23,10 +23,13 @@ export function frameMap (states: readonly FrameState[], maxCells: number): Fram
   return { framesPerCell, cells }
 }
 
+/** Each state's place in URGENCY, looked up once per frame on every redraw. */
+const RANK: Record<FrameState, number> = { failed: 0, rendering: 1, pending: 2, done: 3 }
+
 function mostUrgent (states: readonly FrameState[], from: number, to: number): FrameState {
   let best = URGENCY.length - 1
   for (let i = from; i < to && best > 0; i++) {
-    best = Math.min(best, URGENCY.indexOf(states[i] as FrameState))
+    best = Math.min(best, RANK[states[i] as FrameState])
   }
   return URGENCY[best] as FrameState
 }

@@ -37,15 +37,23 @@ test('backup renders: the last frames do not wait on the slow node, and nothing 
   await waitForJob(address, jobId, 'completed', j => j.state === 'completed', 60_000)
 
   const log = coordinator.output()
-  // The frame slow had queued behind its first one was copied to fast, which delivered it.
-  t.regex(log, /frames 2 → fast/, 'a backup copy of frame 2 went to the fast node')
+  // Which frames slow still held when fast ran out of new ones depends on how
+  // fast the machine starts processes: what must hold is that such a frame was
+  // copied to fast, fast's copy counted, and slow's copy was dropped.
+  const handedTo = (node: string): Set<number> => new Set([...log.matchAll(new RegExp(`frames (\\d+) → ${node}`, 'g'))].map(m => Number(m[1])))
+  const fromSlow = handedTo('slow')
+  const copied = [...handedTo('fast')].filter(frame => fromSlow.has(frame))
+  t.true(copied.length > 0, 'a frame the slow node held was copied to the fast node')
   const manifest = JSON.parse(await readFile(path.join(out, `job_${jobId}_info.json`), 'utf8')) as { job: { frames: Record<string, { state: string, node: string }> } }
-  t.is(manifest.job.frames['2']?.node, 'fast')
+  const wonByFast = copied.filter(frame => manifest.job.frames[String(frame)]?.node === 'fast')
+  t.true(wonByFast.length > 0, `fast delivered a copied frame first (copied: ${copied.join(',')})`)
   t.true(Object.values(manifest.job.frames).every(f => f.state === 'done'))
-  // Counted once each, written once each (no stray temporaries), and slow was told to drop its copy.
+  // Counted once each, written once each (no stray temporaries), and slow was told to drop its copies.
   for (let frame = 1; frame <= 12; frame++) t.is(log.match(new RegExp(`frame ${frame} done by`, 'g'))?.length, 1, `frame ${frame}`)
   const files = await readdir(path.join(out, `job_${jobId}`))
   t.is(files.length, 12, files.join(' '))
-  await waitFor('slow to drop its copy of frame 2', () => /frame 2 dropped/.test(slow.output()), 10_000)
-  t.notRegex(slow.output(), /frame 2 delivered/, 'the slow copy of frame 2 was never delivered')
+  for (const frame of wonByFast) {
+    await waitFor(`slow to drop its copy of frame ${frame}`, () => new RegExp(`frame ${frame} dropped`).test(slow.output()), 10_000)
+    t.notRegex(slow.output(), new RegExp(`frame ${frame} delivered`), `the slow copy of frame ${frame} was never delivered`)
+  }
 })
