@@ -26,6 +26,8 @@ export interface FloodResult {
   renderMs: number[]
   /** From the key press until a redraw showed its effect; undefined when it never did. */
   keyLatencyMs: number | undefined
+  /** The key (pressed half-way) showed while events were still pouring in. */
+  keyShownDuringFlood: boolean
   /** The screen at the end, as text rows. */
   screen: string[]
 }
@@ -80,6 +82,7 @@ export async function floodDashboard (o: FloodOptions): Promise<FloodResult> {
   })
   const seconds = (performance.now() - started) / 1000
   const rendersDuringFlood = renderMs.length
+  const keyShownDuringFlood = helpShownAt !== undefined
   // Let the last requested redraw happen, and the key if it has not shown yet.
   await new Promise(resolve => setTimeout(resolve, 250))
   const screen = screenText(terminal)
@@ -91,6 +94,7 @@ export async function floodDashboard (o: FloodOptions): Promise<FloodResult> {
     renders: renderMs.length,
     rendersDuringFlood,
     renderMs,
+    keyShownDuringFlood,
     keyLatencyMs: helpShownAt !== undefined && keyAt !== undefined ? helpShownAt - keyAt : undefined,
     screen,
   }

@@ -11,7 +11,7 @@ test('a flood of frame events: redraws stay capped, a key is still handled, the 
   // However slow the machine, the scheduler never draws more than once per 100 ms (plus the first and last).
   t.true(result.renders <= Math.ceil((result.seconds + 0.25) * 10) + 2, `${result.renders} redraws in ${result.seconds.toFixed(1)} s`)
   t.true(result.renders >= 2, 'the screen kept being redrawn')
-  t.not(result.keyLatencyMs, undefined, 'the key pressed during the flood was handled')
+  t.true(result.keyShownDuringFlood, 'the key pressed half-way showed while events were still pouring in')
   t.true(result.screen.some(line => /^node-00\s+idle/.test(line)), 'nodes are listed')
   t.true(result.screen.some(line => line.includes(`${result.emitted}/20000`)), 'the job row shows the frames done')
 })
