@@ -80,6 +80,7 @@ export async function transfer (): Promise<string[]> {
           const uploader = new FrameUploader({
             onUploaded: (_f, outcome, detail) => outcome === 'stored' ? resolve() : reject(new Error(`${outcome} ${detail}`)),
             onRetryLater: (_f, err) => reject(err),
+            onFileKept: (_f, err) => reject(err),
           })
           uploader.setConnection(openStream)
           uploader.add({ jobId, frame: 1, path: copy, taskId: 'bench' })

@@ -13,7 +13,12 @@ import type { BlenderInstall } from './find-blender.js'
  * its session folder behind, and a node stops many in a day.
  */
 export async function runBlender (blender: BlenderInstall, options: RunProcessOptions, run: ProcessRunner): Promise<ProcessResult> {
-  const temp = await mkdtemp(join(tmpdir(), 'microfarm-blender-'))
+  let temp: string
+  try {
+    temp = await mkdtemp(join(tmpdir(), 'microfarm-blender-'))
+  } catch (error) {
+    throw new BlenderError(`cannot start Blender: no temporary folder for it under ${tmpdir()} (${error instanceof Error ? error.message : String(error)})`, { cause: error })
+  }
   try {
     return await run({ ...options, env: { ...(options.env ?? process.env), TMPDIR: temp, TEMP: temp, TMP: temp } })
   } catch (error) {
@@ -25,6 +30,9 @@ export async function runBlender (blender: BlenderInstall, options: RunProcessOp
     const reason = error instanceof Error ? error.message : String(error)
     throw new BlenderError(`cannot start Blender at ${blender.path}: ${reason}`, { cause: error })
   } finally {
-    await rm(temp, { recursive: true, force: true })
+    // A folder left behind must not turn a rendered frame into a failure: said, not thrown.
+    await rm(temp, { recursive: true, force: true }).catch((error: unknown) => {
+      process.emitWarning(`could not remove Blender's temporary folder ${temp}: ${error instanceof Error ? error.message : String(error)}`)
+    })
   }
 }

@@ -154,7 +154,7 @@ export class Farm {
     const online = this.nodes.all().map(n => ({ id: n.id, name: n.name }))
     const taskId = `t${++this.taskCounter}`
     const task = pickTask(jobs, { id: node.id, name: node.name }, online, taskId, this.now()) ??
-      (heldBack === undefined ? pickBackup(jobs, { id: node.id, name: node.name }, taskId, this.backupEstimates(node)) : undefined)
+      pickBackup(jobs, { id: node.id, name: node.name }, taskId, this.backupEstimates(node))
     if (task === undefined) return undefined
     this.tasks.set(taskId, { jobId: task.jobId, nodeId: node.id, assignedAt: Date.now() })
     const job = this.job(task.jobId)
@@ -163,32 +163,37 @@ export class Farm {
     return task
   }
 
-  /** The job this node would render next: the most urgent one it may render that has work. */
-  private firstJobFor (node: NodeSession): Job | undefined {
-    return jobsInOrder(this.jobs.values()).find(j => isSchedulable(j) && j.blocklist[node.name] === undefined && (j.probe?.state === 'needed' || framesIn(j, 'pending').length > 0))
-  }
-
   /**
    * Near a job's end: the job whose pending frames the other nodes (those that
    * would render it next) are expected to finish before this one could finish
-   * one, or undefined. See leaveToFasterNodes.
+   * one, or undefined. See leaveToFasterNodes. Called for every work request:
+   * one pass over each job's frames, no sorting.
    */
   private jobLeftToOthers (node: NodeSession): Job | undefined {
-    const job = this.firstJobFor(node)
-    if (job === undefined || job.probe?.state === 'needed') return undefined
-    const pending = framesIn(job, 'pending')
+    const withWork: Array<{ job: Job, pending: number, retried: boolean }> = []
+    const held = new Map<string, number>()
+    for (const job of jobsInOrder(this.jobs.values())) {
+      if (isFinished(job.state)) continue
+      let pending = 0
+      let retried = false
+      for (const record of Object.values(job.frames)) {
+        if (record.state === 'pending') {
+          pending++
+          if (record.failedOn.length > 0) retried = true
+        } else if (record.state === 'rendering') {
+          for (const id of [record.nodeId, record.backupNodeId]) if (id !== undefined) held.set(id, (held.get(id) ?? 0) + 1)
+        }
+      }
+      if (isSchedulable(job) && (pending > 0 || job.probe?.state === 'needed')) withWork.push({ job, pending, retried })
+    }
+    // The job each node would render next: the most urgent one it may render that has work.
+    const nextFor = (n: NodeSession): Job | undefined => withWork.find(w => w.job.blocklist[n.name] === undefined)?.job
+    const next = withWork.find(w => w.job === nextFor(node))
+    if (next === undefined || next.job.probe?.state === 'needed') return undefined
     // A frame that failed somewhere is not for every node (chunkFor steers it
     // away from where it failed): holding back for it could leave it to nobody.
-    if (pending.some(frame => (job.frames[frame]?.failedOn.length ?? 0) > 0)) return undefined
+    if (next.retried) return undefined
     const now = Date.now()
-    const held = new Map<string, number>()
-    for (const j of this.jobs.values()) {
-      if (isFinished(j.state)) continue
-      for (const record of Object.values(j.frames)) {
-        if (record.state !== 'rendering') continue
-        for (const id of [record.nodeId, record.backupNodeId]) if (id !== undefined) held.set(id, (held.get(id) ?? 0) + 1)
-      }
-    }
     const firstAssigned = new Map<string, number>()
     for (const task of this.tasks.values()) firstAssigned.set(task.nodeId, Math.min(firstAssigned.get(task.nodeId) ?? Infinity, task.assignedAt))
     const outlook = (n: NodeSession): NodeOutlook => {
@@ -196,8 +201,8 @@ export class Farm {
       const startedAt = Math.max(n.lastFrameAt ?? n.connectedAt, firstAssigned.get(n.id) ?? 0)
       return { frameMs, freeAt: freeAt(startedAt, held.get(n.id) ?? 0, frameMs, now) }
     }
-    const others = this.nodes.all().filter(n => n.id !== node.id && this.firstJobFor(n) === job).map(outlook)
-    return leaveToFasterNodes(outlook(node), others, pending.length, now) ? job : undefined
+    const others = this.nodes.all().filter(n => n.id !== node.id && nextFor(n) === next.job).map(outlook)
+    return leaveToFasterNodes(outlook(node), others, next.pending, now) ? next.job : undefined
   }
 
   /** Expected frame times from what each node delivered so far; see pickBackup. */

@@ -14,11 +14,13 @@ export interface BlenderPoolOptions {
 }
 
 /**
- * The node's Blender. One process at a time: either loaded with the scene of
- * the job it renders (kept between tasks of that job, replaced when another
- * job comes, stopped when the job is cancelled or the node idles a while), or
+ * The node's Blender. Normally one process: either loaded with the scene of
+ * the job it renders (kept between tasks, and for a next job with the same
+ * .blend; stopped when the job is cancelled or the node idles a while), or
  * started empty and waiting, warm, for the next scene — Blender's own start-up
- * is most of the cost of a light job. A Blender that died is started again.
+ * is most of the cost of a light job. For a new scene the next Blender starts
+ * while the old one quits, so for a moment there are two. A Blender that died
+ * is started again.
  */
 export class BlenderPool {
   private current?: { jobId: string, blendPath: string, driver: Promise<BlenderDriver> }

@@ -16,7 +16,7 @@ export interface RenderedFrame {
   taskId: string
 }
 
-export type UploadOutcome = 'stored' | 'duplicate' | 'refused'
+export type UploadOutcome = 'stored' | 'duplicate' | 'refused' | 'missing'
 
 /** First wait before sending a frame again (the coordinator's disk was full, or the upload broke); doubles up to the most. */
 const RETRY_FIRST_MS = 2000
@@ -35,6 +35,8 @@ export class UploadLaterError extends Error {
 export interface UploaderEvents {
   onUploaded: (frame: RenderedFrame, outcome: UploadOutcome, detail: string) => void
   onRetryLater: (frame: RenderedFrame, error: Error) => void
+  /** Delivered (or not wanted), but its file could not be removed from this disk. */
+  onFileKept: (frame: RenderedFrame, error: Error) => void
 }
 
 /**
@@ -101,25 +103,34 @@ export class FrameUploader {
         this.current = frame
         // Taken before the upload: a connection that changes meanwhile ends the wait below at once.
         const wake = this.wake.signal
+        let answer: { outcome: UploadOutcome, detail: string } | undefined
+        let failure: unknown
         try {
-          const { outcome, detail } = await this.upload(frame, this.open)
-          // dropJob may have taken it out of the queue meanwhile.
-          const index = this.queue.indexOf(frame)
-          if (index >= 0) this.queue.splice(index, 1)
-          this.retryMs = this.retryFirstMs
-          await rm(frame.path, { force: true })
-          this.events.onUploaded(frame, outcome, detail)
+          answer = await this.upload(frame, this.open)
         } catch (err) {
-          // Keep the frame. A broken connection ends the session, and the next
-          // one wakes this wait; a full disk on the coordinator clears in time.
-          if (wake.aborted) continue
-          this.events.onRetryLater(frame, err instanceof Error ? err : new Error(String(err)))
-          const delay = this.retryMs
-          this.retryMs = Math.min(this.retryMaxMs, this.retryMs * 2)
-          await sleep(delay, wake).catch(() => undefined)
+          failure = err
         } finally {
           this.current = undefined
         }
+        if (answer === undefined) {
+          // Dropped meanwhile (its job was cancelled): nothing to send again.
+          // Otherwise keep the frame: a broken connection ends the session and
+          // the next one wakes this wait; a full disk on the coordinator clears in time.
+          if (!this.queue.includes(frame) || wake.aborted) continue
+          this.events.onRetryLater(frame, failure instanceof Error ? failure : new Error(String(failure)))
+          const delay = this.retryMs
+          this.retryMs = Math.min(this.retryMaxMs, this.retryMs * 2)
+          await sleep(delay, wake).catch(() => undefined)
+          continue
+        }
+        // dropJob may have taken it out of the queue meanwhile.
+        const index = this.queue.indexOf(frame)
+        if (index >= 0) this.queue.splice(index, 1)
+        this.retryMs = this.retryFirstMs
+        this.events.onUploaded(frame, answer.outcome, answer.detail)
+        await rm(frame.path, { force: true }).catch((err: unknown) => {
+          this.events.onFileKept(frame, err instanceof Error ? err : new Error(String(err)))
+        })
       }
     } finally {
       this.running = false
@@ -133,7 +144,14 @@ export class FrameUploader {
 
   /** One upload on a stream of its own; the stream is always closed or aborted, whatever the answer. */
   private async upload (frame: RenderedFrame, open: OpenStream): Promise<{ outcome: UploadOutcome, detail: string }> {
-    const size = (await stat(frame.path)).size
+    let size: number
+    try {
+      size = (await stat(frame.path)).size
+    } catch (err) {
+      // Gone from this disk (removed by hand?): it cannot be sent, ever; the coordinator has it rendered again.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { outcome: 'missing', detail: `${frame.path} is gone from this node's disk` }
+      throw err
+    }
     const sha256 = await sha256File(frame.path)
     const stream = await open(FRAME_PROTOCOL)
     let answer: FrameAck

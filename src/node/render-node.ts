@@ -54,9 +54,11 @@ export class RenderNode {
     this.uploader = new FrameUploader({
       onUploaded: (frame, outcome, detail) => {
         if (outcome === 'stored') log(`job ${frame.jobId}: frame ${frame.frame} delivered`)
+        else if (outcome === 'missing') log(`job ${frame.jobId}: frame ${frame.frame} cannot be sent (${detail}); the coordinator will have it rendered again`)
         else log(`job ${frame.jobId}: frame ${frame.frame} not needed any more (${outcome}${detail !== '' ? `: ${detail}` : ''})`)
       },
       onRetryLater: (frame, error) => log(`job ${frame.jobId}: frame ${frame.frame} kept on disk, to be sent again shortly (${error.message})`),
+      onFileKept: (frame, error) => log(`job ${frame.jobId}: frame ${frame.frame}'s file could not be removed from this disk: ${error.message}`),
     })
   }
 

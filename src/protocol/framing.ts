@@ -48,8 +48,9 @@ export class MessageChannel {
     } catch (err) {
       if (options?.signal?.aborted === true) throw err
       const message = err instanceof Error ? err.message : String(err)
-      // Closed before the first byte of the next message's length prefix.
-      if (err instanceof Error && err.name === 'UnexpectedEOFError' && / 0\/\d+ bytes/.test(message)) {
+      // Closed where the next message's length prefix would start (its first
+      // byte is read alone). A prefix with no body says "0/<length>": truncated.
+      if (err instanceof Error && err.name === 'UnexpectedEOFError' && / 0\/1 bytes$/.test(message)) {
         throw new StreamEndedError('the peer closed the stream', { cause: err })
       }
       throw new ProtocolError(`could not read a message: ${message}`, { cause: err })

@@ -24,7 +24,7 @@ export function frameMap (states: readonly FrameState[], maxCells: number): Fram
 }
 
 /** Each state's place in URGENCY, looked up once per frame on every redraw. */
-const RANK: Record<FrameState, number> = { failed: 0, rendering: 1, pending: 2, done: 3 }
+const RANK = Object.fromEntries(URGENCY.map((state, rank) => [state, rank])) as Record<FrameState, number>
 
 function mostUrgent (states: readonly FrameState[], from: number, to: number): FrameState {
   let best = URGENCY.length - 1

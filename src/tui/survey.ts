@@ -1,3 +1,4 @@
+import { frameNumbers } from '../jobs/job.js'
 import type { FrameRecord, FrameState, Job } from '../jobs/job.js'
 
 export interface JobFacts {
@@ -68,7 +69,7 @@ const numbersByJob = new WeakMap<Job, number[]>()
 function frameNumbersOf (job: Job, count: number): number[] {
   let numbers = numbersByJob.get(job)
   if (numbers?.length !== count) {
-    numbers = Object.keys(job.frames).map(Number)
+    numbers = frameNumbers(job)
     numbersByJob.set(job, numbers)
   }
   return numbers

@@ -27,11 +27,22 @@ function fakes (): { start: (options: BlenderDriverOptions) => Promise<BlenderDr
 
 const blender = { path: '/usr/bin/blender', version: '3.4.1' }
 
+/** Fails fast instead of hanging when the pool waits for something it should not. */
+async function within<T> (what: string, promise: Promise<T>, ms = 2000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`${what}: still waiting after ${ms} ms`)), ms) })
+  try {
+    return await Promise.race([promise, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 test('a job with the same .blend content reuses the loaded Blender; cancelling the old job leaves it alone', async (t) => {
   const { start, started } = fakes()
   const pool = new BlenderPool(blender, { start })
-  const first = await pool.driverFor('1', '/cache/aaa.blend')
-  const second = await pool.driverFor('2', '/cache/aaa.blend')
+  const first = await within('job 1', pool.driverFor('1', '/cache/aaa.blend'))
+  const second = await within('job 2', pool.driverFor('2', '/cache/aaa.blend'))
   t.is(second, first)
   t.is(started.length, 1)
   await pool.stopJob('1')
@@ -41,11 +52,15 @@ test('a job with the same .blend content reuses the loaded Blender; cancelling t
 test('another scene: the next Blender starts while the old one is still quitting', async (t) => {
   const { start, started } = fakes()
   const pool = new BlenderPool(blender, { start })
-  await pool.driverFor('1', '/cache/aaa.blend')
-  await pool.driverFor('2', '/cache/bbb.blend')
+  await within('job 1', pool.driverFor('1', '/cache/aaa.blend'))
+  await within('job 2, while the first Blender has not quit', pool.driverFor('2', '/cache/bbb.blend'))
   t.deepEqual(started.map(d => [d.blendPath, d.stops, d.alive]), [['/cache/aaa.blend', 1, true], ['/cache/bbb.blend', 0, true]])
-  started[0]?.quit()
+  let stopped = false
+  const stopping = pool.stopAll().then(() => { stopped = true })
   started[1]?.quit()
-  await pool.stopAll()
-  t.deepEqual(started.map(d => d.alive), [false, false], 'stopAll waits for every Blender, the one that was quitting too')
+  await new Promise(resolve => setTimeout(resolve, 50))
+  t.false(stopped, 'stopAll still waits for the first Blender, which is quitting')
+  started[0]?.quit()
+  await within('stopAll', stopping)
+  t.deepEqual(started.map(d => d.alive), [false, false])
 })

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { writeFile } from 'node:fs/promises'
+import { rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import test from 'ava'
 import { streamPair } from '@libp2p/utils'
@@ -24,7 +24,7 @@ interface Coordinator {
   stored: string[]
 }
 
-function coordinator (dir: string, answer: (upload: number, frame: string) => Answer, beforeStored: (frame: string) => Promise<void> = async () => {}): Coordinator {
+function coordinator (dir: string, answer: (upload: number, frame: string) => Answer, beforeStored: (frame: string) => Promise<void> = async () => {}, beforeAnswer: (frame: string) => Promise<void> = async () => {}): Coordinator {
   const streams: Stream[] = []
   const stored: string[] = []
   let uploads = 0
@@ -32,6 +32,7 @@ function coordinator (dir: string, answer: (upload: number, frame: string) => An
     const channel = new MessageChannel(stream)
     const header = await channel.read(frameHeader)
     const key = `${header.jobId}:${header.frame}`
+    await beforeAnswer(key)
     const reply = answer(++uploads, key)
     if (reply !== 'store') {
       await channel.write(reply)
@@ -69,6 +70,7 @@ function uploader (): { uploader: FrameUploader, outcomes: Array<[string, Upload
   const uploader = new FrameUploader({
     onUploaded: (frame, outcome) => { outcomes.push([`${frame.jobId}:${frame.frame}`, outcome]) },
     onRetryLater: (_frame, error) => { retries.push(error.message) },
+    onFileKept: (_frame, error) => { retries.push(`kept: ${error.message}`) },
   }, { retryFirstMs: 1, retryMaxMs: 2 })
   return { uploader, outcomes, retries }
 }
@@ -114,4 +116,43 @@ test('a refused frame is dropped; a frame whose job was dropped mid-upload does 
   await up.idle()
   t.deepEqual(outcomes, [['1:1', 'stored'], ['2:2', 'stored'], ['3:3', 'refused']])
   t.deepEqual(farm.stored, ['1:1', '2:2'])
+})
+
+test('a frame whose job is dropped before its bytes go is not sent again, nor said to be', async (t) => {
+  const dir = await tempFolder(t)
+  let release: () => void = () => {}
+  const held = new Promise<void>(resolve => { release = resolve })
+  let onTheWire: () => void = () => {}
+  const reached = new Promise<void>(resolve => { onTheWire = resolve })
+  // The header of frame 1 is in; the go-ahead waits, and meanwhile its job is dropped (its file removed).
+  const farm = coordinator(dir, () => 'store', async () => {}, async (key) => {
+    if (key !== '1:1') return
+    onTheWire()
+    await held
+  })
+  const { uploader: up, outcomes, retries } = uploader()
+  up.setConnection(farm.open)
+  up.add(await frameFile(dir, '1', 1))
+  up.add(await frameFile(dir, '2', 2))
+  await reached
+  await up.dropJob('1')
+  release()
+  await up.idle()
+  t.deepEqual(retries, [], 'nothing to send again, so nothing said about it')
+  t.deepEqual(outcomes, [['2:2', 'stored']])
+  t.deepEqual(farm.stored, ['2:2'])
+})
+
+test('a frame file gone from the disk is reported as missing and does not block the frames behind it', async (t) => {
+  const dir = await tempFolder(t)
+  const farm = coordinator(dir, () => 'store')
+  const { uploader: up, outcomes, retries } = uploader()
+  const gone = await frameFile(dir, '1', 1)
+  await rm(gone.path)
+  up.setConnection(farm.open)
+  up.add(gone)
+  up.add(await frameFile(dir, '1', 2))
+  await up.idle()
+  t.deepEqual(outcomes, [['1:1', 'missing'], ['1:2', 'stored']])
+  t.deepEqual(retries, [])
 })

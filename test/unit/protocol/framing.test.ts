@@ -66,6 +66,15 @@ test('a stream that ends mid-message is reported as truncated', async (t) => {
   t.regex(err?.message ?? '', /could not read a message: .*EOF.*10\/100 bytes/)
 })
 
+test('a length prefix with no body is truncated, not an end', async (t) => {
+  const [outbound, inbound] = await streamPair()
+  outbound.send(varint(100))
+  await outbound.close()
+  const err = await t.throwsAsync(new MessageChannel(inbound).read(nodeToCoordinator), { instanceOf: ProtocolError })
+  t.false(err instanceof StreamEndedError)
+  t.regex(err?.message ?? '', /could not read a message: .*EOF.*0\/100 bytes/)
+})
+
 test('a stream that ends between messages is reported, not hung on', async (t) => {
   const [outbound, inbound] = await streamPair()
   const sender = new MessageChannel(outbound)
