@@ -24,6 +24,14 @@ export interface NodeSession {
   disconnect: (reason: string) => void
 }
 
+/** What a node says of itself and how to reach it; everything else starts empty. */
+export type NodeSessionInit = Pick<NodeSession, 'id' | 'name' | 'cores' | 'blenderVersion' | 'platform' | 'send' | 'disconnect'>
+
+/** A session as it starts: nothing asked for, nothing done yet. */
+export function newNodeSession (init: NodeSessionInit, now = Date.now()): NodeSession {
+  return { ...init, connectedAt: now, lastSeen: now, wants: 0, tasks: new Set(), framesDone: 0, frameSeconds: 0 }
+}
+
 export class NodeRegistry {
   private readonly nodes = new Map<string, NodeSession>()
 

@@ -6,7 +6,7 @@ import { nodeToCoordinator } from '../../protocol/messages.js'
 import type { CoordinatorToNode, NodeToCoordinator } from '../../protocol/messages.js'
 import type { CoordinatorEvents } from '../events.js'
 import type { Farm } from '../farm.js'
-import type { NodeSession } from '../node-registry.js'
+import { newNodeSession } from '../node-registry.js'
 
 export interface SessionContext {
   farm: Farm
@@ -26,25 +26,19 @@ export async function handleSession (ctx: SessionContext, stream: Stream, connec
   // A node that reconnects before its old session timed out replaces it.
   ctx.farm.nodeLeft(nodeId, 'reconnected')
 
-  const session: NodeSession = {
+  const session = newNodeSession({
     id: nodeId,
     name: hello.name,
     cores: hello.cores,
     blenderVersion: hello.blenderVersion,
     platform: hello.platform,
-    connectedAt: Date.now(),
-    lastSeen: Date.now(),
-    wants: 0,
-    tasks: new Set(),
-    framesDone: 0,
-    frameSeconds: 0,
     send: (message: CoordinatorToNode) => {
       channel.write(message).catch((err: unknown) => {
         ctx.events.emit({ type: 'warning', message: `could not send ${message.type} to ${hello.name}: ${err instanceof Error ? err.message : String(err)}` })
       })
     },
     disconnect: (reason: string) => stream.abort(new Error(reason)),
-  }
+  })
   ctx.farm.nodeJoined(session)
   session.send({ type: 'welcome', farm: ctx.farmName, nodeId, heartbeatMs: HEARTBEAT_INTERVAL_MS })
 

@@ -4,6 +4,7 @@ import type { ExecutionContext } from 'ava'
 import { CoordinatorEvents } from '../../../src/coordinator/events.js'
 import type { CoordinatorEvent } from '../../../src/coordinator/events.js'
 import { Farm, JobControlError, UnknownJobError } from '../../../src/coordinator/farm.js'
+import { newNodeSession } from '../../../src/coordinator/node-registry.js'
 import type { NodeSession } from '../../../src/coordinator/node-registry.js'
 import { framesIn } from '../../../src/jobs/job.js'
 import type { CoordinatorToNode, SubmitRequest, Task } from '../../../src/protocol/messages.js'
@@ -20,23 +21,16 @@ interface FakeNode extends NodeSession {
 function fakeNode (id: string, name = id): FakeNode {
   const sent: CoordinatorToNode[] = []
   const disconnects: string[] = []
-  return {
+  const session = newNodeSession({
     id,
     name,
     cores: 8,
     blenderVersion: '4.2.0',
     platform: 'linux',
-    connectedAt: Date.now(),
-    lastSeen: Date.now(),
-    wants: 0,
-    tasks: new Set(),
-    framesDone: 0,
-    frameSeconds: 0,
-    sent,
-    disconnects,
     send: (message) => { sent.push(message) },
     disconnect: (reason) => { disconnects.push(reason) },
-  }
+  })
+  return Object.assign(session, { sent, disconnects })
 }
 
 /** Tasks assigned to a node so far. */

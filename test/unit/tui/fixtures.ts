@@ -1,3 +1,4 @@
+import { newNodeSession } from '../../../src/coordinator/node-registry.js'
 import type { NodeSession } from '../../../src/coordinator/node-registry.js'
 import type { FrameState, Job } from '../../../src/jobs/job.js'
 import type { SubmitRequest } from '../../../src/protocol/messages.js'
@@ -5,24 +6,10 @@ import { makeJob } from '../../helpers/job-fixtures.js'
 
 export const NOW = Date.UTC(2026, 10, 1, 12, 0, 0)
 
-/** A connected node as the farm keeps it. */
+/** A connected node as the farm keeps it, joined a minute before NOW. */
 export function session (name: string, overrides: Partial<NodeSession> = {}): NodeSession {
-  return {
-    id: `peer-${name}`,
-    name,
-    cores: 8,
-    blenderVersion: '4.2.0',
-    platform: 'linux',
-    connectedAt: NOW - 60_000,
-    lastSeen: NOW,
-    wants: 0,
-    tasks: new Set(),
-    framesDone: 0,
-    frameSeconds: 0,
-    send: () => {},
-    disconnect: () => {},
-    ...overrides,
-  }
+  const node = newNodeSession({ id: `peer-${name}`, name, cores: 8, blenderVersion: '4.2.0', platform: 'linux', send: () => {}, disconnect: () => {} }, NOW - 60_000)
+  return { ...node, lastSeen: NOW, ...overrides }
 }
 
 const CODES: Record<string, FrameState> = { d: 'done', r: 'rendering', p: 'pending', f: 'failed' }
