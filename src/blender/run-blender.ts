@@ -1,10 +1,38 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ProgramNotFoundError } from '../process/run-process.js'
 import type { ProcessResult, ProcessRunner, RunProcessOptions } from '../process/run-process.js'
 import { BlenderError, BlenderNotFoundError } from './errors.js'
 import type { BlenderInstall } from './find-blender.js'
+
+const TEMP_PREFIX = 'microfarm-blender-'
+const TEMP_NAME = /^microfarm-blender-(\d+)-/
+
+/**
+ * Temporary folders of Blenders whose node process is gone (killed before it
+ * could clean up): removed when a node starts. Returns how many.
+ */
+export async function removeStaleBlenderTemps (root = tmpdir()): Promise<number> {
+  let removed = 0
+  for (const name of await readdir(root)) {
+    const pid = Number(TEMP_NAME.exec(name)?.[1])
+    if (!Number.isSafeInteger(pid) || pid <= 0 || processAlive(pid)) continue
+    await rm(join(root, name), { recursive: true, force: true })
+    removed++
+  }
+  return removed
+}
+
+function processAlive (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    // EPERM: alive, someone else's.
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
 
 /**
  * Runs a found Blender, turning "could not even start" into errors that say
@@ -15,7 +43,7 @@ import type { BlenderInstall } from './find-blender.js'
 export async function runBlender (blender: BlenderInstall, options: RunProcessOptions, run: ProcessRunner): Promise<ProcessResult> {
   let temp: string
   try {
-    temp = await mkdtemp(join(tmpdir(), 'microfarm-blender-'))
+    temp = await mkdtemp(join(tmpdir(), `${TEMP_PREFIX}${process.pid}-`))
   } catch (error) {
     throw new BlenderError(`cannot start Blender: no temporary folder for it under ${tmpdir()} (${error instanceof Error ? error.message : String(error)})`, { cause: error })
   }

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import { DEFAULT_WORK_DIR } from '../defaults.js'
 import { findBlender } from '../../blender/find-blender.js'
+import { removeStaleBlenderTemps } from '../../blender/run-blender.js'
 import { parseCoordinatorAddress } from '../../net/dial.js'
 import { RenderNode } from '../../node/render-node.js'
 import { logLine } from '../log.js'
@@ -30,6 +31,10 @@ export async function runNode (flags: NodeFlags): Promise<number> {
     ...(flags.farm !== undefined ? { farm: flags.farm } : {}),
   })
   await node.start()
+  // Left by Blenders of a node that was killed: cleaned up without holding up the start.
+  removeStaleBlenderTemps().then((count) => {
+    if (count > 0) logLine(`removed ${count} temporary folder(s) that Blender left when an earlier node was killed`)
+  }, (err: unknown) => { logLine(`could not remove Blender's old temporary folders: ${err instanceof Error ? err.message : String(err)}`) })
   try {
     const found = await blender
     logLine(`Blender ${found.version} at ${found.path}`)
