@@ -33,6 +33,15 @@ function fakeNode (id: string, name = id): FakeNode {
   return Object.assign(session, { sent, disconnects })
 }
 
+/** Two nodes with known speeds: fast delivered 10 frames at 0.1 s (and one just now), slow 2 at 1 s. */
+function fastAndSlow (farm: Farm): { fast: FakeNode, slow: FakeNode } {
+  const fast = Object.assign(fakeNode('peer-fast', 'fast'), { framesDone: 10, frameSeconds: 1, lastFrameAt: Date.now() })
+  const slow = Object.assign(fakeNode('peer-slow', 'slow'), { framesDone: 2, frameSeconds: 2 })
+  farm.nodeJoined(fast)
+  farm.nodeJoined(slow)
+  return { fast, slow }
+}
+
 /** Tasks assigned to a node so far. */
 function assigned (node: FakeNode): Task[] {
   return node.sent.flatMap(message => message.type === 'assign' ? [message.task] : [])
@@ -280,10 +289,7 @@ test('a waiting node that gets nothing does not keep later nodes from work', asy
 test('near the end, a slow node waits while a fast one can render the last frames sooner; it gets them when the fast one leaves', async (t) => {
   const { farm } = await setup(t)
   const jobId = await submit(farm, { frames: '1-3', chunk: 1 })
-  const fast = Object.assign(fakeNode('peer-fast', 'fast'), { framesDone: 10, frameSeconds: 1, lastFrameAt: Date.now() })
-  const slow = Object.assign(fakeNode('peer-slow', 'slow'), { framesDone: 2, frameSeconds: 2 })
-  farm.nodeJoined(fast)
-  farm.nodeJoined(slow)
+  const { fast, slow } = fastAndSlow(farm)
   farm.requestWork('peer-fast')
   t.deepEqual(frames(assigned(fast)[0]), [1])
   farm.requestWork('peer-slow')
@@ -299,10 +305,7 @@ test('near the end, a slow node waits while a fast one can render the last frame
 test('a frame that failed on the fast node is not held back from the slow one', async (t) => {
   const { farm } = await setup(t)
   const jobId = await submit(farm, { frames: '1-3', chunk: 1 })
-  const fast = Object.assign(fakeNode('peer-fast', 'fast'), { framesDone: 10, frameSeconds: 1, lastFrameAt: Date.now() })
-  const slow = Object.assign(fakeNode('peer-slow', 'slow'), { framesDone: 2, frameSeconds: 2 })
-  farm.nodeJoined(fast)
-  farm.nodeJoined(slow)
+  const { slow } = fastAndSlow(farm)
   farm.requestWork('peer-fast')
   farm.requestWork('peer-fast')
   farm.frameFailed('peer-fast', jobId, 2, 'Blender crashed')
@@ -315,10 +318,7 @@ test('a slow node held back from one job\'s last frames takes frames of the next
   const { farm } = await setup(t)
   const urgent = await submit(farm, { frames: '1-2', chunk: 1, priority: 10 })
   const later = await submit(farm, { frames: '1-10', chunk: 1, priority: 0 })
-  const fast = Object.assign(fakeNode('peer-fast', 'fast'), { framesDone: 10, frameSeconds: 1, lastFrameAt: Date.now() })
-  const slow = Object.assign(fakeNode('peer-slow', 'slow'), { framesDone: 2, frameSeconds: 2 })
-  farm.nodeJoined(fast)
-  farm.nodeJoined(slow)
+  const { fast, slow } = fastAndSlow(farm)
   farm.requestWork('peer-fast')
   t.like(assigned(fast)[0], { jobId: urgent, frames: [1] })
   farm.requestWork('peer-slow')

@@ -58,6 +58,15 @@ function coordinator (dir: string, answer: (upload: number, frame: string) => An
   }
 }
 
+/** Holds the stand-in coordinator at one point: `reached` once it is there, until `release`. */
+function gate (): { held: Promise<void>, release: () => void, reached: Promise<void>, onTheWire: () => void } {
+  let release: () => void = () => {}
+  const held = new Promise<void>(resolve => { release = resolve })
+  let onTheWire: () => void = () => {}
+  const reached = new Promise<void>(resolve => { onTheWire = resolve })
+  return { held, release, reached, onTheWire }
+}
+
 async function frameFile (dir: string, jobId: string, frame: number): Promise<RenderedFrame> {
   const file = path.join(dir, `job${jobId}-frame${frame}.png`)
   await writeFile(file, `frame ${frame} of job ${jobId}`)
@@ -94,10 +103,7 @@ test('a coordinator that says "later" seventy times gets the frame in the end, a
 
 test('a refused frame is dropped; a frame whose job was dropped mid-upload does not take another frame with it', async (t) => {
   const dir = await tempFolder(t)
-  let release: () => void = () => {}
-  const held = new Promise<void>(resolve => { release = resolve })
-  let onTheWire: () => void = () => {}
-  const reached = new Promise<void>(resolve => { onTheWire = resolve })
+  const { held, release, reached, onTheWire } = gate()
   // Frame 1's bytes are in; its answer waits until the test lets it go.
   const farm = coordinator(dir, (_upload, key) => key === '3:3' ? { type: 'error', message: 'job 3 is cancelled' } : 'store', async (key) => {
     if (key !== '1:1') return
@@ -120,10 +126,7 @@ test('a refused frame is dropped; a frame whose job was dropped mid-upload does 
 
 test('a frame whose job is dropped before its bytes go is not sent again, nor said to be', async (t) => {
   const dir = await tempFolder(t)
-  let release: () => void = () => {}
-  const held = new Promise<void>(resolve => { release = resolve })
-  let onTheWire: () => void = () => {}
-  const reached = new Promise<void>(resolve => { onTheWire = resolve })
+  const { held, release, reached, onTheWire } = gate()
   // The header of frame 1 is in; the go-ahead waits, and meanwhile its job is dropped (its file removed).
   const farm = coordinator(dir, () => 'store', async () => {}, async (key) => {
     if (key !== '1:1') return
