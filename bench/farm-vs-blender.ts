@@ -8,6 +8,7 @@ import path from 'node:path'
 import { CoordinatorClient } from '../src/client/coordinator-client.js'
 import { coordinatorAddress, median, microfarm, stopAll, timeRun, waitFor } from './lib/processes.js'
 import { makeScene } from './lib/scene.js'
+import { submitBlend } from './lib/submit-blend.js'
 
 const RUNS = 3
 
@@ -37,7 +38,7 @@ export async function farmVsBlender (): Promise<string[]> {
         const scene = await makeScene(dir, { ...c, variant: ++variants })
         plain.push(await timeRun(process.env.BLENDER ?? 'blender', ['-b', scene, '-Y', '-o', path.join(dir, `plain-${run}`, 'frame_####'), '-F', 'PNG', '-x', '1', '-a']))
         const started = performance.now()
-        const { jobId } = await client.submit(scene, {
+        const { jobId } = await submitBlend(client, scene, {
           name: path.basename(scene),
           frames: `1-${c.frames}`,
           chunk: 1,

@@ -7,6 +7,7 @@ import path from 'node:path'
 import { CoordinatorClient } from '../src/client/coordinator-client.js'
 import { coordinatorAddress, microfarm, stopAll, waitFor } from './lib/processes.js'
 import { fakeBlend, simNode } from './lib/sim-nodes.js'
+import { submitBlend } from './lib/submit-blend.js'
 
 const FRAMES = 400
 const MS_PER_FRAME = [200, 240, 300, 360, 440, 520, 600, 800]
@@ -46,7 +47,7 @@ export async function scheduling (): Promise<string[]> {
 
 /** Submits `frames` frames of a simulated job and waits until every frame is on the coordinator's disk. */
 async function renderAll (client: CoordinatorClient, out: string, blend: string, frames: number): Promise<string> {
-  const { jobId } = await client.submit(blend, {
+  const { jobId } = await submitBlend(client, blend, {
     name: path.basename(blend), frames: `1-${frames}`, chunk: 1, format: 'PNG', priority: 0,
     encode: { enabled: false, codec: 'h264', quality: 'high', location: 'parent' },
   })

@@ -21,9 +21,10 @@ import { createHost } from '../src/net/host.js'
 import { ephemeralIdentity } from '../src/net/identity.js'
 import { dialFirst } from '../src/net/dial.js'
 import { sha256File } from '../src/net/payload.js'
-import { BlendCache } from '../src/node/blend-cache.js'
+import { ContentCache } from '../src/node/content-cache.js'
 import { FrameUploader } from '../src/node/frame-uploader.js'
 import { median } from './lib/processes.js'
+import { submitBlend } from './lib/submit-blend.js'
 
 const MB = 1024 * 1024
 const BLEND_BYTES = 200 * MB
@@ -67,11 +68,11 @@ export async function transfer (): Promise<string[]> {
       await handle.close()
       let jobId = ''
       await time('mf-blend-up', async () => {
-        jobId = (await client.submit(blend, { name: 'bench.blend', frames: '1', chunk: 1, format: 'PNG', priority: 0, encode: { enabled: false, codec: 'h264', quality: 'high', location: 'parent' } })).jobId
+        jobId = (await submitBlend(client, blend, { name: 'bench.blend', frames: '1', chunk: 1, format: 'PNG', priority: 0, encode: { enabled: false, codec: 'h264', quality: 'high', location: 'parent' } })).jobId
       })
       const sha = await sha256File(blend)
-      const cache = new BlendCache(path.join(dir, `cache-${run}`))
-      await time('mf-blend-down', async () => { await cache.ensure(sha, BLEND_BYTES, openStream) })
+      const cache = new ContentCache(path.join(dir, `cache-${run}`), Number.MAX_SAFE_INTEGER)
+      await time('mf-blend-down', async () => { await cache.ensure({ sha256: sha, size: BLEND_BYTES }, openStream) })
       // The uploader deletes a frame once delivered: give it a copy, made before the clock starts.
       const copy = path.join(dir, `frame-copy-${run}.png`)
       await copyFile(frame, copy)

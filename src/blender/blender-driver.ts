@@ -9,15 +9,17 @@ import type { ProcessResult, ProcessRunner } from '../process/run-process.js'
 import { LineSplitter } from '../process/line-splitter.js'
 import { BlenderError } from './errors.js'
 import type { BlenderInstall } from './find-blender.js'
-import { parseBlenderLine } from './output-parser.js'
+import { isLoadWarning, parseBlenderLine } from './output-parser.js'
 import { parseDriverMessage } from './driver-messages.js'
-import type { DriverMessage, RenderCommand } from './driver-messages.js'
+import type { DriverMessage, OpenCommand, RenderCommand, SceneFiles } from './driver-messages.js'
 import type { RenderFormat } from './output-format.js'
 import { FRAME_DIGITS } from './output-format.js'
 import { runBlender } from './run-blender.js'
 
 /** Shipped beside this module's source (src/blender), found the same way from dist/blender. */
 export const DRIVER_SCRIPT = fileURLToPath(new URL('../../src/blender/microfarm_driver.py', import.meta.url))
+
+const MAX_LOAD_WARNINGS = 50
 
 /** How long Blender may take to start and load the scene (production scenes take minutes). */
 const DEFAULT_LOAD_TIMEOUT_MS = 15 * 60_000
@@ -124,19 +126,34 @@ export class BlenderDriver {
     if (this.options.blendPath !== undefined) this.blendPath = this.options.blendPath
   }
 
-  /** Loads a scene into a Blender that started empty (or replaces the one it has). */
-  async open (blendPath: string): Promise<void> {
-    await this.exclusive(async () => {
+  /**
+   * Loads a scene into a Blender that started empty (or replaces the one it
+   * has), rewrites the scene's absolute paths to where their files lie on
+   * this machine, and from then on checks before each frame that every file
+   * it needs exists (except `allowedMissing`, as the .blend names them).
+   * Returns what Blender warned about while loading (a library it could not
+   * open, a movie it could not find).
+   */
+  async open (blendPath: string, scene: SceneFiles = { remap: [], allowedMissing: [] }): Promise<string[]> {
+    return this.exclusive(async () => {
       if (!this.alive || this.socket === undefined) throw new DriverStoppedError(this.whyStopped())
       this.lastError = undefined
+      this.loadWarnings = []
       const reply = this.nextReply()
-      this.socket.write(JSON.stringify({ type: 'open', path: path.resolve(blendPath) }) + '\n')
+      const command: OpenCommand = { type: 'open', path: path.resolve(blendPath), remap: scene.remap, allowedMissing: scene.allowedMissing }
+      this.socket.write(JSON.stringify(command) + '\n')
       const message = await reply
+      const warnings = this.loadWarnings
+      this.loadWarnings = undefined
       if (message.type === 'failed') throw new BlenderError(this.lastError ?? message.error.replace(/^Error: /, ''))
       if (message.type !== 'opened') throw new BlenderError(`unexpected answer from the Blender driver: ${message.type}`)
       this.blendPath = blendPath
+      return [...warnings, ...message.remapErrors]
     })
   }
+
+  /** Lines Blender prints while a scene loads, kept for the user: it reports missing files nowhere else. */
+  private loadWarnings?: string[]
 
   /** One command at a time: replies come back in order. */
   private async exclusive<T> (work: () => Promise<T>): Promise<T> {
@@ -162,6 +179,7 @@ export class BlenderDriver {
   }
 
   private onOutput (line: string): void {
+    if (this.loadWarnings !== undefined && this.loadWarnings.length < MAX_LOAD_WARNINGS && isLoadWarning(line)) this.loadWarnings.push(line.trim().slice(0, 1000))
     const parsed = parseBlenderLine(line)
     if (parsed.kind === 'error') this.lastError = parsed.message
     else if (parsed.kind === 'progress') this.options.onProgress?.(parsed.frame, parsed.done, parsed.total)

@@ -4,7 +4,7 @@ import { z } from 'zod'
 
 const driverMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), token: z.string(), blender: z.string(), file: z.string() }),
-  z.object({ type: z.literal('opened'), file: z.string() }),
+  z.object({ type: z.literal('opened'), file: z.string(), remapErrors: z.array(z.string()).default([]) }),
   z.object({ type: z.literal('saved'), frame: z.number().int(), path: z.string() }),
   z.object({ type: z.literal('failed'), frame: z.number().int(), error: z.string() }),
   z.object({ type: z.literal('error'), message: z.string() }),
@@ -19,6 +19,19 @@ export function parseDriverMessage (line: string): DriverMessage | undefined {
   } catch {
     return undefined
   }
+}
+
+/** What the node tells the driver about the scene's files when it opens it. */
+export interface SceneFiles {
+  /** Absolute paths as the .blend holds them → where their files are on this machine. */
+  remap: Array<{ from: string, to: string }>
+  /** Paths, as the .blend names them, known missing when the job was submitted. */
+  allowedMissing: string[]
+}
+
+export interface OpenCommand extends SceneFiles {
+  type: 'open'
+  path: string
 }
 
 export interface RenderCommand {

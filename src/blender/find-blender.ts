@@ -154,3 +154,13 @@ async function listDirOrEmpty (dir: string): Promise<string[]> {
     return []
   }
 }
+
+/** This machine's Blender, or undefined when it has none; an explicit path that is not a Blender is an error. */
+export async function findBlenderIfInstalled (explicitPath?: string): Promise<BlenderInstall | undefined> {
+  try {
+    return await findBlender(explicitPath !== undefined ? { explicitPath } : {})
+  } catch (err) {
+    if (err instanceof BlenderNotFoundError && explicitPath === undefined) return undefined
+    throw err
+  }
+}

@@ -14,6 +14,11 @@ import traceback
 
 import bpy
 
+# The dependency walker lives beside this script: one walker for the submit's
+# trace and the node's check, so both agree on what the scene's files are.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import microfarm_deps  # noqa: E402
+
 
 def arguments():
     argv = sys.argv
@@ -21,6 +26,17 @@ def arguments():
     if len(rest) != 2:
         raise SystemExit('microfarm_driver: expected -- PORT TOKEN')
     return int(rest[0]), rest[1]
+
+
+def missing_for_frame(frame, allowed):
+    """Files the frame needs that are not on this machine, as 'stored (looked for path)'."""
+    found = []
+    for ref in microfarm_deps.walk(frame, frame):
+        if ref['stored'] in allowed:
+            continue
+        for path in ref['missing']:
+            found.append(ref['stored'] if ref['stored'] == path else '%s (looked for %s)' % (ref['stored'], path))
+    return found
 
 
 def main():
@@ -37,6 +53,7 @@ def main():
         'blender': bpy.app.version_string,
         'file': bpy.data.filepath,
     })
+    allowed = set()
     for line in stream:
         command = json.loads(line.decode('utf-8'))
         kind = command.get('type')
@@ -46,7 +63,10 @@ def main():
             try:
                 # use_scripts=False, like -Y: a .blend from the network never runs its Python.
                 bpy.ops.wm.open_mainfile(filepath=command['path'], load_ui=False, use_scripts=False)
-                send({'type': 'opened', 'file': bpy.data.filepath})
+                # Absolute paths of the artist's machine → where their files lie here.
+                errors = microfarm_deps.remap(command.get('remap', []))
+                allowed = set(command.get('allowedMissing', []))
+                send({'type': 'opened', 'file': bpy.data.filepath, 'remapErrors': errors})
             except Exception as error:
                 send({'type': 'failed', 'frame': -1, 'error': str(error).strip() or 'cannot open %s' % command['path']})
             continue
@@ -61,6 +81,12 @@ def main():
             render.use_file_extension = True
             render.filepath = command['outputPrefix'] + '#' * int(command.get('digits', 6))
             scene.frame_set(frame)
+            # Blender renders a missing texture magenta and a missing library as
+            # nothing, and says so nowhere: never report such a frame as done.
+            missing = missing_for_frame(frame, allowed)
+            if missing:
+                shown = ', '.join(missing[:10]) + (' and %d more' % (len(missing) - 10) if len(missing) > 10 else '')
+                raise RuntimeError('%d file(s) the scene needs are not on this node: %s' % (len(missing), shown))
             path = bpy.path.abspath(render.frame_path(frame=frame))
             bpy.ops.render.render()
             # write_still ignores the '#' pattern; saving the result ourselves

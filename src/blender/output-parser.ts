@@ -69,3 +69,21 @@ export { SCENE_INFO_PREFIX }
 export function parsePythonException (line: string): string | undefined {
   return /^(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception): .+/.exec(line.trim())?.[0]
 }
+
+// What Blender prints, in background mode, about files it could not load
+// (checked with 3.4: see STACK-NOTES). Many missing files print nothing at
+// all, which is why the driver also checks the files itself.
+const LOAD_WARNINGS = [
+  /^Warning: Unable to open /,
+  /anim file doesn't exist/,
+  /Cannot find library/i,
+  /^Error: Unable to pack file, source path .* not found/,
+  /^(Warning|Error): .*(No such file|not found|can't open|cannot open)/i,
+  /GPUTexture: Blender Texture Not Loaded/,
+  /^Read library: .* not found/i,
+]
+
+/** A line Blender prints while loading a scene that says a file it needs is not there. */
+export function isLoadWarning (line: string): boolean {
+  return LOAD_WARNINGS.some(pattern => pattern.test(line.trim()))
+}

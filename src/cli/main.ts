@@ -5,7 +5,8 @@ import type { runNode as RunNode } from './commands/node.js'
 import type { runSubmit as RunSubmit } from './commands/submit.js'
 import type { runJobs as RunJobs } from './commands/jobs.js'
 import type { runClear as RunClear, runControl as RunControl } from './commands/control.js'
-import { integer, oneOf, port, positiveInt, positiveNumber } from './parse.js'
+import { byteSize, integer, oneOf, port, positiveInt, positiveNumber } from './parse.js'
+import { DEFAULT_CACHE_BYTES } from '../node/render-node.js'
 import type { JobAction } from '../protocol/messages.js'
 
 const CODECS = ['h264', 'h265', 'prores'] as const
@@ -51,7 +52,8 @@ export async function main (argv: readonly string[]): Promise<number> {
     .option('--blender <path>', 'Blender executable (default: BLENDER env, PATH, usual install places)')
     .option('--coordinator <multiaddr>', 'coordinator address /ip4/…/tcp/…/p2p/…; skips mDNS')
     .option('--farm <name>', 'join this farm when several answer')
-    .option('--work-dir <dir>', `cache for .blend files and frames waiting to upload (default: ${DEFAULT_WORK_DIR})`)
+    .option('--work-dir <dir>', `cache for the jobs' files and frames waiting to upload (default: ${DEFAULT_WORK_DIR})`)
+    .addOption(new Option('--cache-size <size>', 'most the cache of jobs\' files may hold; least recently used files go first (e.g. 20G, 500M)').default(DEFAULT_CACHE_BYTES, '20G').argParser(byteSize('--cache-size')))
     .action((opts) => run(() => runNode(opts))())
 
   const withCoordinator = (command: Command): Command => command
@@ -70,7 +72,10 @@ export async function main (argv: readonly string[]): Promise<number> {
     .addOption(new Option('--mp4-location <where>', 'where the video goes').choices(LOCATIONS).default('parent'))
     .option('--no-encode', 'do not make a video when the job completes')
     .addOption(new Option('--fps <fps>', 'video frame rate (default: the scene\'s)').argParser(positiveNumber('--fps')))
-    .option('--blender <path>', 'local Blender used to read the scene (optional)')
+    .option('--blender <path>', 'local Blender that reads the scene and lists the files it needs (default: BLENDER env, PATH, usual install places)')
+    .option('--dry-run', 'list the files the scene needs, with sizes and what is missing; send nothing', false)
+    .option('--allow-missing', 'submit even when files the scene needs are missing here (the job records which)', false)
+    .option('--no-deps', 'send the .blend alone, without the files it references (for a machine without Blender)')
     .option('--wait', 'show progress and exit when the job ends (0 = completed)', false)
     .option('--json', 'machine-readable output', false))
     .action((file: string, opts) => run(() => runSubmit(file, opts))())

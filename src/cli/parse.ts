@@ -39,3 +39,16 @@ export function oneOf<T extends string> (flag: string, choices: readonly T[], no
     return v as T
   }
 }
+
+const SIZE_UNITS: Record<string, number> = { '': 1, B: 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 }
+
+/** A size like `20G`, `500M`, `1.5T` or a byte count; K, M, G, T are powers of 1024 (KiB … TiB). */
+export function byteSize (flag: string) {
+  return (value: string): number => {
+    const match = /^([0-9]+(?:\.[0-9]+)?)\s*([KMGT]?)(?:i?B)?$/i.exec(value.trim())
+    const unit = SIZE_UNITS[(match?.[2] ?? '').toUpperCase()]
+    const n = match !== null && unit !== undefined ? Math.floor(Number(match[1]) * unit) : NaN
+    if (!Number.isFinite(n) || n < 1) throw new InvalidArgumentError(`${flag} takes a size such as 20G, 500M or a number of bytes, not "${value}"`)
+    return n
+  }
+}

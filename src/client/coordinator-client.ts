@@ -1,16 +1,22 @@
-import { stat } from 'node:fs/promises'
 import type { Stream } from '@libp2p/interface'
 import { createHost } from '../net/host.js'
 import type { Host } from '../net/host.js'
 import { ephemeralIdentity } from '../net/identity.js'
 import { dialFirst, parseCoordinatorAddress } from '../net/dial.js'
-import { sendFile, sha256File } from '../net/payload.js'
+import { sendBytes, sendFile } from '../net/payload.js'
+import type { LocalProject } from '../project/local-project.js'
 import { locateCoordinators } from '../discovery/locate.js'
 import { ADMIN_PROTOCOL, SUBMIT_PROTOCOL } from '../protocol/constants.js'
 import { RemoteError, ProtocolError } from '../protocol/errors.js'
 import { MessageChannel } from '../protocol/framing.js'
 import { adminReply, submitReply } from '../protocol/messages.js'
 import type { AdminReply, AdminRequest, JobSummary, SubmitRequest } from '../protocol/messages.js'
+
+export interface SubmitProgress { files: number, filesTotal: number, bytes: number, bytesTotal: number }
+export interface SubmitResult { jobId: string, frames: number, filesSent: number, bytesSent: number }
+
+/** How long the coordinator may take to store a file and ask for the next. */
+const REPLY_TIMEOUT_MS = 300_000
 
 export interface ClientOptions {
   /** A full multiaddr with /p2p/; skips mDNS. */
@@ -71,23 +77,45 @@ export class CoordinatorClient {
     return reply.message
   }
 
-  /** Streams the .blend (unless the coordinator has that content already) and creates the job. */
-  async submit (blendPath: string, settings: Omit<SubmitRequest, 'type' | 'blendSha256' | 'blendSize'>): Promise<{ jobId: string, frames: number, uploaded: boolean }> {
-    const blendSize = (await stat(blendPath)).size
-    const blendSha256 = await sha256File(blendPath)
+  /**
+   * Creates the job, sending what the coordinator lacks of the project: the
+   * manifest, then each file it asks for (content it has from earlier jobs is
+   * not sent again).
+   */
+  async submit (project: LocalProject, settings: Omit<SubmitRequest, 'type' | 'project'>, onProgress?: (progress: SubmitProgress) => void): Promise<SubmitResult> {
     const stream = await this.open(SUBMIT_PROTOCOL)
     const channel = new MessageChannel(stream)
-    await channel.write({ type: 'submit', ...settings, blendSha256, blendSize })
-    const first = await channel.read(submitReply, { signal: AbortSignal.timeout(30_000) })
-    if (first.type === 'error') throw new RemoteError(first.message)
-    const uploaded = first.type === 'send-blend'
-    if (uploaded) await sendFile(stream, blendPath)
-    else if (first.type !== 'have-blend') throw new ProtocolError(`unexpected reply ${first.type}`)
-    const done = await channel.read(submitReply, { signal: AbortSignal.timeout(120_000) })
-    await stream.close()
-    if (done.type === 'error') throw new RemoteError(done.message)
-    if (done.type !== 'submitted') throw new ProtocolError(`unexpected reply ${done.type}`)
-    return { jobId: done.jobId, frames: done.frames, uploaded }
+    const progress: SubmitProgress = { files: 0, filesTotal: 0, bytes: 0, bytesTotal: 0 }
+    try {
+      await channel.write({ type: 'submit', ...settings, project: project.ref })
+      // Waiting for the coordinator includes its fsync of the file before: a large one on a slow disk takes a while.
+      for (let reply = await channel.read(submitReply, { signal: AbortSignal.timeout(30_000) }); ; reply = await channel.read(submitReply, { signal: AbortSignal.timeout(REPLY_TIMEOUT_MS) })) {
+        switch (reply.type) {
+          case 'error': throw new RemoteError(reply.message)
+          case 'send-manifest':
+            await sendBytes(stream, project.manifestBytes)
+            break
+          case 'need':
+            Object.assign(progress, { filesTotal: reply.files, bytesTotal: reply.bytes })
+            onProgress?.({ ...progress })
+            break
+          case 'send-file': {
+            const source = project.sources[reply.index]
+            if (source === undefined) throw new ProtocolError(`the coordinator asked for file ${reply.index} of ${project.sources.length}`)
+            await sendFile(stream, source, { onSent: (n) => { progress.bytes += n; onProgress?.({ ...progress }) } })
+            progress.files++
+            onProgress?.({ ...progress })
+            break
+          }
+          case 'submitted':
+            await stream.close()
+            return { jobId: reply.jobId, frames: reply.frames, filesSent: progress.files, bytesSent: progress.bytes }
+        }
+      }
+    } catch (err) {
+      stream.abort(err instanceof Error ? err : new Error(String(err)))
+      throw err
+    }
   }
 
   async close (): Promise<void> {

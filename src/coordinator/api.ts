@@ -1,15 +1,15 @@
-import { copyFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { submitRequest } from '../protocol/messages.js'
 import type { EncodeSettingsMessage, JobAction, JobSummary, SubmitRequest } from '../protocol/messages.js'
 import type { JobStore } from '../store/job-store.js'
-import { sha256File } from '../net/payload.js'
 import { parseFrameList } from '../jobs/frame-range.js'
 import { DEFAULT_ENCODE_SETTINGS } from '../encode/settings.js'
 import { checkBlendFile } from '../blender/blend-file.js'
 import type { Farm } from './farm.js'
 import { summarizeJob } from './job-summary.js'
-import { storeBlend } from './blend-intake.js'
+import { storeLocalProject } from './local-intake.js'
+import { DependenciesUntraceableError, prepareProject } from '../project/prepare.js'
+import type { BlenderInstall } from '../blender/find-blender.js'
 import { listJobFiles } from './job-files.js'
 import type { JobFile } from './job-files.js'
 import type { Job } from '../jobs/job.js'
@@ -40,7 +40,13 @@ export class ApiError extends Error {
  * the terminal UI both call this, so they cannot drift apart.
  */
 export class CoordinatorApi {
-  constructor (private readonly farm: Farm, private readonly store: JobStore, private readonly encoder?: JobEncoder) {}
+  constructor (
+    private readonly farm: Farm,
+    private readonly store: JobStore,
+    private readonly encoder?: JobEncoder,
+    /** This machine's Blender, for the new-job form to list a scene's files; undefined when there is none. */
+    private readonly findBlender?: () => Promise<BlenderInstall | undefined>,
+  ) {}
 
   listJobs (): JobSummary[] {
     return [...this.farm.jobs.values()]
@@ -66,33 +72,45 @@ export class CoordinatorApi {
   }
 
   /**
-   * Checks a .blend on this machine, stores it by content hash (copied under a
-   * temporary name, then renamed) and submits it like the submit protocol does:
-   * the same request schema, the same store, the same `farm.submit`.
+   * Checks a .blend on this machine, lists and hashes the files it needs with
+   * this machine's Blender, copies what the store lacks into it and submits
+   * like the submit protocol does: the same request schema, the same store,
+   * the same `farm.submit`.
    */
   async submitFile (file: string, options: SubmitFileOptions): Promise<Job> {
     const blendFile = path.resolve(file)
     await checkBlendFile(blendFile)
     if (options.frames !== undefined) parseFrameList(options.frames)
-    const blendSize = (await stat(blendFile)).size
-    const blendSha256 = await sha256File(blendFile)
-    await storeBlend(this.store.layout, { sha256: blendSha256, size: blendSize }, async (tempPath) => {
-      await copyFile(blendFile, tempPath)
-      // The hash was taken before the copy: a file still being written would not match it.
-      if ((await stat(tempPath)).size !== blendSize) throw new ApiError(`${blendFile} changed while it was copied; try again`)
-    })
+    const blender = await this.findBlender?.()
+    let prepared
+    try {
+      prepared = await prepareProject(blendFile, { ...(blender !== undefined ? { blender } : {}), ...(options.frames !== undefined ? { frames: options.frames } : {}) })
+    } catch (err) {
+      if (!(err instanceof DependenciesUntraceableError)) throw err
+      throw new ApiError('this machine has no Blender, so the files the scene needs (textures, libraries, caches) cannot be listed: submit it with `microfarm submit` from a machine with Blender, or with `microfarm submit --no-deps` if it needs no other file', { cause: err })
+    }
+    const { project } = prepared
+    if (project.manifest.missing.length > 0) {
+      const names = project.manifest.missing.slice(0, 5).map(m => m.stored).join(', ')
+      throw new ApiError(`${project.manifest.missing.length} file(s) the scene needs are missing: ${names}${project.manifest.missing.length > 5 ? ', …' : ''} (microfarm submit --dry-run lists them; --allow-missing submits anyway)`)
+    }
+    const release = await storeLocalProject(this.store.content, project)
     const request = submitRequest.parse({
       type: 'submit',
       name: path.basename(blendFile),
-      blendSha256,
-      blendSize,
+      project: project.ref,
       chunk: options.chunk,
       format: options.format ?? 'PNG',
       priority: options.priority ?? 0,
       encode: options.encode ?? { ...DEFAULT_ENCODE_SETTINGS },
       ...(options.frames !== undefined ? { frames: options.frames } : {}),
+      ...(prepared.sceneInfo !== undefined ? { sceneInfo: prepared.sceneInfo } : {}),
     } satisfies SubmitRequest)
-    return this.farm.submit(request)
+    try {
+      return await this.farm.submit(request, project.manifest)
+    } finally {
+      release()
+    }
   }
 
   /** The job's frames and videos on disk, with their sizes. */

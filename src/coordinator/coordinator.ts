@@ -4,17 +4,18 @@ import type { Host } from '../net/host.js'
 import { loadOrCreateIdentity } from '../net/identity.js'
 import { advertiseCoordinator } from '../discovery/advertise.js'
 import type { Advertisement } from '../discovery/advertise.js'
-import { ADMIN_PROTOCOL, BLEND_PROTOCOL, DEFAULT_NODE_TIMEOUT_MS, FRAME_PROTOCOL, MAX_INBOUND_STREAMS, SESSION_PROTOCOL, SUBMIT_PROTOCOL } from '../protocol/constants.js'
+import { ADMIN_PROTOCOL, CONTENT_PROTOCOL, DEFAULT_NODE_TIMEOUT_MS, FRAME_PROTOCOL, MAX_INBOUND_STREAMS, SESSION_PROTOCOL, SUBMIT_PROTOCOL } from '../protocol/constants.js'
 import { DEFAULT_POLICY } from '../jobs/scheduler.js'
 import type { SchedulerPolicy } from '../jobs/scheduler.js'
 import { JobStore } from '../store/job-store.js'
 import { CoordinatorEvents } from './events.js'
 import { Farm } from './farm.js'
 import { CoordinatorApi } from './api.js'
+import type { BlenderInstall } from '../blender/find-blender.js'
 import { EncodeService } from './encode-service.js'
 import { guarded } from './handlers/guard.js'
 import { handleSession } from './handlers/session.js'
-import { handleBlendRequest } from './handlers/blend.js'
+import { handleContentRequest } from './handlers/content.js'
 import { handleFrameUpload } from './handlers/frame.js'
 import { handleSubmit } from './handlers/submit.js'
 import { handleAdmin } from './handlers/admin.js'
@@ -28,6 +29,8 @@ export interface CoordinatorInit {
   policy?: SchedulerPolicy
   /** ffmpeg to encode with; default: FFMPEG env, then PATH. */
   ffmpegPath?: string
+  /** This machine's Blender, for the new-job form; undefined when there is none. */
+  findBlender?: () => Promise<BlenderInstall | undefined>
 }
 
 export interface CoordinatorComponents {
@@ -50,7 +53,7 @@ export class Coordinator {
     this.store = new JobStore(init.outputDir)
     this.farm = new Farm({ policy: init.policy ?? DEFAULT_POLICY }, { store: this.store, events: this.events })
     this.encoder = new EncodeService(this.farm, this.store, this.events, init.ffmpegPath)
-    this.api = new CoordinatorApi(this.farm, this.store, this.encoder)
+    this.api = new CoordinatorApi(this.farm, this.store, this.encoder, init.findBlender)
   }
 
   get peerId (): PeerId | undefined { return this.host?.peerId }
@@ -71,7 +74,7 @@ export class Coordinator {
     const options = { maxInboundStreams: MAX_INBOUND_STREAMS }
     const ctx = { farm: this.farm, farmName: this.init.farmName, events: this.events }
     await host.handle(SESSION_PROTOCOL, guarded(SESSION_PROTOCOL, this.events, async (s, c) => handleSession(ctx, s, c)), options)
-    await host.handle(BLEND_PROTOCOL, guarded(BLEND_PROTOCOL, this.events, async (s) => handleBlendRequest(this.store.layout, s)), options)
+    await host.handle(CONTENT_PROTOCOL, guarded(CONTENT_PROTOCOL, this.events, async (s) => handleContentRequest(this.store.content, s)), options)
     await host.handle(FRAME_PROTOCOL, guarded(FRAME_PROTOCOL, this.events, async (s, c) => handleFrameUpload(this.farm, this.store, s, c)), options)
     await host.handle(SUBMIT_PROTOCOL, guarded(SUBMIT_PROTOCOL, this.events, async (s) => handleSubmit(this.farm, this.store, s)), options)
     await host.handle(ADMIN_PROTOCOL, guarded(ADMIN_PROTOCOL, this.events, async (s) => handleAdmin(this.api, s)), options)

@@ -11,6 +11,7 @@ import type { BackupEstimates } from '../jobs/backup.js'
 import type { SchedulerPolicy } from '../jobs/scheduler.js'
 import { reconcileWithDisk } from '../jobs/reconcile.js'
 import type { SceneInfoMessage, SubmitRequest, Task } from '../protocol/messages.js'
+import type { ProjectManifest } from '../protocol/project.js'
 import type { JobStore } from '../store/job-store.js'
 import type { CoordinatorEvents } from './events.js'
 import { NodeRegistry } from './node-registry.js'
@@ -25,6 +26,9 @@ export interface FarmComponents {
   store: JobStore
   events: CoordinatorEvents
 }
+
+/** Distinct load warnings kept per job (a scene with hundreds of missing files says enough with these). */
+const MAX_JOB_WARNINGS = 100
 
 interface TaskInfo { jobId: string, nodeId: string, assignedAt: number }
 
@@ -67,7 +71,7 @@ export class Farm {
       this.jobs.set(job.id, job)
       await this.store.save(job)
     }
-    await this.removeUnusedBlends()
+    await this.removeUnusedContent()
   }
 
   job (jobId: string): Job {
@@ -76,9 +80,10 @@ export class Farm {
     return job
   }
 
-  async submit (request: SubmitRequest): Promise<Job> {
+  /** A new job; its project's files are in the content store already. */
+  async submit (request: SubmitRequest, project: ProjectManifest): Promise<Job> {
     const id = await this.store.nextJobId()
-    const job = createJob(id, request, this.now())
+    const job = createJob(id, request, project, this.now())
     this.jobs.set(id, job)
     await this.store.prepareJobDir(job)
     await this.store.save(job)
@@ -403,7 +408,7 @@ export class Farm {
     for (const node of this.nodesRendering(job)) node.send({ type: 'cancel-job', jobId, reason: 'job deleted' })
     this.jobs.delete(jobId)
     await this.store.deleteJob(job)
-    await this.removeUnusedBlends()
+    await this.removeUnusedContent()
     this.events.emit({ type: 'job-state', jobId, state: 'deleted', message: `job ${jobId} deleted with its files` })
     return `job ${jobId} deleted with its frames and manifest`
   }
@@ -415,13 +420,39 @@ export class Farm {
       this.jobs.delete(job.id)
       await this.store.forgetJob(job)
     }
-    await this.removeUnusedBlends()
+    await this.removeUnusedContent()
     return done.length === 0 ? 'no completed jobs to clear' : `cleared ${done.length} completed job(s): ${done.map(j => j.id).join(', ')} (files kept)`
   }
 
-  /** The content-addressed .blend store keeps what the remaining jobs need, nothing more. */
-  private async removeUnusedBlends (): Promise<void> {
-    await this.store.removeUnusedBlends(new Set([...this.jobs.values()].map(job => job.blendSha256)))
+  /** The content store keeps what the remaining jobs need (their .blend, manifest and files), nothing more. */
+  private async removeUnusedContent (): Promise<void> {
+    const needed = new Set<string>()
+    for (const job of this.jobs.values()) {
+      needed.add(job.blendSha256)
+      if (job.project === undefined) continue
+      needed.add(job.project.sha256)
+      try {
+        for (const file of (await this.store.content.manifest(job.project)).files) needed.add(file.sha256)
+      } catch (err) {
+        // Without the job's list, nothing can be known unused: keep everything.
+        this.events.emit({ type: 'warning', message: `job ${job.id}: ${err instanceof Error ? err.message : String(err)}; stored content kept` })
+        return
+      }
+    }
+    await this.store.content.removeUnused(needed)
+  }
+
+  /** What Blender said on a node while loading a job's scene: kept on the job (each line once) and said. */
+  sceneWarnings (nodeId: string, jobId: string, warnings: readonly string[]): void {
+    const node = this.nodes.get(nodeId)
+    const job = this.jobs.get(jobId)
+    if (node === undefined || job === undefined) return
+    const known = new Set(job.warnings ?? [])
+    const fresh = warnings.filter(w => !known.has(w))
+    if (fresh.length === 0) return
+    job.warnings = [...known, ...fresh].slice(0, MAX_JOB_WARNINGS)
+    this.persist(job)
+    for (const warning of fresh) this.events.emit({ type: 'warning', message: `job ${jobId} on ${node.name}: Blender: ${warning}` })
   }
 
   /** Drops nodes whose heartbeats stopped. */

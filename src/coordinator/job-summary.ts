@@ -29,6 +29,9 @@ export function summarizeJob (job: Job, layout: OutputLayout): JobSummary {
     byNode: framesByNode(job),
     blocklist: job.blocklist,
     ...(missing !== undefined ? { missingFrames: missing } : {}),
+    ...(job.missingFiles !== undefined ? { missingFiles: job.missingFiles } : {}),
+    ...(job.warnings !== undefined ? { warnings: job.warnings } : {}),
+    ...(job.project !== undefined ? { projectFiles: job.project.files, projectBytes: job.project.bytes } : {}),
     encode: {
       settings: job.encode.settings,
       state: job.encode.state,

@@ -1,6 +1,6 @@
 import type { Task } from '../protocol/messages.js'
 import type { FrameRecord, Job } from './job.js'
-import { frameNumbers, isFinished } from './job.js'
+import { frameNumbers, isFinished, taskScene } from './job.js'
 import type { NodeRef } from './scheduler.js'
 import { jobsInOrder } from './scheduler.js'
 
@@ -41,5 +41,5 @@ export function pickBackup (jobs: Iterable<Job>, node: NodeRef, taskId: string, 
   record.backupNodeId = node.id
   record.backupTaskId = taskId
   record.attempts++
-  return { kind: 'render', taskId, jobId: best.job.id, blendSha256: best.job.blendSha256, blendSize: best.job.blendSize, format: best.job.format, frames: [best.frame] }
+  return { kind: 'render', taskId, jobId: best.job.id, ...taskScene(best.job), format: best.job.format, frames: [best.frame] }
 }

@@ -1,4 +1,4 @@
-import type { EncodeSettingsMessage, RenderFormatName, SceneInfoMessage } from './types.js'
+import type { EncodeSettingsMessage, MissingDependency, ProjectRef, RenderFormatName, SceneInfoMessage } from './types.js'
 
 export type JobState = 'queued' | 'active' | 'paused' | 'completed' | 'cancelled' | 'failed'
 export type FrameState = 'pending' | 'rendering' | 'done' | 'failed'
@@ -34,8 +34,15 @@ export interface EncodeStatus {
 export interface Job {
   id: string
   name: string
+  /** The main .blend's content. */
   blendSha256: string
   blendSize: number
+  /** Every file the job carries (the .blend included); absent on jobs made before jobs carried their files. */
+  project?: ProjectRef & { files: number, bytes: number }
+  /** Files the scene needs that the submitting machine did not have (submitted with --allow-missing). */
+  missingFiles?: MissingDependency[]
+  /** What Blender said on the nodes while loading the scene: a library it could not open, … */
+  warnings?: string[]
   format: RenderFormatName
   chunk: number
   priority: number
@@ -54,6 +61,15 @@ export interface Job {
   /** Node name → why it may no longer render this job. */
   blocklist: Record<string, string>
   encode: EncodeStatus
+}
+
+/** What a task tells a node about the scene to render: the .blend and the project it lies in. */
+export function taskScene (job: Job): { blendSha256: string, blendSize: number, project?: ProjectRef } {
+  return {
+    blendSha256: job.blendSha256,
+    blendSize: job.blendSize,
+    ...(job.project !== undefined ? { project: { sha256: job.project.sha256, size: job.project.size } } : {}),
+  }
 }
 
 export function frameNumbers (job: Job): number[] {

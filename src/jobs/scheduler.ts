@@ -1,6 +1,6 @@
 import type { Task } from '../protocol/messages.js'
 import type { FrameRecord, Job } from './job.js'
-import { frameNumbers, isFinished } from './job.js'
+import { frameNumbers, isFinished, taskScene } from './job.js'
 import { rollUp } from './job-state.js'
 
 // Pull scheduling: a node that is idle asks, and gets the next chunk of the
@@ -36,7 +36,7 @@ export function pickTask (jobs: Iterable<Job>, node: NodeRef, online: readonly N
     if (!isSchedulable(job) || job.blocklist[node.name] !== undefined) continue
     if (job.probe?.state === 'needed') {
       job.probe = { state: 'running', nodeId: node.id, taskId, attempts: job.probe.attempts + 1 }
-      return { kind: 'probe', taskId, jobId: job.id, blendSha256: job.blendSha256, blendSize: job.blendSize }
+      return { kind: 'probe', taskId, jobId: job.id, ...taskScene(job) }
     }
     const frames = chunkFor(job, node, online)
     if (frames.length === 0) continue
@@ -49,7 +49,7 @@ export function pickTask (jobs: Iterable<Job>, node: NodeRef, online: readonly N
       record.taskId = taskId
     }
     rollUp(job, now)
-    return { kind: 'render', taskId, jobId: job.id, blendSha256: job.blendSha256, blendSize: job.blendSize, format: job.format, frames }
+    return { kind: 'render', taskId, jobId: job.id, ...taskScene(job), format: job.format, frames }
   }
   return undefined
 }

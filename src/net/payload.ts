@@ -13,14 +13,22 @@ import { incoming } from './incoming.js'
 
 const READ_CHUNK_BYTES = 256 * 1024
 
-export async function sendFile (stream: Stream, path: string, options: { signal?: AbortSignal } = {}): Promise<number> {
+export async function sendFile (stream: Stream, path: string, options: { signal?: AbortSignal, onSent?: (bytes: number) => void } = {}): Promise<number> {
   let sent = 0
   const file = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES, ...(options.signal ? { signal: options.signal } : {}) })
   for await (const chunk of file as AsyncIterable<Buffer>) {
     sent += chunk.byteLength
-    if (!stream.send(chunk)) await stream.onDrain(options)
+    if (!stream.send(chunk)) await stream.onDrain(options.signal !== undefined ? { signal: options.signal } : {})
+    options.onSent?.(chunk.byteLength)
   }
   return sent
+}
+
+/** Bytes already in memory (a project manifest), with the same backpressure as a file. */
+export async function sendBytes (stream: Stream, bytes: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<void> {
+  for (let offset = 0; offset < bytes.byteLength; offset += READ_CHUNK_BYTES) {
+    if (!stream.send(bytes.subarray(offset, offset + READ_CHUNK_BYTES))) await stream.onDrain(options)
+  }
 }
 
 export class PayloadError extends ProtocolError {

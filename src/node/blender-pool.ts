@@ -1,6 +1,12 @@
 import { BlenderDriver } from '../blender/blender-driver.js'
 import type { BlenderDriverOptions } from '../blender/blender-driver.js'
 import type { BlenderInstall } from '../blender/find-blender.js'
+import type { SceneFiles } from '../blender/driver-messages.js'
+
+/** A scene as the pool loads it: the .blend in its job's tree, and what to tell Blender about its files. */
+export interface LoadableScene extends SceneFiles {
+  blendPath: string
+}
 
 /** How long a loaded scene waits for more frames before it is let go. */
 export const DEFAULT_IDLE_MS = 60_000
@@ -11,6 +17,8 @@ export interface BlenderPoolOptions {
   idleMs?: number
   start?: StartDriver
   onProgress?: (jobId: string, frame: number, done: number, total: number) => void
+  /** What Blender said while loading a job's scene, when it said anything. */
+  onSceneWarnings?: (jobId: string, warnings: string[]) => void
 }
 
 /**
@@ -40,7 +48,8 @@ export class BlenderPool {
   }
 
   /** The loaded Blender for this job's scene. */
-  async driverFor (jobId: string, blendPath: string): Promise<BlenderDriver> {
+  async driverFor (jobId: string, scene: LoadableScene): Promise<BlenderDriver> {
+    const { blendPath } = scene
     clearTimeout(this.idleTimer)
     const current = this.current
     // The same .blend content (its path is its hash), even for another job: the
@@ -56,7 +65,7 @@ export class BlenderPool {
     this.track(this.stopCurrent(false, false))
     const spare = this.spare
     this.spare = undefined
-    const driver = this.load(spare, blendPath)
+    const driver = this.load(spare, jobId, scene)
     this.current = { jobId, blendPath, driver }
     return driver
   }
@@ -69,25 +78,24 @@ export class BlenderPool {
     void stopping.finally(() => this.quitting.delete(stopping))
   }
 
-  private async load (spare: Promise<BlenderDriver> | undefined, blendPath: string): Promise<BlenderDriver> {
+  /** Every scene is opened by the driver (never on Blender's command line), so its paths are rewritten and checked. */
+  private async load (spare: Promise<BlenderDriver> | undefined, jobId: string, scene: LoadableScene): Promise<BlenderDriver> {
     const warm = await spare?.catch(() => undefined)
-    if (warm?.alive === true) {
-      try {
-        await warm.open(blendPath)
-        return warm
-      } catch (err) {
-        await warm.stop(true)
-        throw err
-      }
+    const driver = warm?.alive === true ? warm : await this.startDriver()
+    try {
+      const warnings = await driver.open(scene.blendPath, scene)
+      if (warnings.length > 0) this.options.onSceneWarnings?.(jobId, warnings)
+      return driver
+    } catch (err) {
+      await driver.stop(true)
+      throw err
     }
-    return this.startDriver(blendPath)
   }
 
-  private async startDriver (blendPath?: string): Promise<BlenderDriver> {
+  private async startDriver (): Promise<BlenderDriver> {
     const onProgress = this.options.onProgress
     return (this.options.start ?? BlenderDriver.start)({
       blender: this.blender,
-      ...(blendPath !== undefined ? { blendPath } : {}),
       ...(onProgress !== undefined
         ? { onProgress: (frame: number, done: number, total: number) => { if (this.current !== undefined) onProgress(this.current.jobId, frame, done, total) } }
         : {}),

@@ -1,5 +1,6 @@
 import type { RenderTask } from '../protocol/messages.js'
 import { BlenderPool } from './blender-pool.js'
+import type { BlenderPoolOptions, LoadableScene } from './blender-pool.js'
 import type { BlenderInstall } from '../blender/find-blender.js'
 
 export interface FrameFailure { frame: number, error: string }
@@ -7,7 +8,7 @@ export interface FrameFailure { frame: number, error: string }
 /** How a node turns a render task into frame files (real Blender, or a stand-in in benchmarks). */
 export interface FrameRenderer {
   /** Renders the task's frames, calling `onSaved` as each file is on disk; returns the frames that failed. */
-  render: (task: RenderTask, blendPath: string, outputDir: string, signal: AbortSignal, onSaved: (frame: number, path: string) => void) => Promise<FrameFailure[]>
+  render: (task: RenderTask, scene: LoadableScene, outputDir: string, signal: AbortSignal, onSaved: (frame: number, path: string) => void) => Promise<FrameFailure[]>
   /** Stops rendering this job now. */
   stopJob: (jobId: string) => Promise<void>
   /** Another copy of this frame won: skip it, or stop it if it is rendering now. */
@@ -30,11 +31,11 @@ export class BlenderFrameRenderer implements FrameRenderer {
   private readonly dropped = new Set<string>()
   private current?: string
 
-  constructor (blender: BlenderInstall, options: { idleMs?: number, onProgress?: (jobId: string, frame: number, done: number, total: number) => void } = {}) {
+  constructor (blender: BlenderInstall, options: Omit<BlenderPoolOptions, 'start'> = {}) {
     this.pool = new BlenderPool(blender, options)
   }
 
-  async render (task: RenderTask, blendPath: string, outputDir: string, signal: AbortSignal, onSaved: (frame: number, path: string) => void): Promise<FrameFailure[]> {
+  async render (task: RenderTask, scene: LoadableScene, outputDir: string, signal: AbortSignal, onSaved: (frame: number, path: string) => void): Promise<FrameFailure[]> {
     const failed: FrameFailure[] = []
     for (const frame of task.frames) {
       const key = `${task.jobId}:${frame}`
@@ -45,7 +46,7 @@ export class BlenderFrameRenderer implements FrameRenderer {
       if (this.dropped.delete(key)) continue
       this.current = key
       try {
-        const driver = await this.pool.driverFor(task.jobId, blendPath)
+        const driver = await this.pool.driverFor(task.jobId, scene)
         onSaved(frame, await driver.render(frame, outputDir, task.format))
       } catch (err) {
         // A frame stopped because another copy won is not a failure.

@@ -7,7 +7,7 @@ import { frameAck } from '../protocol/messages.js'
 import type { FrameAck } from '../protocol/messages.js'
 import { sendFile, sha256File } from '../net/payload.js'
 import { sleep } from '../util/sleep.js'
-import type { OpenStream } from './blend-cache.js'
+import type { OpenStream } from './content-cache.js'
 
 export interface RenderedFrame {
   jobId: string

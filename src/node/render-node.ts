@@ -13,8 +13,9 @@ import { ProtocolError, RemoteError, StreamEndedError } from '../protocol/errors
 import { MessageChannel } from '../protocol/framing.js'
 import { coordinatorToNode } from '../protocol/messages.js'
 import type { NodeToCoordinator } from '../protocol/messages.js'
-import { BlendCache } from './blend-cache.js'
-import type { OpenStream } from './blend-cache.js'
+import { ContentCache } from './content-cache.js'
+import type { OpenStream } from './content-cache.js'
+import { ProjectTrees } from './project-trees.js'
 import { FrameUploader } from './frame-uploader.js'
 import { TaskRunner } from './task-runner.js'
 import { BlenderFrameRenderer } from './frame-renderer.js'
@@ -23,11 +24,16 @@ import { sleep } from '../util/sleep.js'
 import { BlenderNotFoundError } from '../blender/errors.js'
 import { ProgressReporter } from './progress-reporter.js'
 
+/** 20 GiB: room for a few production projects; least recently used content goes first. */
+export const DEFAULT_CACHE_BYTES = 20 * 1024 ** 3
+
 export interface RenderNodeInit {
   name?: string
   /** Looked up while the node looks for its coordinator: both take a moment. */
   blender: Promise<BlenderInstall>
   workDir: string
+  /** Most the content cache may hold (default DEFAULT_CACHE_BYTES). */
+  cacheBytes?: number
   /** Full multiaddr with /p2p/: skips mDNS. */
   coordinator?: string
   farm?: string
@@ -64,10 +70,16 @@ export class RenderNode {
 
   /** The task runner, once Blender is known. */
   private async ready (): Promise<TaskRunner> {
-    this.runner ??= this.init.blender.then(blender => new TaskRunner({
+    this.runner ??= this.init.blender.then(async blender => new TaskRunner({
       blender,
-      renderer: this.init.renderer ?? new BlenderFrameRenderer(blender, { onProgress: (jobId, frame, done, total) => this.progress.report(jobId, frame, done, total) }),
-      cache: new BlendCache(join(this.init.workDir, 'blends')),
+      renderer: this.init.renderer ?? new BlenderFrameRenderer(blender, {
+        onProgress: (jobId, frame, done, total) => this.progress.report(jobId, frame, done, total),
+        onSceneWarnings: (jobId, warnings) => {
+          for (const warning of warnings) this.init.log(`job ${jobId}: Blender: ${warning}`)
+          this.send({ type: 'scene-warnings', jobId, warnings: warnings.slice(0, 50) })
+        },
+      }),
+      trees: await this.projectTrees(),
       uploader: this.uploader,
       framesDir: join(this.init.workDir, 'frames'),
       send: (message) => this.send(message),
@@ -75,6 +87,14 @@ export class RenderNode {
       log: this.init.log,
     }))
     return this.runner
+  }
+
+  /** The content cache and the jobs' trees; trees of an earlier run are removed first. */
+  private async projectTrees (): Promise<ProjectTrees> {
+    const cache = new ContentCache(join(this.init.workDir, 'content'), this.init.cacheBytes ?? DEFAULT_CACHE_BYTES)
+    const trees = new ProjectTrees(join(this.init.workDir, 'jobs'), cache)
+    await trees.reset()
+    return trees
   }
 
   get name (): string { return this.init.name ?? hostname() }

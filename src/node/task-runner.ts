@@ -3,14 +3,15 @@ import type { BlenderInstall } from '../blender/find-blender.js'
 import { readSceneInfo } from '../blender/scene-info.js'
 import type { NodeToCoordinator, ProbeTask, RenderTask, Task } from '../protocol/messages.js'
 import { formatBytes } from '../util/format-bytes.js'
-import type { BlendCache, OpenStream } from './blend-cache.js'
+import type { OpenStream } from './content-cache.js'
+import type { PreparedScene, ProjectTrees } from './project-trees.js'
 import type { FrameUploader } from './frame-uploader.js'
 import type { FrameFailure, FrameRenderer } from './frame-renderer.js'
 
 export interface TaskRunnerDeps {
   blender: BlenderInstall
   renderer: FrameRenderer
-  cache: BlendCache
+  trees: ProjectTrees
   uploader: FrameUploader
   framesDir: string
   /** Sends to the coordinator over the current session; false when there is none. */
@@ -120,17 +121,20 @@ export class TaskRunner {
     }
   }
 
-  private async blendFor (task: Task, signal: AbortSignal): Promise<string> {
+  /** The job's files, fetched where missing and laid out in its tree; trees of jobs no longer queued go. */
+  private async sceneFor (task: Task, signal: AbortSignal): Promise<PreparedScene> {
     const open = this.deps.open()
     if (open === undefined) throw new Error('not connected to the coordinator')
-    const { path, fetched } = await this.deps.cache.ensure(task.blendSha256, task.blendSize, open, signal)
-    if (fetched) this.deps.log(`job ${task.jobId}: fetched the .blend (${formatBytes(task.blendSize)})`)
-    return path
+    const keep = new Set([task, ...this.queue].map(t => t.project?.sha256 ?? t.blendSha256))
+    await this.deps.trees.retainOnly(keep)
+    const scene = await this.deps.trees.prepare(task, open, signal)
+    if (scene.fetched.files > 0) this.deps.log(`job ${task.jobId}: fetched ${scene.fetched.files} file(s) of the scene (${formatBytes(scene.fetched.bytes)})`)
+    return scene
   }
 
   private async probe (task: ProbeTask, signal: AbortSignal): Promise<void> {
     try {
-      const blendPath = await this.blendFor(task, signal)
+      const { blendPath } = await this.sceneFor(task, signal)
       const info = await (this.deps.readScene ?? readSceneInfo)(this.deps.blender, blendPath, { signal })
       this.deps.send({ type: 'scene-info', taskId: task.taskId, jobId: task.jobId, info })
     } catch (err) {
@@ -143,9 +147,9 @@ export class TaskRunner {
     this.deps.log(`job ${task.jobId}: rendering frame(s) ${task.frames.join(',')}`)
     let failed: FrameFailure[]
     try {
-      const blendPath = await this.blendFor(task, signal)
+      const scene = await this.sceneFor(task, signal)
       const outputDir = join(this.deps.framesDir, `job_${task.jobId}`)
-      failed = await this.deps.renderer.render(task, blendPath, outputDir, signal, (frame, path) => {
+      failed = await this.deps.renderer.render(task, scene, outputDir, signal, (frame, path) => {
         this.deps.uploader.add({ jobId: task.jobId, frame, path, taskId: task.taskId })
       })
     } catch (err) {

@@ -1,8 +1,9 @@
 // Every protocol id carries a version so a future change can run beside this one.
-export const PROTOCOL_VERSION = 1
+export const PROTOCOL_VERSION = 2
 
 export const SESSION_PROTOCOL = '/microfarm/session/1.0.0'
-export const BLEND_PROTOCOL = '/microfarm/blend/1.0.0'
+/** A node (or a client) fetches content — a .blend, a texture, a project manifest — by its SHA-256. */
+export const CONTENT_PROTOCOL = '/microfarm/content/1.0.0'
 export const FRAME_PROTOCOL = '/microfarm/frame/1.0.0'
 export const SUBMIT_PROTOCOL = '/microfarm/submit/1.0.0'
 export const ADMIN_PROTOCOL = '/microfarm/admin/1.0.0'
@@ -15,8 +16,14 @@ export const MAX_FRAME_NUMBER = 1_048_574
 
 /** Largest control message (JSON) either side accepts. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024
-/** Largest .blend a coordinator accepts. */
-export const MAX_BLEND_BYTES = 64 * 1024 * 1024 * 1024
+/** Largest single file of a project (a .blend, a texture, a cache) a coordinator accepts. */
+export const MAX_CONTENT_BYTES = 64 * 1024 * 1024 * 1024
+/** Most files one job's project may have (every tile, every frame of a sequence, every cache file counts). */
+export const MAX_PROJECT_FILES = 20_000
+/** Largest total of one job's project files. */
+export const MAX_PROJECT_BYTES = 256 * 1024 * 1024 * 1024
+/** Largest project manifest (the list of a job's files, as JSON). */
+export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 /** Largest single rendered frame a coordinator accepts. */
 export const MAX_FRAME_BYTES = 8 * 1024 * 1024 * 1024
 

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { MAX_FRAME_NUMBER } from './constants.js'
+import { missingDependency, projectRef } from './project.js'
 
 // The wire format in one place. Every message is JSON in a length-prefixed frame
 // and is validated against these schemas on arrival; nothing else crosses machines
@@ -44,6 +45,8 @@ export const renderTask = z.object({
   jobId,
   blendSha256: sha256,
   blendSize: z.number().int().nonnegative(),
+  /** The job's files; absent for jobs made before projects existed (the .blend alone). */
+  project: projectRef.optional(),
   format: renderFormat,
   frames: z.array(frameNumber).min(1).max(10_000),
 })
@@ -54,6 +57,7 @@ export const probeTask = z.object({
   jobId,
   blendSha256: sha256,
   blendSize: z.number().int().nonnegative(),
+  project: projectRef.optional(),
 })
 
 export const task = z.discriminatedUnion('kind', [renderTask, probeTask])
@@ -71,6 +75,8 @@ export const nodeToCoordinator = z.discriminatedUnion('type', [
   z.object({ type: z.literal('frame-progress'), jobId, frame: frameNumber, done: z.number().int().nonnegative(), total: z.number().int().positive() }),
   z.object({ type: z.literal('scene-info'), taskId: z.string().max(64), jobId, info: sceneInfo }),
   z.object({ type: z.literal('probe-failed'), taskId: z.string().max(64), jobId, error: errorText }),
+  /** What Blender said while loading the job's scene on this node (a library it could not open, …). */
+  z.object({ type: z.literal('scene-warnings'), jobId, warnings: z.array(errorText).max(50) }),
 ])
 export type NodeToCoordinator = z.infer<typeof nodeToCoordinator>
 
@@ -84,11 +90,11 @@ export const coordinatorToNode = z.discriminatedUnion('type', [
 ])
 export type CoordinatorToNode = z.infer<typeof coordinatorToNode>
 
-// --- blend: node asks for a .blend by content hash ---
+// --- content: a node asks for a file (a .blend, a texture, a project manifest) by content hash ---
 
-export const blendRequest = z.object({ type: z.literal('get-blend'), sha256 })
-export const blendResponse = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('blend'), sha256, size: z.number().int().nonnegative() }),
+export const contentRequest = z.object({ type: z.literal('get-content'), sha256 })
+export const contentResponse = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('content'), sha256, size: z.number().int().nonnegative() }),
   z.object({ type: z.literal('error'), message: errorText }),
 ])
 
@@ -132,8 +138,8 @@ export const submitRequest = z.object({
   type: z.literal('submit'),
   /** Display name only (the .blend's base name); never used as a path. */
   name: shortText.min(1),
-  blendSha256: sha256,
-  blendSize: z.number().int().positive(),
+  /** The project manifest (see project.ts): the main .blend and every file it needs. */
+  project: projectRef,
   /** Frame list as the user typed it, e.g. "1-100,120"; absent = the scene's own range. */
   frames: z.string().max(10_000).optional(),
   chunk: z.number().int().min(1).max(10_000),
@@ -145,9 +151,15 @@ export const submitRequest = z.object({
 })
 export type SubmitRequest = z.infer<typeof submitRequest>
 
+/**
+ * The coordinator asks for what it lacks, one content at a time: the manifest
+ * (its bytes follow), then each missing file by its index in the manifest.
+ * `need` says up front how much will be asked for, for the submitter's progress.
+ */
 export const submitReply = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('send-blend') }),
-  z.object({ type: z.literal('have-blend') }),
+  z.object({ type: z.literal('send-manifest') }),
+  z.object({ type: z.literal('need'), files: z.number().int().nonnegative(), bytes: z.number().int().nonnegative() }),
+  z.object({ type: z.literal('send-file'), index: z.number().int().nonnegative() }),
   z.object({ type: z.literal('submitted'), jobId, frames: z.number().int().nonnegative() }),
   z.object({ type: z.literal('error'), message: errorText }),
 ])
@@ -184,6 +196,13 @@ export const jobSummary = z.object({
   /** Node name → why it may no longer render this job. */
   blocklist: z.record(z.string().max(200), z.string().max(500)),
   missingFrames: z.array(frameNumber).max(1_000_000).optional(),
+  /** Files the scene needs that were missing on the submitting machine (submitted with --allow-missing). */
+  missingFiles: z.array(missingDependency).max(20_000).optional(),
+  /** What Blender said while loading the scene on the nodes. */
+  warnings: z.array(errorText).max(100).optional(),
+  /** Files and bytes the job's project carries, the .blend included. */
+  projectFiles: z.number().int().nonnegative().optional(),
+  projectBytes: z.number().int().nonnegative().optional(),
   encode: z.object({
     settings: encodeSettings,
     state: z.string().max(32),

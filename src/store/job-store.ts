@@ -3,6 +3,7 @@ import writeFileAtomic from 'write-file-atomic'
 import type { Job } from '../jobs/job.js'
 import { OutputLayout } from './layout.js'
 import { parseManifest, serializeManifest } from './manifest.js'
+import { ContentStore } from './content-store.js'
 
 const MANIFEST_NAME = /^job_([0-9]{1,9})_info\.json$/
 const JOB_DIR_NAME = /^job_([0-9]{1,9})$/
@@ -20,16 +21,19 @@ export interface LoadedJobs {
  */
 export class JobStore {
   readonly layout: OutputLayout
+  /** Every job's files by content hash. */
+  readonly content: ContentStore
   private readonly writing = new Map<string, Promise<void>>()
   private readonly dirty = new Map<string, Job>()
   private readonly queued = new Map<string, Promise<void>>()
 
   constructor (root: string) {
     this.layout = new OutputLayout(root)
+    this.content = new ContentStore(this.layout)
   }
 
   async init (): Promise<void> {
-    await mkdir(this.layout.blendDir, { recursive: true })
+    await this.content.init()
   }
 
   async loadJobs (): Promise<LoadedJobs> {
@@ -131,18 +135,6 @@ export class JobStore {
     while (this.writing.size > 0 || this.queued.size > 0) {
       await Promise.allSettled([...this.writing.values(), ...this.queued.values()])
     }
-  }
-
-  /** Removes stored .blend files that no job needs any more. Returns how many. */
-  async removeUnusedBlends (needed: ReadonlySet<string>): Promise<number> {
-    let removed = 0
-    for (const name of await readdir(this.layout.blendDir)) {
-      const match = /^([0-9a-f]{64})\.blend$/.exec(name)
-      if (match === null || needed.has(match[1] as string)) continue
-      await rm(this.layout.blendPath(match[1] as string), { force: true })
-      removed++
-    }
-    return removed
   }
 
   async deleteJob (job: Job): Promise<void> {

@@ -13,10 +13,13 @@ export class OutputLayout {
 
   get stateDir (): string { return join(this.root, '.microfarm') }
   get identityPath (): string { return join(this.stateDir, 'identity.key') }
-  get blendDir (): string { return join(this.stateDir, 'blends') }
+  /** Every job's files (.blend files, textures, caches, project manifests), each named by its SHA-256. */
+  get contentDir (): string { return join(this.stateDir, 'content') }
+  /** Where .blend files were kept before jobs carried their dependencies; moved into contentDir on start. */
+  get legacyBlendDir (): string { return join(this.stateDir, 'blends') }
 
-  blendPath (sha256: string): string { return join(this.blendDir, `${sha256}.blend`) }
-  blendTempPath (): string { return join(this.blendDir, `.upload-${randomBytes(6).toString('hex')}.part`) }
+  contentPath (sha256: string): string { return join(this.contentDir, sha256) }
+  contentTempPath (): string { return join(this.contentDir, `.upload-${randomBytes(6).toString('hex')}.part`) }
 
   jobDir (jobId: string): string { return join(this.root, `job_${jobId}`) }
   manifestPath (jobId: string): string { return join(this.root, `job_${jobId}_info.json`) }

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { encodeSettings, renderFormat, sceneInfo } from '../protocol/messages.js'
+import { missingDependency } from '../protocol/project.js'
 import type { Job } from '../jobs/job.js'
 
 // A job's manifest on disk (OUTPUT/job_<id>_info.json). Validated on load like
@@ -26,6 +27,14 @@ const jobSchema = z.object({
   name: z.string(),
   blendSha256: z.string().regex(/^[0-9a-f]{64}$/),
   blendSize: z.number().int().nonnegative(),
+  project: z.object({
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    size: z.number().int().positive(),
+    files: z.number().int().positive(),
+    bytes: z.number().int().nonnegative(),
+  }).optional(),
+  missingFiles: z.array(missingDependency).optional(),
+  warnings: z.array(z.string()).optional(),
   format: renderFormat,
   chunk: z.number().int().min(1),
   priority: z.number().int(),

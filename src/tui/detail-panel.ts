@@ -81,6 +81,17 @@ function videoLine (job: Job): Line {
 
 function errorLine (job: Job, lastFrameError: string | undefined): Line {
   const error = job.error ?? lastFrameError
-  if (error === undefined) return [{ text: 'no errors', fg: 'gray' }]
+  if (error === undefined) return warningLine(job) ?? [{ text: 'no errors', fg: 'gray' }]
   return [{ text: 'last error: ', fg: 'red' }, { text: error }]
+}
+
+/** Files the job was submitted without, or what Blender said about its files on a node. */
+function warningLine (job: Job): Line | undefined {
+  const missing = job.missingFiles ?? []
+  if (missing.length > 0) {
+    return [{ text: 'warning: ', fg: 'yellow' }, { text: `submitted without ${missing.length} missing file(s): ${missing.slice(0, 3).map(m => m.stored).join(', ')}${missing.length > 3 ? ', …' : ''}` }]
+  }
+  const warning = job.warnings?.[0]
+  if (warning === undefined) return undefined
+  return [{ text: 'warning: ', fg: 'yellow' }, { text: `Blender on a node: ${warning}${(job.warnings?.length ?? 0) > 1 ? ` (+${(job.warnings?.length ?? 1) - 1} more)` : ''}` }]
 }

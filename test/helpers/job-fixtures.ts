@@ -1,14 +1,19 @@
 import type { SceneInfoMessage, SubmitRequest } from '../../src/protocol/messages.js'
 import { createJob } from '../../src/jobs/create-job.js'
 import type { Job } from '../../src/jobs/job.js'
+import type { ProjectManifest } from '../../src/protocol/project.js'
+
+/** The project of a job whose .blend needs no other file. */
+export function projectManifest (overrides: Partial<ProjectManifest> = {}): ProjectManifest {
+  return { version: 1, main: 'scene.blend', files: [{ path: 'scene.blend', sha256: 'a'.repeat(64), size: 1024 }], remap: [], missing: [], ...overrides }
+}
 
 /** A valid submit request; override what a test is about. */
 export function submitRequest (overrides: Partial<SubmitRequest> = {}): SubmitRequest {
   return {
     type: 'submit',
     name: 'scene.blend',
-    blendSha256: 'a'.repeat(64),
-    blendSize: 1024,
+    project: { sha256: 'b'.repeat(64), size: 200 },
     frames: '1-10',
     chunk: 2,
     format: 'PNG',
@@ -41,5 +46,5 @@ export function at (seconds = 0): Date {
 }
 
 export function makeJob (id: string, overrides: Partial<SubmitRequest> = {}, createdAt = at()): Job {
-  return createJob(id, submitRequest(overrides), createdAt)
+  return createJob(id, submitRequest(overrides), projectManifest(), createdAt)
 }

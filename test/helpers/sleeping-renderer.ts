@@ -1,5 +1,6 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import type { LoadableScene } from '../../src/node/blender-pool.js'
 import type { FrameFailure, FrameRenderer } from '../../src/node/frame-renderer.js'
 import type { RenderTask } from '../../src/protocol/messages.js'
 
@@ -15,7 +16,7 @@ export class SleepingRenderer implements FrameRenderer {
 
   constructor (private readonly msPerFrame: number) {}
 
-  async render (task: RenderTask, _blendPath: string, outputDir: string, signal: AbortSignal, onSaved: (frame: number, path: string) => void): Promise<FrameFailure[]> {
+  async render (task: RenderTask, _scene: LoadableScene, outputDir: string, signal: AbortSignal, onSaved: (frame: number, path: string) => void): Promise<FrameFailure[]> {
     const failed: FrameFailure[] = []
     if (!this.dirs.has(outputDir)) {
       await mkdir(outputDir, { recursive: true })

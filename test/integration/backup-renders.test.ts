@@ -6,6 +6,7 @@ import { CoordinatorClient } from '../../src/client/coordinator-client.js'
 import { coordinatorAddress, startCli, waitFor, waitForJob } from '../helpers/cli.js'
 import { tempFolder } from '../helpers/temp-folder.js'
 import { fakeBlend } from '../../bench/lib/sim-nodes.js'
+import { submitBlend } from '../../bench/lib/submit-blend.js'
 
 // The tail of a job with one slow and one fast node (real node code, a renderer
 // that sleeps instead of Blender): the fast node renders a copy of the frame the
@@ -27,7 +28,7 @@ test('backup renders: the last frames do not wait on the slow node, and nothing 
   await waitFor('slow to join', () => coordinator.output().includes('node joined: slow'))
   const client = await CoordinatorClient.connect({ coordinator: address })
   t.teardown(async () => { await client.close() })
-  const { jobId } = await client.submit(await fakeBlend(dir), {
+  const { jobId } = await submitBlend(client, await fakeBlend(dir), {
     name: 'tail.blend', frames: '1-12', chunk: 1, format: 'PNG', priority: 0,
     encode: { enabled: false, codec: 'h264', quality: 'high', location: 'parent' },
   })

@@ -9,6 +9,7 @@ import { CoordinatorClient } from '../../src/client/coordinator-client.js'
 import { coordinatorAddress, startCli, waitFor, waitForJob } from '../helpers/cli.js'
 import { tempFolder } from '../helpers/temp-folder.js'
 import { fakeBlend } from '../../bench/lib/sim-nodes.js'
+import { submitBlend } from '../../bench/lib/submit-blend.js'
 
 // The coordinator's disk fills up in the middle of a job: it says so, the node
 // keeps its frames and sends them again, a new .blend is refused with the
@@ -54,7 +55,7 @@ rootTest('a full disk on the coordinator: nodes keep their frames, submit says w
   await waitFor('the node to join', () => coordinator.output().includes('node joined: sim'))
   const client = await CoordinatorClient.connect({ coordinator: address })
   t.teardown(async () => { await client.close() })
-  const { jobId } = await client.submit(await fakeBlend(dir), {
+  const { jobId } = await submitBlend(client, await fakeBlend(dir), {
     name: 'full.blend', frames: `1-${FRAMES}`, chunk: 1, format: 'PNG', priority: 0,
     encode: { enabled: false, codec: 'h264', quality: 'high', location: 'parent' },
   })
@@ -66,7 +67,7 @@ rootTest('a full disk on the coordinator: nodes keep their frames, submit says w
   await waitFor('the node to keep a frame', () => /kept on disk, to be sent again shortly \(no room on the coordinator's disk/.test(node.output()), 30_000)
   t.regex(coordinator.output(), /nodes keep their frames and send them again when there is room/)
 
-  const refused = await t.throwsAsync(client.submit(await fakeBlend(path.join(dir, 'other')), {
+  const refused = await t.throwsAsync(submitBlend(client, await fakeBlend(path.join(dir, 'other')), {
     name: 'other.blend', frames: '1-2', chunk: 1, format: 'PNG', priority: 0,
     encode: { enabled: false, codec: 'h264', quality: 'high', location: 'parent' },
   }))

@@ -5,6 +5,7 @@ import { formatEvent } from '../../coordinator/event-log.js'
 import { Dashboard } from '../../tui/dashboard.js'
 import { logLine } from '../log.js'
 import { untilSignal } from '../signals.js'
+import { findBlenderIfInstalled } from '../../blender/find-blender.js'
 
 export interface CoordinatorFlags {
   port: number
@@ -27,6 +28,8 @@ export async function runCoordinator (flags: CoordinatorFlags): Promise<number> 
     nodeTimeoutMs: flags.nodeTimeout * 1000,
     policy: { maxAttempts: flags.maxAttempts, blocklistAfter: 3 },
     ...(flags.ffmpeg !== undefined ? { ffmpegPath: flags.ffmpeg } : {}),
+    // Looked up when the new-job form needs it: a coordinator without Blender starts as fast.
+    findBlender: async () => findBlenderIfInstalled(),
   })
   // The UI needs a terminal on both ends: keys in, screen out.
   const tui = flags.tui && process.stdout.isTTY && process.stdin.isTTY

@@ -35,6 +35,8 @@ export function formatJobs (jobs: readonly JobSummary[]): string {
     ...(job.error !== undefined ? [`job ${job.id}: ${job.error}`] : []),
     ...Object.entries(job.blocklist).map(([node, why]) => `job ${job.id}: node ${node} blocklisted (${why})`),
     ...(job.missingFrames !== undefined && job.missingFrames.length > 0 ? [`job ${job.id}: missing frames ${job.missingFrames.join(',')}`] : []),
+    ...(job.missingFiles ?? []).map(m => `job ${job.id}: warning: submitted without ${m.stored} (${m.owner}), missing on the submitting machine`),
+    ...(job.warnings ?? []).map(w => `job ${job.id}: warning: Blender on a node: ${w}`),
     ...(job.encode?.outputPath !== undefined && job.encode.state === 'done' ? [`job ${job.id}: video ${job.encode.outputPath}`] : []),
     ...(job.encode?.error !== undefined ? [`job ${job.id}: video failed: ${job.encode.error}`] : []),
   ])

@@ -13,6 +13,7 @@ export interface NodeFlags {
   coordinator?: string
   farm?: string
   workDir?: string
+  cacheSize: number
 }
 
 
@@ -25,6 +26,7 @@ export async function runNode (flags: NodeFlags): Promise<number> {
   const node = new RenderNode({
     blender,
     workDir: resolve(flags.workDir ?? DEFAULT_WORK_DIR),
+    cacheBytes: flags.cacheSize,
     log: logLine,
     ...(flags.name !== undefined ? { name: flags.name } : {}),
     ...(coordinator !== undefined ? { coordinator } : {}),

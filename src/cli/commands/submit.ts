@@ -1,15 +1,17 @@
 import { basename, resolve } from 'node:path'
-import { findBlender } from '../../blender/find-blender.js'
-import { readSceneInfo } from '../../blender/scene-info.js'
-import type { SceneInfo } from '../../blender/scene-info.js'
-import { BlenderNotFoundError } from '../../blender/errors.js'
+import { findBlenderIfInstalled } from '../../blender/find-blender.js'
 import { CoordinatorClient } from '../../client/coordinator-client.js'
 import type { ClientOptions } from '../../client/coordinator-client.js'
 import { parseFrameList } from '../../jobs/frame-range.js'
 import type { Codec, Mp4Location, Quality } from '../../encode/settings.js'
 import type { RenderFormatName } from '../../jobs/types.js'
 import { checkBlendFile } from '../../blender/blend-file.js'
+import { prepareProject } from '../../project/prepare.js'
+import type { PreparedProject } from '../../project/prepare.js'
+import { formatBytes } from '../../util/format-bytes.js'
 import { waitForJob } from '../wait-for-job.js'
+import { transferProgress } from '../transfer-progress.js'
+import { describeMissing, describeProjectFiles } from '../project-report.js'
 
 export interface SubmitFlags extends ClientOptions {
   frames?: string
@@ -24,6 +26,10 @@ export interface SubmitFlags extends ClientOptions {
   wait: boolean
   json: boolean
   blender?: string
+  dryRun: boolean
+  allowMissing: boolean
+  /** commander's --no-deps: false when given. */
+  deps: boolean
 }
 
 export async function runSubmit (file: string, flags: SubmitFlags): Promise<number> {
@@ -32,20 +38,34 @@ export async function runSubmit (file: string, flags: SubmitFlags): Promise<numb
   if (flags.frames !== undefined) parseFrameList(flags.frames)
   const say = (line: string): void => { if (!flags.json) console.log(line) }
 
-  const sceneInfo = await readLocally(path, flags.blender, say)
-  if (sceneInfo !== undefined && flags.frames === undefined) {
-    say(`frames ${sceneInfo.frameStart}-${sceneInfo.frameEnd}${sceneInfo.frameStep > 1 ? ` every ${sceneInfo.frameStep}` : ''}: the scene's own range, read by this machine's Blender`)
+  const blender = await findBlenderIfInstalled(flags.blender)
+  if (blender === undefined && flags.deps) say('no Blender on this machine: the files this scene needs cannot be listed')
+  if (blender !== undefined) say(`reading the scene and listing its files with Blender ${blender.version}…`)
+  const prepared = await prepareProject(path, {
+    ...(blender !== undefined ? { blender } : {}),
+    noDeps: !flags.deps,
+    ...(flags.frames !== undefined ? { frames: flags.frames } : {}),
+  })
+  describeScene(prepared, flags, say)
+
+  const missing = prepared.project.manifest.missing
+  if (flags.dryRun) {
+    if (flags.json) console.log(JSON.stringify({ files: describeProjectFiles(prepared.project), missing, bytes: prepared.project.bytes }))
+    else for (const line of [...describeProjectFiles(prepared.project).map(f => `  ${f.path}  ${formatBytes(f.size)}${f.source !== f.path ? `  (${f.source})` : ''}`), ...describeMissing(missing)]) console.log(line)
+    return missing.length > 0 && !flags.allowMissing ? 1 : 0
   }
-  if (sceneInfo !== undefined && !sceneInfo.hasCamera) {
-    say('warning: the scene has no active camera; Blender will refuse to render it')
+  if (missing.length > 0 && !flags.allowMissing) {
+    for (const line of describeMissing(missing)) console.error(line)
+    console.error('nothing was sent: put the missing files back, or submit anyway with --allow-missing (they will render as Blender renders a missing file)')
+    return 1
   }
-  if (sceneInfo === undefined && flags.frames === undefined) {
-    say('no Blender on this machine: a render node will read the scene\'s frame range')
-  }
+  if (missing.length > 0) for (const line of describeMissing(missing)) say(line)
 
   const client = await CoordinatorClient.connect(flags)
   try {
-    const result = await client.submit(path, {
+    const progress = transferProgress(process.stderr)
+    const { sceneInfo } = prepared
+    const result = await client.submit(prepared.project, {
       name: basename(path),
       chunk: flags.chunk,
       format: flags.format,
@@ -53,9 +73,12 @@ export async function runSubmit (file: string, flags: SubmitFlags): Promise<numb
       encode: { enabled: flags.encode, codec: flags.codec, quality: flags.quality, location: flags.mp4Location, ...(flags.fps !== undefined ? { fps: flags.fps } : {}) },
       ...(flags.frames !== undefined ? { frames: flags.frames } : {}),
       ...(sceneInfo !== undefined ? { sceneInfo } : {}),
-    })
+    }, flags.json ? undefined : (p) => progress.update(p))
+    progress.end()
     if (flags.json && !flags.wait) console.log(JSON.stringify(result))
-    say(`job ${result.jobId} submitted: ${result.frames > 0 ? `${result.frames} frames` : 'frame range to be read by a node'}${result.uploaded ? '' : ' (the coordinator already had this .blend)'}`)
+    const files = prepared.project.manifest.files.length
+    const sent = result.filesSent === 0 ? 'the coordinator had every file already' : `sent ${result.filesSent} of ${files} file(s), ${formatBytes(result.bytesSent)}`
+    say(`job ${result.jobId} submitted: ${result.frames > 0 ? `${result.frames} frames` : 'frame range to be read by a node'} (${sent})`)
     if (!flags.json && !flags.wait) console.log(result.jobId)
     if (!flags.wait) return 0
     return await waitForJob(client, result.jobId, { json: flags.json })
@@ -64,15 +87,13 @@ export async function runSubmit (file: string, flags: SubmitFlags): Promise<numb
   }
 }
 
-/** The scene's facts from this machine's Blender, when it has one; a broken .blend stops here. */
-async function readLocally (path: string, blenderPath: string | undefined, say: (line: string) => void): Promise<SceneInfo | undefined> {
-  let blender
-  try {
-    blender = await findBlender(blenderPath !== undefined ? { explicitPath: blenderPath } : {})
-  } catch (err) {
-    if (err instanceof BlenderNotFoundError && blenderPath === undefined) return undefined
-    throw err
+function describeScene ({ sceneInfo, project, plan, pythonDrivers }: PreparedProject, flags: SubmitFlags, say: (line: string) => void): void {
+  if (sceneInfo !== undefined && flags.frames === undefined) {
+    say(`frames ${sceneInfo.frameStart}-${sceneInfo.frameEnd}${sceneInfo.frameStep > 1 ? ` every ${sceneInfo.frameStep}` : ''}: the scene's own range, read by this machine's Blender`)
   }
-  say(`reading the scene with Blender ${blender.version}…`)
-  return readSceneInfo(blender, path)
+  if (sceneInfo !== undefined && !sceneInfo.hasCamera) say('warning: the scene has no active camera; Blender will refuse to render it')
+  if (sceneInfo === undefined && flags.frames === undefined) say('no Blender on this machine: a render node will read the scene\'s frame range')
+  if (pythonDrivers > 0) say(`warning: ${pythonDrivers} driver(s) use Python expressions; nodes never run a scene's Python (-Y), so they render as if those drivers were off`)
+  if (plan !== undefined) say(`the job carries ${project.manifest.files.length} file(s), ${formatBytes(project.bytes)}, from ${plan.root}`)
+  else say('sending the .blend alone (--no-deps): textures, libraries and caches it references will be missing on the nodes')
 }

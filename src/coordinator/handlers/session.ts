@@ -83,5 +83,8 @@ function handleMessage (farm: Farm, nodeId: string, message: NodeToCoordinator):
       return
     case 'frame-progress':
       farm.frameProgress(nodeId, message.jobId, message.frame, message.done, message.total)
+      return
+    case 'scene-warnings':
+      farm.sceneWarnings(nodeId, message.jobId, message.warnings)
   }
 }

@@ -1,31 +1,70 @@
 import type { Stream } from '@libp2p/interface'
-import { FIRST_MESSAGE_TIMEOUT_MS, MAX_BLEND_BYTES } from '../../protocol/constants.js'
-import { ProtocolError } from '../../protocol/errors.js'
+import { FIRST_MESSAGE_TIMEOUT_MS } from '../../protocol/constants.js'
 import { MessageChannel } from '../../protocol/framing.js'
 import { submitRequest } from '../../protocol/messages.js'
+import type { ProjectFile } from '../../protocol/project.js'
 import { parseFrameList } from '../../jobs/frame-range.js'
 import { receiveFile } from '../../net/payload.js'
+import { ensureRoom } from '../../store/disk.js'
+import type { ContentStore } from '../../store/content-store.js'
 import type { JobStore } from '../../store/job-store.js'
-import { storeBlend } from '../blend-intake.js'
 import type { Farm } from '../farm.js'
 
 /**
- * A user submits a job: settings first (checked before any bytes move), then
- * the .blend unless the coordinator already holds that content.
+ * A user submits a job: settings and the project's manifest hash first
+ * (checked before any bytes move), then the manifest unless the coordinator
+ * has it, then each file whose content it lacks, one at a time, each checked
+ * against its hash and stored under its final name only once complete. A
+ * submit cut off half-way keeps what was complete; run again, it sends the rest.
  */
 export async function handleSubmit (farm: Farm, store: JobStore, stream: Stream): Promise<void> {
   const channel = new MessageChannel(stream)
   const request = await channel.read(submitRequest, { signal: AbortSignal.timeout(FIRST_MESSAGE_TIMEOUT_MS) })
-  if (request.blendSize > MAX_BLEND_BYTES) throw new ProtocolError(`.blend of ${request.blendSize} bytes is larger than the ${MAX_BLEND_BYTES} allowed`)
   if (request.frames !== undefined) parseFrameList(request.frames)
+  // From here on the submitter sends raw bytes only when asked; replies are written on the same stream.
+  const raw = channel.unwrap()
+  const replies = new MessageChannel(raw)
+  const content = store.content
 
-  const blend = { sha256: request.blendSha256, size: request.blendSize }
-  const outcome = await storeBlend(store.layout, blend, async (tempPath) => {
-    await channel.write({ type: 'send-blend' })
-    await receiveFile(channel.unwrap(), { ...blend, tempPath })
-  })
-  if (outcome === 'had') await channel.write({ type: 'have-blend' })
-  const job = await farm.submit(request)
-  await new MessageChannel(stream).write({ type: 'submitted', jobId: job.id, frames: Object.keys(job.frames).length })
+  const releaseManifest = content.pin([request.project.sha256])
+  try {
+    await content.put(request.project, 'the project manifest', async (tempPath) => {
+      await replies.write({ type: 'send-manifest' })
+      await receiveFile(raw, { ...request.project, tempPath })
+    })
+    const project = await content.manifest(request.project)
+    const releaseFiles = content.pin(project.files.map(file => file.sha256))
+    try {
+      const lacking = await contentsLacking(content, project.files)
+      const bytes = lacking.reduce((sum, index) => sum + (project.files[index] as ProjectFile).size, 0)
+      await ensureRoom(store.layout.contentDir, bytes, `the ${lacking.length} file(s) of this job it does not have yet`)
+      await replies.write({ type: 'need', files: lacking.length, bytes })
+      for (const index of lacking) {
+        const file = project.files[index] as ProjectFile
+        await content.put(file, file.path, async (tempPath) => {
+          await replies.write({ type: 'send-file', index })
+          await receiveFile(raw, { size: file.size, sha256: file.sha256, tempPath })
+        })
+      }
+      const job = await farm.submit(request, project)
+      await replies.write({ type: 'submitted', jobId: job.id, frames: Object.keys(job.frames).length })
+    } finally {
+      releaseFiles()
+    }
+  } finally {
+    releaseManifest()
+  }
   await stream.close()
+}
+
+/** Indices of the files whose content the store lacks, each content once. */
+async function contentsLacking (content: ContentStore, files: readonly ProjectFile[]): Promise<number[]> {
+  const seen = new Set<string>()
+  const lacking: number[] = []
+  for (const [index, file] of files.entries()) {
+    if (seen.has(file.sha256)) continue
+    seen.add(file.sha256)
+    if (!await content.has(file)) lacking.push(index)
+  }
+  return lacking
 }

@@ -10,7 +10,7 @@ import { framesIn } from '../../../src/jobs/job.js'
 import type { CoordinatorToNode, SubmitRequest, Task } from '../../../src/protocol/messages.js'
 import { JobStore } from '../../../src/store/job-store.js'
 import { parseManifest } from '../../../src/store/manifest.js'
-import { sceneInfo, submitRequest } from '../../helpers/job-fixtures.js'
+import { projectManifest, sceneInfo, submitRequest } from '../../helpers/job-fixtures.js'
 import { tempFolder } from '../../helpers/temp-folder.js'
 
 interface FakeNode extends NodeSession {
@@ -67,7 +67,7 @@ async function setup (t: ExecutionContext): Promise<Setup> {
 }
 
 async function submit (farm: Farm, overrides: Partial<SubmitRequest> = {}): Promise<string> {
-  return (await farm.submit(submitRequest({ frames: '1-6', chunk: 2, ...overrides }))).id
+  return (await farm.submit(submitRequest({ frames: '1-6', chunk: 2, ...overrides }), projectManifest())).id
 }
 
 test('a node that asks for work gets an assign with the first chunk', async (t) => {

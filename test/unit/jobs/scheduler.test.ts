@@ -87,7 +87,7 @@ test('a job with an unknown frame range gets a probe first, then frames once the
   const job = makeJob('1', { frames: undefined, chunk: 2 })
   t.deepEqual(job.frames, {})
   const probe = pick([job], fast)
-  t.deepEqual(probe, { kind: 'probe', taskId: probe?.taskId ?? '', jobId: '1', blendSha256: 'a'.repeat(64), blendSize: 1024 })
+  t.deepEqual(probe, { kind: 'probe', taskId: probe?.taskId ?? '', jobId: '1', blendSha256: 'a'.repeat(64), blendSize: 1024, project: { sha256: 'b'.repeat(64), size: 200 } })
   t.like(job.probe, { state: 'running', nodeId: fast.id, attempts: 1 })
   // While the probe runs there is nothing else to hand out.
   t.is(pick([job], slow, [fast, slow]), undefined)

@@ -1,6 +1,7 @@
 import test from 'ava'
 import type { BlenderDriver, BlenderDriverOptions } from '../../../src/blender/blender-driver.js'
 import { BlenderPool } from '../../../src/node/blender-pool.js'
+import type { LoadableScene } from '../../../src/node/blender-pool.js'
 
 // The node's Blender processes, with stand-in drivers that record what is
 // asked of them: which scenes get a Blender, which are reused, who quits when.
@@ -16,7 +17,7 @@ function fakes (): { start: (options: BlenderDriverOptions) => Promise<BlenderDr
     started.push(fake)
     const driver = {
       get alive () { return fake.alive },
-      open: async (blendPath: string) => { fake.blendPath = blendPath },
+      open: async (blendPath: string) => { fake.blendPath = blendPath; return [] },
       // Quitting takes until the test says so.
       stop: async () => { fake.stops++; await quitted; fake.alive = false },
     }
@@ -26,6 +27,10 @@ function fakes (): { start: (options: BlenderDriverOptions) => Promise<BlenderDr
 }
 
 const blender = { path: '/usr/bin/blender', version: '3.4.1' }
+
+function scene (blendPath: string): LoadableScene {
+  return { blendPath, remap: [], allowedMissing: [] }
+}
 
 /** Fails fast instead of hanging when the pool waits for something it should not. */
 async function within<T> (what: string, promise: Promise<T>, ms = 2000): Promise<T> {
@@ -41,8 +46,8 @@ async function within<T> (what: string, promise: Promise<T>, ms = 2000): Promise
 test('a job with the same .blend content reuses the loaded Blender; cancelling the old job leaves it alone', async (t) => {
   const { start, started } = fakes()
   const pool = new BlenderPool(blender, { start })
-  const first = await within('job 1', pool.driverFor('1', '/cache/aaa.blend'))
-  const second = await within('job 2', pool.driverFor('2', '/cache/aaa.blend'))
+  const first = await within('job 1', pool.driverFor('1', scene('/cache/aaa.blend')))
+  const second = await within('job 2', pool.driverFor('2', scene('/cache/aaa.blend')))
   t.is(second, first)
   t.is(started.length, 1)
   await pool.stopJob('1')
@@ -52,8 +57,8 @@ test('a job with the same .blend content reuses the loaded Blender; cancelling t
 test('another scene: the next Blender starts while the old one is still quitting', async (t) => {
   const { start, started } = fakes()
   const pool = new BlenderPool(blender, { start })
-  await within('job 1', pool.driverFor('1', '/cache/aaa.blend'))
-  await within('job 2, while the first Blender has not quit', pool.driverFor('2', '/cache/bbb.blend'))
+  await within('job 1', pool.driverFor('1', scene('/cache/aaa.blend')))
+  await within('job 2, while the first Blender has not quit', pool.driverFor('2', scene('/cache/bbb.blend')))
   t.deepEqual(started.map(d => [d.blendPath, d.stops, d.alive]), [['/cache/aaa.blend', 1, true], ['/cache/bbb.blend', 0, true]])
   let stopped = false
   const stopping = pool.stopAll().then(() => { stopped = true })

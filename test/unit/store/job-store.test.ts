@@ -172,9 +172,9 @@ test('frame names follow the format and grow past 4 digits when needed', (t) => 
   t.is(layout.frameFileName(makeJob('1', { frames: '99990-100000' }), 99990), 'frame_099990.png')
 })
 
-test('blend files live under the state folder, named by content hash', (t) => {
+test('job content lives under the state folder, named by content hash', (t) => {
   const layout = new OutputLayout('/out')
-  t.is(layout.blendPath('ab'.repeat(32)), path.join('/out', '.microfarm', 'blends', `${'ab'.repeat(32)}.blend`))
-  t.regex(path.basename(layout.blendTempPath()), /^\.upload-[0-9a-f]{12}\.part$/)
-  t.is(path.dirname(layout.blendTempPath()), layout.blendDir)
+  t.is(layout.contentPath('ab'.repeat(32)), path.join('/out', '.microfarm', 'content', 'ab'.repeat(32)))
+  t.regex(path.basename(layout.contentTempPath()), /^\.upload-[0-9a-f]{12}\.part$/)
+  t.is(path.dirname(layout.contentTempPath()), layout.contentDir)
 })

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto'
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import test from 'ava'
 import type { ExecutionContext } from 'ava'
@@ -8,6 +7,7 @@ import { CoordinatorEvents } from '../../../src/coordinator/events.js'
 import { Farm } from '../../../src/coordinator/farm.js'
 import { JobStore } from '../../../src/store/job-store.js'
 import { tempFolder } from '../../helpers/temp-folder.js'
+import { projectManifest, submitRequest } from '../../helpers/job-fixtures.js'
 
 // The API methods the terminal UI added: a new job from a file on the
 // coordinator's machine, and a job's files.
@@ -24,27 +24,17 @@ async function setup (t: ExecutionContext): Promise<Setup> {
   return { api: new CoordinatorApi(farm, store), farm, store, dir }
 }
 
-async function blendFile (dir: string, name = 'shot.blend', body = 'scene bytes'): Promise<{ file: string, sha: string }> {
+async function blendFile (dir: string, name = 'shot.blend'): Promise<{ file: string }> {
   const file = path.join(dir, name)
-  const bytes = Buffer.concat([Buffer.from('BLENDER-v300'), Buffer.from(body)])
-  await writeFile(file, bytes)
-  return { file, sha: createHash('sha256').update(bytes).digest('hex') }
+  await writeFile(file, Buffer.concat([Buffer.from('BLENDER-v300'), Buffer.from('scene bytes')]))
+  return { file }
 }
 
-test('submitFile stores the .blend by its hash and creates the job like a submit', async (t) => {
-  const { api, store, dir } = await setup(t)
-  const { file, sha } = await blendFile(dir)
-  const job = await api.submitFile(file, { frames: '1-4', chunk: 2 })
-  t.like(job, { id: '1', name: 'shot.blend', blendSha256: sha, chunk: 2, format: 'PNG', priority: 0, state: 'queued' })
-  t.deepEqual(Object.keys(job.frames), ['1', '2', '3', '4'])
-  t.like(job.encode.settings, { enabled: true, codec: 'h264', quality: 'high', location: 'parent' })
-  t.deepEqual(await readFile(store.layout.blendPath(sha)), await readFile(file))
-  t.deepEqual(await readdir(store.layout.blendDir), [`${sha}.blend`], 'no temporary file left')
-
-  const again = await api.submitFile(file, { chunk: 1 })
-  t.is(again.id, '2')
-  t.deepEqual(again.frames, {}, 'without frames, a node reads the scene\'s range')
-  t.like(again.probe, { state: 'needed' })
+test('submitFile on a coordinator without Blender refuses plainly: the scene\'s files cannot be listed', async (t) => {
+  const { api, farm, dir } = await setup(t)
+  const { file } = await blendFile(dir)
+  await t.throwsAsync(api.submitFile(file, { frames: '1-4', chunk: 2 }), { name: 'ApiError', message: /has no Blender, so the files the scene needs .* cannot be listed: submit it with `microfarm submit`/ })
+  t.is(farm.jobs.size, 0)
 })
 
 test('submitFile refuses what is not a .blend, a missing file and a bad frame list', async (t) => {
@@ -58,9 +48,8 @@ test('submitFile refuses what is not a .blend, a missing file and a bad frame li
 })
 
 test('jobFiles lists frames and videos with their sizes, not uploads in flight', async (t) => {
-  const { api, store, dir } = await setup(t)
-  const { file } = await blendFile(dir)
-  const job = await api.submitFile(file, { frames: '1-2', chunk: 1 })
+  const { api, farm, store } = await setup(t)
+  const job = await farm.submit(submitRequest({ frames: '1-2', chunk: 1 }), projectManifest())
   await writeFile(store.layout.framePath(job, 1), Buffer.alloc(100))
   await writeFile(path.join(store.layout.jobDir(job.id), '.frame_0002.png.abcd.part'), Buffer.alloc(5))
   await writeFile(path.join(store.layout.root, 'job_1_render.mp4'), Buffer.alloc(300))

@@ -1,0 +1,25 @@
+import type { Stream } from '@libp2p/interface'
+import { stat } from 'node:fs/promises'
+import { FIRST_MESSAGE_TIMEOUT_MS } from '../../protocol/constants.js'
+import { ProtocolError } from '../../protocol/errors.js'
+import { MessageChannel } from '../../protocol/framing.js'
+import { contentRequest } from '../../protocol/messages.js'
+import { sendFile } from '../../net/payload.js'
+import type { ContentStore } from '../../store/content-store.js'
+
+/** A node asks for content (a .blend, a texture, a project manifest) by hash; the coordinator streams it from its store. */
+export async function handleContentRequest (content: ContentStore, stream: Stream): Promise<void> {
+  const channel = new MessageChannel(stream)
+  const request = await channel.read(contentRequest, { signal: AbortSignal.timeout(FIRST_MESSAGE_TIMEOUT_MS) })
+  const path = content.path(request.sha256)
+  let size: number
+  try {
+    size = (await stat(path)).size
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ProtocolError(`this coordinator has no content ${request.sha256.slice(0, 12)}…`)
+    throw err
+  }
+  await channel.write({ type: 'content', sha256: request.sha256, size })
+  await sendFile(stream, path)
+  await stream.close()
+}

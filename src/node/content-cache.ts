@@ -1,0 +1,116 @@
+import { mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises'
+import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import type { Stream } from '@libp2p/interface'
+import { CONTENT_PROTOCOL } from '../protocol/constants.js'
+import { ProtocolError, RemoteError } from '../protocol/errors.js'
+import { MessageChannel } from '../protocol/framing.js'
+import { contentResponse } from '../protocol/messages.js'
+import { receiveFile } from '../net/payload.js'
+import { fileHasSize } from '../store/disk.js'
+
+export type OpenStream = (protocol: string, signal?: AbortSignal) => Promise<Stream>
+
+export interface Content { sha256: string, size: number }
+
+const CONTENT_NAME = /^[0-9a-f]{64}$/
+
+/**
+ * A node's files of every job it rendered, by content hash: what it holds
+ * already (from an earlier task or job) is not fetched again; what it
+ * receives is checked against the hash before it is used. Bounded: the
+ * least recently used content goes first once the cache is over its size,
+ * but never content a job in progress needs.
+ */
+export class ContentCache {
+  private readonly fetching = new Map<string, Promise<string>>()
+  /** Content already checked in this run: no disk look-up per task. */
+  private readonly present = new Set<string>()
+
+  constructor (private readonly dir: string, private readonly limitBytes: number) {}
+
+  pathFor (sha256: string): string {
+    return join(this.dir, sha256)
+  }
+
+  async ensure (content: Content, open: OpenStream, signal?: AbortSignal): Promise<{ path: string, fetched: boolean }> {
+    const path = this.pathFor(content.sha256)
+    if (this.present.has(content.sha256) || await fileHasSize(path, content.size)) {
+      this.present.add(content.sha256)
+      // Its time is when it was last used: what eviction goes by.
+      const now = new Date()
+      await utimes(path, now, now)
+      return { path, fetched: false }
+    }
+    let pending = this.fetching.get(content.sha256)
+    if (pending === undefined) {
+      pending = this.fetch(content, open, signal).finally(() => this.fetching.delete(content.sha256))
+      this.fetching.set(content.sha256, pending)
+    }
+    return { path: await pending, fetched: true }
+  }
+
+  private async fetch (content: Content, open: OpenStream, signal?: AbortSignal): Promise<string> {
+    await mkdir(this.dir, { recursive: true })
+    const stream = await open(CONTENT_PROTOCOL, signal)
+    try {
+      const channel = new MessageChannel(stream)
+      await channel.write({ type: 'get-content', sha256: content.sha256 })
+      const reply = await channel.read(contentResponse, signal !== undefined ? { signal } : {})
+      if (reply.type === 'error') throw new RemoteError(`coordinator could not send ${content.sha256.slice(0, 12)}…: ${reply.message}`)
+      if (reply.sha256 !== content.sha256) throw new ProtocolError('coordinator sent other content than asked for')
+      if (reply.size !== content.size) throw new ProtocolError(`coordinator announced ${reply.size} bytes for content of ${content.size}`)
+      const tempPath = join(this.dir, `.${content.sha256}.${randomBytes(4).toString('hex')}.part`)
+      await receiveFile(channel.unwrap(), { size: reply.size, sha256: content.sha256, tempPath, ...(signal !== undefined ? { signal } : {}) })
+      const path = this.pathFor(content.sha256)
+      await rename(tempPath, path)
+      this.present.add(content.sha256)
+      await stream.close()
+      return path
+    } catch (err) {
+      stream.abort(err instanceof Error ? err : new Error(String(err)))
+      throw err
+    }
+  }
+
+  /**
+   * Removes least recently used content until the cache holds at most its
+   * limit minus `room`, keeping everything in `keep`. Returns what went.
+   */
+  async evict (keep: ReadonlySet<string>, room = 0): Promise<{ files: number, bytes: number }> {
+    let entries: Array<{ sha256: string, size: number, used: number }>
+    try {
+      entries = await Promise.all((await readdir(this.dir)).filter(name => CONTENT_NAME.test(name)).map(async (sha256) => {
+        const info = await stat(this.pathFor(sha256))
+        return { sha256, size: info.size, used: info.mtimeMs }
+      }))
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { files: 0, bytes: 0 }
+      throw err
+    }
+    let total = entries.reduce((sum, e) => sum + e.size, 0)
+    const removed = { files: 0, bytes: 0 }
+    for (const entry of entries.sort((a, b) => a.used - b.used)) {
+      if (total + room <= this.limitBytes) break
+      if (keep.has(entry.sha256) || this.fetching.has(entry.sha256)) continue
+      await rm(this.pathFor(entry.sha256), { force: true })
+      this.present.delete(entry.sha256)
+      total -= entry.size
+      removed.files++
+      removed.bytes += entry.size
+    }
+    return removed
+  }
+
+  /** Half-received files of an earlier run. */
+  async removeTemporaries (): Promise<void> {
+    let names: string[]
+    try {
+      names = await readdir(this.dir)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
+      throw err
+    }
+    await Promise.all(names.filter(n => n.startsWith('.') && n.endsWith('.part')).map(async n => rm(join(this.dir, n), { force: true })))
+  }
+}

@@ -1,0 +1,66 @@
+import path from 'node:path'
+import type { BlenderInstall } from '../blender/find-blender.js'
+import type { TraceOutput } from '../blender/dependencies.js'
+import { traceScene } from '../blender/scene-trace.js'
+import { parseFrameList } from '../jobs/frame-range.js'
+import type { SceneInfoMessage } from '../protocol/messages.js'
+import { blendOnlyProject, hashProject } from './local-project.js'
+import type { LocalProject } from './local-project.js'
+import { planProject } from './plan.js'
+import type { ProjectPlan } from './plan.js'
+
+export interface PrepareOptions {
+  /** The machine's Blender; without one the scene cannot be traced (see `noDeps`). */
+  blender?: BlenderInstall
+  /** Send the .blend alone, without tracing its files. */
+  noDeps?: boolean
+  /** The job's frame list as typed (`1-100,120`): which files of an image sequence travel. */
+  frames?: string
+  signal?: AbortSignal
+  onTraced?: (trace: TraceOutput) => void
+  onHashed?: (done: number, total: number) => void
+}
+
+export interface PreparedProject {
+  project: LocalProject
+  /** Undefined when there was no Blender to read the scene. */
+  sceneInfo?: SceneInfoMessage
+  /** Undefined with --no-deps. */
+  plan?: ProjectPlan
+  /** Drivers with Python expressions in the scene: they do not run on the farm (-Y). */
+  pythonDrivers: number
+}
+
+export class DependenciesUntraceableError extends Error {
+  override name = 'DependenciesUntraceableError'
+}
+
+/**
+ * A .blend on this machine made into a job's project: one Blender run reads
+ * the scene's facts and lists its files, then every file is sized and hashed.
+ * Used by `submit` and by the coordinator's own new-job form.
+ */
+export async function prepareProject (blendFile: string, o: PrepareOptions): Promise<PreparedProject> {
+  const blendPath = path.resolve(blendFile)
+  if (o.blender === undefined) {
+    if (o.noDeps !== true) {
+      throw new DependenciesUntraceableError('there is no Blender on this machine, so the files this scene needs (textures, libraries, caches) cannot be listed: install Blender here (or pass --blender PATH), or send the .blend alone with --no-deps if it needs no other file')
+    }
+    return { project: await blendOnlyProject(blendPath, path.basename(blendPath)), pythonDrivers: 0 }
+  }
+  const range = o.frames !== undefined ? frameSpan(o.frames) : undefined
+  const trace = await traceScene(o.blender, blendPath, { ...(range !== undefined ? { frames: range } : {}), ...(o.signal !== undefined ? { signal: o.signal } : {}) })
+  o.onTraced?.(trace)
+  const sceneInfo = trace.scene
+  if (o.noDeps === true) {
+    return { project: await blendOnlyProject(blendPath, path.basename(blendPath)), sceneInfo, pythonDrivers: trace.pythonDrivers }
+  }
+  const plan = planProject(blendPath, trace.references)
+  const project = await hashProject(plan, { ...(o.signal !== undefined ? { signal: o.signal } : {}), ...(o.onHashed !== undefined ? { onHashed: o.onHashed } : {}) })
+  return { project, sceneInfo, plan, pythonDrivers: trace.pythonDrivers }
+}
+
+function frameSpan (spec: string): { start: number, end: number } {
+  // A reduce, not Math.min(...): a list of a million frames would overflow the stack.
+  return parseFrameList(spec).reduce((span, f) => ({ start: Math.min(span.start, f), end: Math.max(span.end, f) }), { start: Infinity, end: -Infinity })
+}
