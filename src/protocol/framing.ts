@@ -1,4 +1,5 @@
 import { lpStream } from '@libp2p/utils'
+import * as varint from 'uint8-varint'
 import type { LengthPrefixedStream } from '@libp2p/utils'
 import type { Stream } from '@libp2p/interface'
 import type { z } from 'zod'
@@ -27,6 +28,20 @@ export function decodeMessage<S extends z.ZodType> (schema: S, bytes: Uint8Array
     throw new ProtocolError(`invalid message${where}: ${issue?.message ?? 'does not match the schema'}`)
   }
   return result.data
+}
+
+/**
+ * Writes one length-prefixed message without reading anything. A
+ * MessageChannel starts buffering whatever arrives the moment it is made, so
+ * on a stream whose incoming side carries raw file bytes (see `unwrap`),
+ * replies must go out through this instead.
+ */
+export async function writeMessage (stream: Stream, message: unknown, options: { signal?: AbortSignal } = {}): Promise<void> {
+  const body = encodeMessage(message)
+  const frame = new Uint8Array(varint.encodingLength(body.byteLength) + body.byteLength)
+  varint.encode(body.byteLength, frame)
+  frame.set(body, frame.byteLength - body.byteLength)
+  if (!stream.send(frame)) await stream.onDrain(options)
 }
 
 /**

@@ -163,6 +163,7 @@ export const submitReply = z.discriminatedUnion('type', [
   z.object({ type: z.literal('submitted'), jobId, frames: z.number().int().nonnegative() }),
   z.object({ type: z.literal('error'), message: errorText }),
 ])
+export type SubmitReply = z.infer<typeof submitReply>
 
 // --- admin: one request, one reply per stream ---
 

@@ -51,7 +51,7 @@ export async function runSubmit (file: string, flags: SubmitFlags): Promise<numb
   const missing = prepared.project.manifest.missing
   if (flags.dryRun) {
     if (flags.json) console.log(JSON.stringify({ files: describeProjectFiles(prepared.project), missing, bytes: prepared.project.bytes }))
-    else for (const line of [...describeProjectFiles(prepared.project).map(f => `  ${f.path}  ${formatBytes(f.size)}${f.source !== f.path ? `  (${f.source})` : ''}`), ...describeMissing(missing)]) console.log(line)
+    else for (const line of [...describeProjectFiles(prepared.project).map(f => `  ${f.path}  ${formatBytes(f.size)}${f.path.startsWith('_external/') ? `  (from ${f.source})` : ''}`), ...describeMissing(missing)]) console.log(line)
     return missing.length > 0 && !flags.allowMissing ? 1 : 0
   }
   if (missing.length > 0 && !flags.allowMissing) {

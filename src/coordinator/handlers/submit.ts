@@ -1,7 +1,8 @@
 import type { Stream } from '@libp2p/interface'
 import { FIRST_MESSAGE_TIMEOUT_MS } from '../../protocol/constants.js'
-import { MessageChannel } from '../../protocol/framing.js'
+import { MessageChannel, writeMessage } from '../../protocol/framing.js'
 import { submitRequest } from '../../protocol/messages.js'
+import type { SubmitReply } from '../../protocol/messages.js'
 import type { ProjectFile } from '../../protocol/project.js'
 import { parseFrameList } from '../../jobs/frame-range.js'
 import { receiveFile } from '../../net/payload.js'
@@ -21,15 +22,16 @@ export async function handleSubmit (farm: Farm, store: JobStore, stream: Stream)
   const channel = new MessageChannel(stream)
   const request = await channel.read(submitRequest, { signal: AbortSignal.timeout(FIRST_MESSAGE_TIMEOUT_MS) })
   if (request.frames !== undefined) parseFrameList(request.frames)
-  // From here on the submitter sends raw bytes only when asked; replies are written on the same stream.
+  // From here on the submitter sends raw bytes only when asked; replies go out
+  // with writeMessage, which reads nothing (a reader would take the file bytes).
   const raw = channel.unwrap()
-  const replies = new MessageChannel(raw)
+  const reply = async (message: SubmitReply): Promise<void> => { await writeMessage(raw, message) }
   const content = store.content
 
   const releaseManifest = content.pin([request.project.sha256])
   try {
     await content.put(request.project, 'the project manifest', async (tempPath) => {
-      await replies.write({ type: 'send-manifest' })
+      await reply({ type: 'send-manifest' })
       await receiveFile(raw, { ...request.project, tempPath })
     })
     const project = await content.manifest(request.project)
@@ -38,16 +40,16 @@ export async function handleSubmit (farm: Farm, store: JobStore, stream: Stream)
       const lacking = await contentsLacking(content, project.files)
       const bytes = lacking.reduce((sum, index) => sum + (project.files[index] as ProjectFile).size, 0)
       await ensureRoom(store.layout.contentDir, bytes, `the ${lacking.length} file(s) of this job it does not have yet`)
-      await replies.write({ type: 'need', files: lacking.length, bytes })
+      await reply({ type: 'need', files: lacking.length, bytes })
       for (const index of lacking) {
         const file = project.files[index] as ProjectFile
         await content.put(file, file.path, async (tempPath) => {
-          await replies.write({ type: 'send-file', index })
+          await reply({ type: 'send-file', index })
           await receiveFile(raw, { size: file.size, sha256: file.sha256, tempPath })
         })
       }
       const job = await farm.submit(request, project)
-      await replies.write({ type: 'submitted', jobId: job.id, frames: Object.keys(job.frames).length })
+      await reply({ type: 'submitted', jobId: job.id, frames: Object.keys(job.frames).length })
     } finally {
       releaseFiles()
     }
