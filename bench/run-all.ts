@@ -1,4 +1,5 @@
 // npm run bench: every benchmark, each result a ratio measured in this run.
+import { assets } from './assets.js'
 import { farmVsBlender } from './farm-vs-blender.js'
 import { nodeStartup } from './node-startup.js'
 import { scheduling } from './scheduling.js'
@@ -12,6 +13,7 @@ const benches: Array<[string, () => Promise<string[]>]> = [
   ['scheduling', scheduling],
   ['transfer', transfer],
   ['ui', ui],
+  ['assets', assets],
 ]
 
 for (const [name, bench] of benches) {

@@ -16,7 +16,7 @@ export class LocalIntakeError extends Error {
 export async function storeLocalProject (content: ContentStore, project: LocalProject): Promise<() => void> {
   const release = content.pin([project.ref.sha256, ...project.manifest.files.map(f => f.sha256)])
   try {
-    await content.put(project.ref, 'the project manifest', async (tempPath) => { await writeFile(tempPath, project.manifestBytes) })
+    await content.put(project.ref, 'the list of this job\'s files', async (tempPath) => { await writeFile(tempPath, project.manifestBytes) })
     for (const [index, file] of project.manifest.files.entries()) {
       const source = project.sources[index] as string
       await content.put(file, file.path, async (tempPath) => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import path from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import * as varint from 'uint8-varint'
@@ -81,13 +82,17 @@ blenderTest('a rogue peer gets clear errors, its streams are closed, and a norma
   t.regex(badAdmin, /invalid message at action/)
 
   // A submit whose bytes do not match the announced hash: refused, nothing kept.
-  const lying = await exchange(rogue, address, SUBMIT_PROTOCOL, concat(
-    framed(json({ type: 'submit', name: 'liar.blend', blendSha256: sha, blendSize: 5, chunk: 1, format: 'PNG', priority: 0, frames: '1', encode: { enabled: false, codec: 'h264', quality: 'high', location: 'parent' } })),
-    encoder.encode('12345'),
-  ))
+  const settings = { type: 'submit', name: 'liar.blend', chunk: 1, format: 'PNG', priority: 0, frames: '1', encode: { enabled: false, codec: 'h264', quality: 'high', location: 'parent' } }
+  const lying = await exchange(rogue, address, SUBMIT_PROTOCOL, concat(framed(json({ ...settings, project: { sha256: sha, size: 5 } })), encoder.encode('12345')))
   t.regex(lying, /content hash mismatch/)
 
-  await waitFor('the coordinator to log every rejection', () => (coordinator.output().match(/rejected \/microfarm/g) ?? []).length >= 8)
+  // A project manifest, true to its hash, whose files would land outside the job's tree.
+  const escaping = json({ version: 1, main: 'a.blend', files: [{ path: 'a.blend', size: 1, sha256: sha }, { path: '../../etc/passwd', size: 1, sha256: sha }], remap: [], missing: [] })
+  const escapingRef = { sha256: createHash('sha256').update(escaping).digest('hex'), size: escaping.byteLength }
+  const climbing = await exchange(rogue, address, SUBMIT_PROTOCOL, concat(framed(json({ ...settings, project: escapingRef })), escaping))
+  t.regex(climbing, /rejected the job.s project manifest: .*not a safe relative path.*etc\/passwd/)
+
+  await waitFor('the coordinator to log every rejection', () => (coordinator.output().match(/rejected \/microfarm/g) ?? []).length >= 9)
   t.is(coordinator.child.exitCode, null, 'the coordinator is still running')
 
   // Everyone else is still served: a real node renders a real job.

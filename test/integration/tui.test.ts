@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { readFile, stat, writeFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import test from 'ava'
@@ -9,6 +9,7 @@ import { blenderTest, makeScene } from '../helpers/blender.js'
 import { jobsJson, MICROFARM, startCli, waitFor, waitForJob } from '../helpers/cli.js'
 import type { JobJson } from '../helpers/cli.js'
 import { tempFolder } from '../helpers/temp-folder.js'
+import { makeProject } from '../helpers/projects.js'
 
 // The terminal UI as a user runs it: `microfarm coordinator` in a real
 // terminal (a tmux pane), keys sent with send-keys, the screen read back with
@@ -144,10 +145,9 @@ blenderTest('the dashboard shows the farm, and c, p, a, f and e drive a job from
   await pane.waitForScreen('the video done again', screen => screen.includes(`video: done → ${video}`))
 })
 
-test('n submits a .blend from the coordinator\'s machine; q asks while a job waits, then quits with code 0', async (t) => {
+blenderTest('n submits a .blend from the coordinator\'s machine with the files it needs; q asks while a job waits, then quits with code 0', async (t) => {
   const dir = await tempFolder(t, 'mf-tui-quit-')
-  const blend = path.join(dir, 'shot.blend')
-  await writeFile(blend, Buffer.concat([Buffer.from('BLENDER-v300'), randomBytes(64)]))
+  const { blend } = await makeProject(path.join(dir, 'made'), 'texture')
   const pane = await coordinatorPane(t, dir)
   const address = await pane.waitForScreen('the coordinator\'s address', screen => LOOPBACK_ADDRESS.exec(screen)?.[0])
   t.is(await pane.format('#{alternate_on}'), '1')
@@ -158,8 +158,9 @@ test('n submits a .blend from the coordinator\'s machine; q asks while a job wai
   await pane.keys('Enter')
   await pane.type('1-3')
   await pane.keys('Enter', 'Enter')
-  await pane.waitForScreen('job 1 queued', screen => jobOnScreen(screen, '1')?.state === 'queued' && screen.includes('job 1 submitted: shot.blend, frames 1-3'))
-  t.like(await job(address, '1'), { name: 'shot.blend', state: 'queued', framesTotal: 3 })
+  await pane.waitForScreen('job 1 queued', screen => jobOnScreen(screen, '1')?.state === 'queued' && screen.includes('job 1 submitted: texture.blend, frames 1-3'))
+  t.like(await job(address, '1'), { name: 'texture.blend', state: 'queued', framesTotal: 3 })
+  t.is((await job(address, '1') as { projectFiles?: number } | undefined)?.projectFiles, 2, 'the .blend and its texture')
 
   await pane.keys('q')
   await pane.waitForScreen('the quit question', screen => screen.includes('Quit?') && screen.includes('1 job(s) queued or active: 1.'))

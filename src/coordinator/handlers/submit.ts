@@ -1,8 +1,10 @@
+import { readFile } from 'node:fs/promises'
 import type { Stream } from '@libp2p/interface'
 import { FIRST_MESSAGE_TIMEOUT_MS } from '../../protocol/constants.js'
 import { MessageChannel, writeMessage } from '../../protocol/framing.js'
 import { submitRequest } from '../../protocol/messages.js'
 import type { SubmitReply } from '../../protocol/messages.js'
+import { parseProjectManifest } from '../../protocol/project.js'
 import type { ProjectFile } from '../../protocol/project.js'
 import { parseFrameList } from '../../jobs/frame-range.js'
 import { receiveFile } from '../../net/payload.js'
@@ -30,9 +32,11 @@ export async function handleSubmit (farm: Farm, store: JobStore, stream: Stream)
 
   const releaseManifest = content.pin([request.project.sha256])
   try {
-    await content.put(request.project, 'the project manifest', async (tempPath) => {
+    await content.put(request.project, 'the list of this job\'s files', async (tempPath) => {
       await reply({ type: 'send-manifest' })
       await receiveFile(raw, { ...request.project, tempPath })
+      // Checked before it takes its name: a manifest that fails the schema is never stored.
+      parseProjectManifest(await readFile(tempPath), request.project.sha256)
     })
     const project = await content.manifest(request.project)
     const releaseFiles = content.pin(project.files.map(file => file.sha256))
