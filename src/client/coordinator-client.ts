@@ -1,6 +1,5 @@
 import type { Stream } from '@libp2p/interface'
 import { createHost } from '../net/host.js'
-import type { Host } from '../net/host.js'
 import { ephemeralIdentity } from '../net/identity.js'
 import { dialFirst, parseCoordinatorAddress } from '../net/dial.js'
 import { sendBytes, sendFile } from '../net/payload.js'
@@ -28,10 +27,10 @@ export interface ClientOptions {
 
 /** What `submit`, `jobs` and the job controls use to talk to a coordinator. */
 export class CoordinatorClient {
-  private constructor (private readonly host: Host, private addresses: string[]) {}
+  private constructor (private readonly openStream: (protocol: string) => Promise<Stream>, private readonly stop: () => Promise<void>) {}
 
   static async connect (options: ClientOptions): Promise<CoordinatorClient> {
-    const addresses = options.coordinator !== undefined
+    let addresses = options.coordinator !== undefined
       ? [parseCoordinatorAddress(options.coordinator)]
       : (await locateCoordinators({
           ...(options.farm !== undefined ? { farm: options.farm } : {}),
@@ -39,14 +38,21 @@ export class CoordinatorClient {
           settleMs: 700,
         })).flatMap(found => found.multiaddrs)
     const host = await createHost({ privateKey: await ephemeralIdentity() })
-    return new CoordinatorClient(host, addresses)
+    return new CoordinatorClient(async (protocol) => {
+      const { stream, address } = await dialFirst(host, addresses, protocol)
+      // Talk to the address that answered from now on.
+      addresses = [address, ...addresses.filter(a => a !== address)]
+      return stream
+    }, async () => { await host.stop() })
+  }
+
+  /** A client over streams from elsewhere (tests: in-memory stream pairs). */
+  static over (openStream: (protocol: string) => Promise<Stream>): CoordinatorClient {
+    return new CoordinatorClient(openStream, async () => {})
   }
 
   private async open (protocol: string): Promise<Stream> {
-    const { stream, address } = await dialFirst(this.host, this.addresses, protocol)
-    // Talk to the address that answered from now on.
-    this.addresses = [address, ...this.addresses.filter(a => a !== address)]
-    return stream
+    return this.openStream(protocol)
   }
 
   private async admin (request: AdminRequest): Promise<AdminReply> {
@@ -119,6 +125,6 @@ export class CoordinatorClient {
   }
 
   async close (): Promise<void> {
-    await this.host.stop()
+    await this.stop()
   }
 }

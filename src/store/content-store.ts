@@ -28,6 +28,10 @@ export class ContentStore {
 
   async init (): Promise<void> {
     await mkdir(this.layout.contentDir, { recursive: true })
+    // Half-received uploads of a coordinator that was killed.
+    for (const name of await readdir(this.layout.contentDir)) {
+      if (name.startsWith('.upload-') && name.endsWith('.part')) await rm(`${this.layout.contentDir}/${name}`, { force: true })
+    }
     await this.adoptLegacyBlends()
   }
 
