@@ -5,28 +5,44 @@
 // the first sends everything, after one texture changes only that file goes,
 // and with nothing changed nothing does.
 import { spawn } from 'node:child_process'
-import { mkdtemp, open, readdir, rm, stat } from 'node:fs/promises'
+import { mkdtemp, open, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { findBlenderIfInstalled } from '../src/blender/find-blender.js'
 import { traceScene } from '../src/blender/scene-trace.js'
-import { sha256File } from '../src/net/payload.js'
-import { hashProject } from '../src/project/local-project.js'
 import { planProject } from '../src/project/plan.js'
 import { coordinatorAddress, median, MICROFARM, microfarm, stopAll } from './lib/processes.js'
 
 const MB = 1024 * 1024
 const IMAGES = 200
 const IMAGE_BYTES = 2.5 * MB
-const RUNS = 3
+const RUNS = 5
 const GOAL = 1.3
 const SCRIPT = fileURLToPath(new URL('./lib/make-asset-project.py', import.meta.url))
 const BLENDER = process.env.BLENDER ?? 'blender'
 /** Any one command of this bench; the coordinator gets the whole bench. */
 const COMMAND_TIMEOUT_MS = 300_000
 const COORDINATOR_TIMEOUT_MS = 900_000
+
+const DIST = (file: string): string => new URL(`../dist/${file}`, import.meta.url).href
+/**
+ * Hashing alone, in a fresh Node as the CLI's (the built code): the plan's
+ * files as submit hashes them (hashProject, 3 at a time), then one at a time.
+ */
+const HASH_ALONE = `
+import { readFileSync } from 'node:fs'
+import { hashProject } from '${DIST('project/local-project.js')}'
+import { sha256File } from '${DIST('net/payload.js')}'
+const plan = JSON.parse(readFileSync(process.argv[1], 'utf8'))
+let started = performance.now()
+await hashProject(plan)
+const together = (performance.now() - started) / 1000
+started = performance.now()
+for (const f of plan.files) await sha256File(f.source)
+console.log(JSON.stringify({ together, oneByOne: (performance.now() - started) / 1000 }))
+`
 
 interface Ran { seconds: number, stdout: string, code: number | null }
 
@@ -99,6 +115,7 @@ export async function assets (): Promise<string[]> {
     // Where the dry run's time goes, measured alone in the same loop.
     const blender = await findBlenderIfInstalled()
     if (blender === undefined) throw new Error('no Blender found')
+    const planFile = path.join(dir, 'plan.json')
     const times: Record<string, number[]> = {}
     const record = (name: string, seconds: number): void => { (times[name] ??= []).push(seconds) }
     const timeIn = async (name: string, work: () => Promise<unknown>): Promise<void> => {
@@ -115,17 +132,19 @@ export async function assets (): Promise<string[]> {
       if (refused.code === 0) throw new Error('submit took a .png for a .blend')
       record('node-submit', refused.seconds)
       record('blender', (await run(BLENDER, ['-b', blend, '-Y', '--python-expr', 'pass'])).seconds)
+      await timeIn('probe', async () => findBlenderIfInstalled())
       let trace: Awaited<ReturnType<typeof traceScene>> | undefined
       await timeIn('trace', async () => { trace = await traceScene(blender, blend) })
       if (trace === undefined) throw new Error('no trace')
-      const plan = planProject(blend, trace.references)
-      await timeIn('hash', async () => hashProject(plan))
-      await timeIn('hash-1', async () => { for (const f of plan.files) await sha256File(f.source) })
+      await writeFile(planFile, JSON.stringify(planProject(blend, trace.references)))
+      const hashed = JSON.parse((await run(process.execPath, ['--input-type=module', '-e', HASH_ALONE, planFile])).stdout) as { together: number, oneByOne: number }
+      record('hash', hashed.together)
+      record('hash-1', hashed.oneByOne)
     }
     const t = (name: string): number => median(times[name] ?? [Infinity])
     const s = (name: string): string => `${t(name).toFixed(2)} s`
     const ratio = t('dry-run') / t('sha256sum')
-    const rest = t('dry-run') - t('node-submit') - t('trace') - t('hash')
+    const rest = t('dry-run') - t('node-submit') - t('probe') - t('trace') - t('hash')
 
     // Real submits to a real coordinator.
     const coordinator = microfarm(['coordinator', '--no-tui', '--no-advertise', '--port', '0', '--output-dir', path.join(dir, 'out')])
@@ -150,8 +169,8 @@ export async function assets (): Promise<string[]> {
     const noneSent = third.filesSent === 0 && third.bytesSent === 0
     return [
       `assets: trace+hash ${IMAGES} textures + .blend (${files.length} files, ${mb(totalBytes)} MB): submit --dry-run ${s('dry-run')} vs sha256sum ${s('sha256sum')} = ${ratio.toFixed(2)}× (median of ${RUNS}, page cache warm; goal ≤ ${GOAL}×) ${ratio <= GOAL ? 'OK' : 'ABOVE GOAL'}`,
-      `  where the time goes: Node start + loading the submit command ${s('node-submit')} (microfarm --version ${s('node')}); Blender's trace ${s('trace')} (bare Blender start + load of the .blend ${s('blender')}, so the walker's Python ${(t('trace') - t('blender')).toFixed(2)} s); ` +
-        `hashing alone ${s('hash')} (3 files at a time, in process; one at a time ${s('hash-1')}); the rest ${rest.toFixed(2)} s; ${os.cpus().length} cores, load average before the bench ${load}`,
+      `  where the time goes: Node start + loading the submit command ${s('node-submit')} (microfarm --version ${s('node')}); finding Blender (blender --version) ${s('probe')}; Blender's trace ${s('trace')} (bare Blender start + load of the .blend ${s('blender')}, so the walker's Python ${(t('trace') - t('blender')).toFixed(2)} s); ` +
+        `hashing alone ${s('hash')} (hashProject, 3 files at a time, timed inside a fresh Node; one file at a time ${s('hash-1')}); the rest ${rest.toFixed(2)} s; ${os.cpus().length} cores, load average before the bench ${load}`,
       `assets: first submit sent ${first.filesSent} of ${files.length} files, ${mb(first.bytesSent)} of ${mb(totalBytes)} MB in ${first.seconds.toFixed(2)} s (dry run ${s('dry-run')}) ${allSent ? 'OK' : 'NOT EVERYTHING'}`,
       `assets: one file changed: sent ${second.filesSent} file(s), ${mb(second.bytesSent)} MB in ${second.seconds.toFixed(2)} s (goal: that file only, ${mb(changedBytes)} MB) ${oneSent ? 'OK' : 'MISSED'}`,
       `assets: nothing changed: sent ${third.filesSent} file(s), ${third.bytesSent} bytes in ${third.seconds.toFixed(2)} s (goal: 0 bytes) ${noneSent ? 'OK' : 'MISSED'}`,

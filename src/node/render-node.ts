@@ -1,4 +1,5 @@
 import { hostname, cpus, platform } from 'node:os'
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Stream } from '@libp2p/interface'
 import type { BlenderInstall } from '../blender/find-blender.js'
@@ -94,6 +95,8 @@ export class RenderNode {
     const cache = new ContentCache(join(this.init.workDir, 'content'), this.init.cacheBytes ?? DEFAULT_CACHE_BYTES)
     const trees = new ProjectTrees(join(this.init.workDir, 'jobs'), cache)
     await trees.reset()
+    // The .blend cache of a MicroFarm before jobs carried their files: content now lives in content/.
+    await rm(join(this.init.workDir, 'blends'), { recursive: true, force: true })
     return trees
   }
 
