@@ -141,10 +141,12 @@ export async function assets (): Promise<string[]> {
       record('hash', hashed.together)
       record('hash-1', hashed.oneByOne)
     }
+    const loadAfter = os.loadavg().map(l => l.toFixed(1)).join(' ')
     const t = (name: string): number => median(times[name] ?? [Infinity])
     const s = (name: string): string => `${t(name).toFixed(2)} s`
     const ratio = t('dry-run') / t('sha256sum')
-    const rest = t('dry-run') - t('node-submit') - t('probe') - t('trace') - t('hash')
+    // The probe runs beside the trace (submit starts both at once), so it is not counted again here.
+    const rest = t('dry-run') - t('node-submit') - t('trace') - t('hash')
 
     // Real submits to a real coordinator.
     const coordinator = microfarm(['coordinator', '--no-tui', '--no-advertise', '--port', '0', '--output-dir', path.join(dir, 'out')])
@@ -169,8 +171,8 @@ export async function assets (): Promise<string[]> {
     const noneSent = third.filesSent === 0 && third.bytesSent === 0
     return [
       `assets: trace+hash ${IMAGES} textures + .blend (${files.length} files, ${mb(totalBytes)} MB): submit --dry-run ${s('dry-run')} vs sha256sum ${s('sha256sum')} = ${ratio.toFixed(2)}× (median of ${RUNS}, page cache warm; goal ≤ ${GOAL}×) ${ratio <= GOAL ? 'OK' : 'ABOVE GOAL'}`,
-      `  where the time goes: Node start + loading the submit command ${s('node-submit')} (microfarm --version ${s('node')}); finding Blender (blender --version) ${s('probe')}; Blender's trace ${s('trace')} (bare Blender start + load of the .blend ${s('blender')}, so the walker's Python ${(t('trace') - t('blender')).toFixed(2)} s); ` +
-        `hashing alone ${s('hash')} (hashProject, 3 files at a time, timed inside a fresh Node; one file at a time ${s('hash-1')}); the rest ${rest.toFixed(2)} s; ${os.cpus().length} cores, load average before the bench ${load}`,
+      `  where the time goes: Node start + loading the submit command ${s('node-submit')} (microfarm --version ${s('node')}); finding Blender (blender --version) ${s('probe')}, which submit runs beside the trace; Blender's trace ${s('trace')} (bare Blender start + load of the .blend ${s('blender')}, so the walker's Python ${(t('trace') - t('blender')).toFixed(2)} s); ` +
+        `hashing alone ${s('hash')} (hashProject, 3 files at a time, timed inside a fresh Node; one file at a time ${s('hash-1')}); the rest ${rest.toFixed(2)} s; ${os.cpus().length} cores, load average (1, 5, 15 min) before the bench ${load}, after the timed runs ${loadAfter}`,
       `assets: first submit sent ${first.filesSent} of ${files.length} files, ${mb(first.bytesSent)} of ${mb(totalBytes)} MB in ${first.seconds.toFixed(2)} s (dry run ${s('dry-run')}) ${allSent ? 'OK' : 'NOT EVERYTHING'}`,
       `assets: one file changed: sent ${second.filesSent} file(s), ${mb(second.bytesSent)} MB in ${second.seconds.toFixed(2)} s (goal: that file only, ${mb(changedBytes)} MB) ${oneSent ? 'OK' : 'MISSED'}`,
       `assets: nothing changed: sent ${third.filesSent} file(s), ${third.bytesSent} bytes in ${third.seconds.toFixed(2)} s (goal: 0 bytes) ${noneSent ? 'OK' : 'MISSED'}`,

@@ -23,6 +23,8 @@ export interface FindBlenderOptions {
   homeDir?: string
   /** How long `blender --version` may take (first starts on a cold disk are slow). */
   timeoutMs?: number
+  /** Told each executable just before its version is probed: work that needs only the path can start now. */
+  onCandidate?: (path: string) => void
 }
 
 interface Probe {
@@ -40,6 +42,7 @@ export async function findBlender (options: FindBlenderOptions = {}): Promise<Bl
   if (named != null) {
     const resolved = await resolveNamed(named.path, env, platform, exists)
     if (resolved == null) throw new BlenderNotFoundError(`${named.label}${named.path}: no such file. ${named.hint}`)
+    options.onCandidate?.(resolved)
     const result = await probeVersion(resolved, probe)
     if (typeof result === 'string') throw new BlenderNotFoundError(`${named.label}${resolved} ${result}. ${named.hint}`)
     return result
@@ -48,6 +51,7 @@ export async function findBlender (options: FindBlenderOptions = {}): Promise<Bl
   const problems: string[] = []
   for (const candidate of await candidatePaths(env, platform, options)) {
     if (!(await exists(candidate))) continue
+    options.onCandidate?.(candidate)
     const result = await probeVersion(candidate, probe)
     if (typeof result !== 'string') return result
     problems.push(`${candidate} ${result}`)
@@ -156,9 +160,9 @@ async function listDirOrEmpty (dir: string): Promise<string[]> {
 }
 
 /** This machine's Blender, or undefined when it has none; an explicit path that is not a Blender is an error. */
-export async function findBlenderIfInstalled (explicitPath?: string): Promise<BlenderInstall | undefined> {
+export async function findBlenderIfInstalled (explicitPath?: string, onCandidate?: (path: string) => void): Promise<BlenderInstall | undefined> {
   try {
-    return await findBlender(explicitPath !== undefined ? { explicitPath } : {})
+    return await findBlender({ ...(explicitPath !== undefined ? { explicitPath } : {}), ...(onCandidate !== undefined ? { onCandidate } : {}) })
   } catch (err) {
     if (err instanceof BlenderNotFoundError && explicitPath === undefined) return undefined
     throw err

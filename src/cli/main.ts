@@ -1,12 +1,11 @@
 import { Command, CommanderError, Option } from 'commander'
-import { DEFAULT_WORK_DIR } from './defaults.js'
+import { DEFAULT_CACHE_BYTES, DEFAULT_WORK_DIR } from './defaults.js'
 import type { runCoordinator as RunCoordinator } from './commands/coordinator.js'
 import type { runNode as RunNode } from './commands/node.js'
 import type { runSubmit as RunSubmit } from './commands/submit.js'
 import type { runJobs as RunJobs } from './commands/jobs.js'
 import type { runClear as RunClear, runControl as RunControl } from './commands/control.js'
 import { byteSize, integer, oneOf, port, positiveInt, positiveNumber } from './parse.js'
-import { DEFAULT_CACHE_BYTES } from '../node/render-node.js'
 import type { JobAction } from '../protocol/messages.js'
 
 const CODECS = ['h264', 'h265', 'prores'] as const

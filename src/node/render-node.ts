@@ -25,16 +25,13 @@ import { sleep } from '../util/sleep.js'
 import { BlenderNotFoundError } from '../blender/errors.js'
 import { ProgressReporter } from './progress-reporter.js'
 
-/** 20 GiB: room for a few production projects; least recently used content goes first. */
-export const DEFAULT_CACHE_BYTES = 20 * 1024 ** 3
-
 export interface RenderNodeInit {
   name?: string
   /** Looked up while the node looks for its coordinator: both take a moment. */
   blender: Promise<BlenderInstall>
   workDir: string
-  /** Most the content cache may hold (default DEFAULT_CACHE_BYTES). */
-  cacheBytes?: number
+  /** Most the content cache of jobs' files may hold. */
+  cacheBytes: number
   /** Full multiaddr with /p2p/: skips mDNS. */
   coordinator?: string
   farm?: string
@@ -92,7 +89,7 @@ export class RenderNode {
 
   /** The content cache and the jobs' trees; trees of an earlier run are removed first. */
   private async projectTrees (): Promise<ProjectTrees> {
-    const cache = new ContentCache(join(this.init.workDir, 'content'), this.init.cacheBytes ?? DEFAULT_CACHE_BYTES)
+    const cache = new ContentCache(join(this.init.workDir, 'content'), this.init.cacheBytes)
     const trees = new ProjectTrees(join(this.init.workDir, 'jobs'), cache)
     await trees.reset()
     // The .blend cache of a MicroFarm before jobs carried their files: content now lives in content/.

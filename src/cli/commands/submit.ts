@@ -1,6 +1,5 @@
 import { basename, resolve } from 'node:path'
 import { findBlenderIfInstalled } from '../../blender/find-blender.js'
-import { CoordinatorClient } from '../../client/coordinator-client.js'
 import type { ClientOptions } from '../../client/coordinator-client.js'
 import { parseFrameList } from '../../jobs/frame-range.js'
 import type { Codec, Mp4Location, Quality } from '../../encode/settings.js'
@@ -38,14 +37,7 @@ export async function runSubmit (file: string, flags: SubmitFlags): Promise<numb
   if (flags.frames !== undefined) parseFrameList(flags.frames)
   const say = (line: string): void => { if (!flags.json) console.log(line) }
 
-  const blender = await findBlenderIfInstalled(flags.blender)
-  if (blender === undefined && flags.deps) say('no Blender on this machine: the files this scene needs cannot be listed')
-  if (blender !== undefined) say(`reading the scene and listing its files with Blender ${blender.version}…`)
-  const prepared = await prepareProject(path, {
-    ...(blender !== undefined ? { blender } : {}),
-    noDeps: !flags.deps,
-    ...(flags.frames !== undefined ? { frames: flags.frames } : {}),
-  })
+  const prepared = await prepareWithLocalBlender(path, flags, say)
   describeScene(prepared, flags, say)
 
   const missing = prepared.project.manifest.missing
@@ -61,6 +53,8 @@ export async function runSubmit (file: string, flags: SubmitFlags): Promise<numb
   }
   if (missing.length > 0) for (const line of describeMissing(missing)) say(line)
 
+  // libp2p is loaded only now: a dry run, or a submit refused for missing files, never needs it.
+  const { CoordinatorClient } = await import('../../client/coordinator-client.js')
   const client = await CoordinatorClient.connect(flags)
   try {
     const progress = transferProgress(process.stderr)
@@ -85,6 +79,30 @@ export async function runSubmit (file: string, flags: SubmitFlags): Promise<numb
   } finally {
     await client.close()
   }
+}
+
+/**
+ * The scene's project, traced by this machine's Blender. The trace needs only
+ * Blender's executable, so it starts beside the version probe of the first
+ * Blender found (each costs a Blender start); when the probe settles on that
+ * Blender, its trace is the one used.
+ */
+async function prepareWithLocalBlender (path: string, flags: SubmitFlags, say: (line: string) => void): Promise<PreparedProject> {
+  const options = { noDeps: !flags.deps, ...(flags.frames !== undefined ? { frames: flags.frames } : {}) }
+  let early: { path: string, prepared: Promise<PreparedProject> } | undefined
+  const blender = await findBlenderIfInstalled(flags.blender, (candidate) => {
+    if (early !== undefined || !flags.deps) return
+    early = { path: candidate, prepared: prepareProject(path, { ...options, blender: { path: candidate, version: `at ${candidate}` } }) }
+    // Awaited below when this Blender is the one; otherwise its outcome does not matter.
+    early.prepared.catch(() => undefined)
+  })
+  if (blender === undefined) {
+    if (flags.deps) say('no Blender on this machine: the files this scene needs cannot be listed')
+    return prepareProject(path, options)
+  }
+  say(`reading the scene and listing its files with Blender ${blender.version}…`)
+  if (early?.path === blender.path) return early.prepared
+  return prepareProject(path, { ...options, blender })
 }
 
 function describeScene ({ sceneInfo, project, plan, pythonDrivers }: PreparedProject, flags: SubmitFlags, say: (line: string) => void): void {
