@@ -82,7 +82,7 @@ export class Farm {
 
   /** A new job; its project's files are in the content store already. */
   async submit (request: SubmitRequest, project: ProjectManifest): Promise<Job> {
-    const id = await this.store.nextJobId()
+    const id = await this.store.allocateJobId()
     const job = createJob(id, request, project, this.now())
     this.jobs.set(id, job)
     await this.store.prepareJobDir(job)
@@ -357,7 +357,10 @@ export class Farm {
     }
     const frames = frameNumbers(job)
     this.events.emit({ type: 'job-state', jobId, state: job.state, message: `job ${jobId}: scene range read by ${this.nodes.get(nodeId)?.name ?? 'a node'}: ${frames.length} frames (${formatFrameList(frames)})` })
-    void this.store.prepareJobDir(job)
+    this.store.prepareJobDir(job).catch((err: unknown) => {
+      // Frames that cannot be stored wait on the nodes (see the frame handler); say why.
+      this.events.emit({ type: 'warning', message: `job ${jobId}: cannot make its frames folder: ${err instanceof Error ? err.message : String(err)}` })
+    })
     this.afterChange(job, previous)
     this.dispatch()
   }

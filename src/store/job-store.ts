@@ -6,7 +6,8 @@ import { parseManifest, serializeManifest } from './manifest.js'
 import { ContentStore } from './content-store.js'
 
 const MANIFEST_NAME = /^job_([0-9]{1,9})_info\.json$/
-const JOB_DIR_NAME = /^job_([0-9]{1,9})$/
+/** Anything of a job's in the output folder: its frames folder, manifest (also cleared), videos. */
+const JOB_FILE_NAME = /^job_([0-9]{1,9})(?:$|_)/
 
 export interface LoadedJobs {
   jobs: Job[]
@@ -34,6 +35,7 @@ export class JobStore {
 
   async init (): Promise<void> {
     await this.content.init()
+    this.lastJobId = Math.max(await this.readLastJobId(), await this.highestJobIdOnDisk())
   }
 
   async loadJobs (): Promise<LoadedJobs> {
@@ -54,14 +56,44 @@ export class JobStore {
     return { jobs, problems }
   }
 
-  /** The next job id: one past any id used by a manifest or a job folder, so ids are never reused. */
-  async nextJobId (): Promise<string> {
+  private lastJobId?: number
+  private idWrites: Promise<unknown> = Promise.resolve()
+
+  /**
+   * A new job id, one past every id this output folder has used. Taken with
+   * no wait in between, so concurrent submits never share one; kept in
+   * `.microfarm/last-job-id`, so the id of a deleted job (and the names of
+   * its videos) is never given again, not after a restart either. Resolves
+   * once the id is on disk.
+   */
+  async allocateJobId (): Promise<string> {
+    if (this.lastJobId === undefined) throw new Error('JobStore.init() must run before job ids are allocated')
+    const id = ++this.lastJobId
+    // Each write puts the newest id; one at a time, so an older one never lands last.
+    const write = this.idWrites.then(async () => { await writeFileAtomic(this.layout.lastJobIdPath, `${this.lastJobId}\n`, { fsync: true }) })
+    this.idWrites = write.catch(() => undefined)
+    await write
+    return String(id)
+  }
+
+  private async readLastJobId (): Promise<number> {
+    try {
+      const value = Number((await readFile(this.layout.lastJobIdPath, 'utf8')).trim())
+      return Number.isSafeInteger(value) && value > 0 ? value : 0
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0
+      throw err
+    }
+  }
+
+  /** For an output folder from before last-job-id: the highest id any job's file carries. */
+  private async highestJobIdOnDisk (): Promise<number> {
     let max = 0
     for (const name of await readdir(this.layout.root)) {
-      const match = MANIFEST_NAME.exec(name) ?? JOB_DIR_NAME.exec(name)
+      const match = JOB_FILE_NAME.exec(name)
       if (match !== null) max = Math.max(max, Number(match[1]))
     }
-    return String(max + 1)
+    return max
   }
 
   /** Frame numbers whose final file exists and is not empty. */

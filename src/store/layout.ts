@@ -13,6 +13,8 @@ export class OutputLayout {
 
   get stateDir (): string { return join(this.root, '.microfarm') }
   get identityPath (): string { return join(this.stateDir, 'identity.key') }
+  /** The highest job id ever given in this folder. */
+  get lastJobIdPath (): string { return join(this.stateDir, 'last-job-id') }
   /** Every job's files (.blend files, textures, caches, project manifests), each named by its SHA-256. */
   get contentDir (): string { return join(this.stateDir, 'content') }
   /** Where .blend files were kept before jobs carried their dependencies; moved into contentDir on start. */

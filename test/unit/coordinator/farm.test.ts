@@ -326,3 +326,13 @@ test('a slow node held back from one job\'s last frames takes frames of the next
   farm.requestWork('peer-fast')
   t.like(assigned(fast)[1], { jobId: urgent, frames: [2] })
 })
+
+test('concurrent submits get distinct job ids; a deleted job\'s id is not given again', async (t) => {
+  const { farm, store } = await setup(t)
+  const ids = await Promise.all([1, 2, 3, 4].map(async () => submit(farm)))
+  t.deepEqual([...ids].sort(), ['1', '2', '3', '4'])
+  t.is(farm.jobs.size, 4, 'no job replaced another')
+  for (const id of ids) t.is(parseManifest(await readFile(store.layout.manifestPath(id), 'utf8'), id).id, id)
+  await farm.deleteJob('4')
+  t.is(await submit(farm), '5')
+})

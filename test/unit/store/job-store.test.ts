@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import test from 'ava'
 import { JobStore } from '../../../src/store/job-store.js'
@@ -95,16 +95,31 @@ test('files that are not manifests are ignored when loading', async (t) => {
   t.deepEqual(await store.loadJobs(), { jobs: [], problems: [] })
 })
 
-test('nextJobId is one past the highest manifest or job folder', async (t) => {
-  const store = await newStore(t)
-  t.is(await store.nextJobId(), '1')
-  await store.save(makeJob('3'))
-  t.is(await store.nextJobId(), '4')
-  await mkdir(store.layout.jobDir('9'))
-  t.is(await store.nextJobId(), '10')
-  await mkdir(path.join(store.layout.root, 'job_abc'))
-  await writeFile(path.join(store.layout.root, 'job_50.txt'), '')
-  t.is(await store.nextJobId(), '10')
+test('job ids: one past the highest id any job file of an older folder carries, never given twice, not after a restart', async (t) => {
+  const root = await tempFolder(t, 'mf-store-')
+  await writeFile(path.join(root, 'job_3_info.json'), '{}')
+  await mkdir(path.join(root, 'job_9'))
+  // A deleted job's video still on disk: its id must not come back and overwrite it.
+  await writeFile(path.join(root, 'job_12_render.mp4'), '')
+  await mkdir(path.join(root, 'job_abc'))
+  await writeFile(path.join(root, 'job_50.txt'), '')
+  const store = new JobStore(root)
+  await store.init()
+  t.is(await store.allocateJobId(), '13')
+  t.is(await store.allocateJobId(), '14')
+  await rm(path.join(root, 'job_12_render.mp4'))
+  const restarted = new JobStore(root)
+  await restarted.init()
+  t.is(await restarted.allocateJobId(), '15', 'the last id given is kept on disk')
+})
+
+test('concurrent allocations get distinct ids, and the highest is what lands on disk', async (t) => {
+  const root = await tempFolder(t, 'mf-store-')
+  const store = new JobStore(root)
+  await store.init()
+  const ids = await Promise.all(Array.from({ length: 20 }, async () => store.allocateJobId()))
+  t.deepEqual([...ids].sort((a, b) => Number(a) - Number(b)), Array.from({ length: 20 }, (_, i) => String(i + 1)))
+  t.is((await readFile(store.layout.lastJobIdPath, 'utf8')).trim(), '20')
 })
 
 test('framesOnDisk lists frames whose file exists and is not empty', async (t) => {
@@ -149,7 +164,9 @@ test('deleteJob removes frames and manifest; forgetJob keeps them out of the nex
   await store.forgetJob(forgotten)
   t.deepEqual((await readdir(store.layout.root)).sort(), ['.microfarm', 'job_2', 'job_2_info.json.cleared'])
   t.deepEqual((await store.loadJobs()).jobs, [])
-  t.is(await store.nextJobId(), '3')
+  const restarted = new JobStore(store.layout.root)
+  await restarted.init()
+  t.is(await restarted.allocateJobId(), '3', 'the ids of a deleted and a cleared job are not given again')
 })
 
 test('layout paths come from the job id and frame number, never the job name', (t) => {
