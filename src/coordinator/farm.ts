@@ -36,6 +36,10 @@ export class UnknownJobError extends Error {
   override name = 'UnknownJobError'
 }
 
+export class JobNotSavedError extends Error {
+  override name = 'JobNotSavedError'
+}
+
 /**
  * The coordinator's state and policy in one place: jobs, connected nodes, and
  * what happens on each thing a node or a user does. Protocol handlers call in
@@ -386,8 +390,12 @@ export class Farm {
     this.afterChange(job, previous)
   }
 
-  /** A user's control (CLI, UI): applies it, stops nodes when needed, says what changed. */
-  control (jobId: string, action: ControlAction): string {
+  /**
+   * A user's control (CLI, UI): applies it, stops nodes when needed, and says
+   * what changed once the new state is on disk — an acknowledged cancel must
+   * not come back as active after a restart.
+   */
+  async control (jobId: string, action: ControlAction): Promise<string> {
     const job = this.job(jobId)
     const previous = job.state
     const rendering = this.nodesRendering(job)
@@ -397,6 +405,11 @@ export class Farm {
     }
     this.afterChange(job, previous)
     this.dispatch()
+    try {
+      await this.store.save(job)
+    } catch (err) {
+      throw new JobNotSavedError(`job ${jobId} is ${job.state} now, but its manifest could not be written (${err instanceof Error ? err.message : String(err)}); it is written again shortly, and a restart before that may bring back the old state`, { cause: err })
+    }
     return result.message
   }
 

@@ -5,6 +5,9 @@ import { OutputLayout } from './layout.js'
 import { parseManifest, serializeManifest } from './manifest.js'
 import { ContentStore } from './content-store.js'
 
+/** A manifest that could not be written is tried again after this long (a full disk, a lost mount). */
+const RETRY_WRITE_MS = 2_000
+
 const MANIFEST_NAME = /^job_([0-9]{1,9})_info\.json$/
 /** Anything of a job's in the output folder: its frames folder, manifest (also cleared), videos. */
 const JOB_FILE_NAME = /^job_([0-9]{1,9})(?:$|_)/
@@ -159,7 +162,16 @@ export class JobStore {
     const job = this.dirty.get(jobId)
     if (job === undefined) return
     this.dirty.delete(jobId)
-    await writeFileAtomic(this.layout.manifestPath(jobId), serializeManifest(job), { fsync: true })
+    try {
+      await writeFileAtomic(this.layout.manifestPath(jobId), serializeManifest(job), { fsync: true })
+    } catch (err) {
+      // The state is not on disk: it stays dirty and is written again (unless a newer save came meanwhile).
+      if (!this.dirty.has(jobId)) {
+        this.dirty.set(jobId, job)
+        setTimeout(() => { this.save(job).catch(() => undefined) }, RETRY_WRITE_MS).unref()
+      }
+      throw err
+    }
   }
 
   /** Waits for every pending manifest write. */

@@ -1,9 +1,10 @@
-import { readFile } from 'node:fs/promises'
+import { mkdir, readFile, rm } from 'node:fs/promises'
+import path from 'node:path'
 import test from 'ava'
 import type { ExecutionContext } from 'ava'
 import { CoordinatorEvents } from '../../../src/coordinator/events.js'
 import type { CoordinatorEvent } from '../../../src/coordinator/events.js'
-import { Farm, JobControlError, UnknownJobError } from '../../../src/coordinator/farm.js'
+import { Farm, JobControlError, JobNotSavedError, UnknownJobError } from '../../../src/coordinator/farm.js'
 import { newNodeSession } from '../../../src/coordinator/node-registry.js'
 import type { NodeSession } from '../../../src/coordinator/node-registry.js'
 import { framesIn } from '../../../src/jobs/job.js'
@@ -12,6 +13,7 @@ import { JobStore } from '../../../src/store/job-store.js'
 import { parseManifest } from '../../../src/store/manifest.js'
 import { projectManifest, sceneInfo, submitRequest } from '../../helpers/job-fixtures.js'
 import { tempFolder } from '../../helpers/temp-folder.js'
+import { waitFor } from '../../helpers/cli.js'
 
 interface FakeNode extends NodeSession {
   sent: CoordinatorToNode[]
@@ -176,7 +178,7 @@ test('cancel sends cancel-job to the nodes rendering the job, and only to them',
   for (const node of [a, b, c]) farm.nodeJoined(node)
   for (const id of ['peer-a', 'peer-b', 'peer-c']) farm.requestWork(id)
   t.is(assigned(c)[0]?.jobId, otherId)
-  const message = farm.control(jobId, 'cancel')
+  const message = await farm.control(jobId, 'cancel')
   t.regex(message, /cancelled \(4 frame\(s\) stopped/)
   for (const node of [a, b]) t.deepEqual(node.sent.at(-1), { type: 'cancel-job', jobId, reason: 'job cancel' })
   t.false(c.sent.some(sent => sent.type === 'cancel-job'))
@@ -189,19 +191,19 @@ test('pause stops the nodes; resume hands the frames out again', async (t) => {
   const a = fakeNode('peer-a')
   farm.nodeJoined(a)
   farm.requestWork('peer-a')
-  farm.control(jobId, 'pause')
+  await farm.control(jobId, 'pause')
   t.like(a.sent.at(-1), { type: 'cancel-job', jobId })
   farm.requestWork('peer-a')
   t.is(assigned(a).length, 1)
-  farm.control(jobId, 'resume')
+  await farm.control(jobId, 'resume')
   t.deepEqual(frames(assigned(a)[1]), [1, 2])
 })
 
 test('a control that does not fit throws JobControlError; an unknown job UnknownJobError', async (t) => {
   const { farm } = await setup(t)
   const jobId = await submit(farm)
-  t.throws(() => farm.control(jobId, 'resume'), { instanceOf: JobControlError })
-  t.throws(() => farm.control('99', 'cancel'), { instanceOf: UnknownJobError, message: /no job 99/ })
+  await t.throwsAsync(farm.control(jobId, 'resume'), { instanceOf: JobControlError })
+  await t.throwsAsync(farm.control('99', 'cancel'), { instanceOf: UnknownJobError, message: /no job 99/ })
 })
 
 test('refuseFrame explains unknown jobs and frames and finished jobs', async (t) => {
@@ -210,9 +212,9 @@ test('refuseFrame explains unknown jobs and frames and finished jobs', async (t)
   t.is(farm.refuseFrame(jobId, 2), undefined)
   t.is(farm.refuseFrame('99', 2), 'no job 99')
   t.is(farm.refuseFrame(jobId, 50), `job ${jobId} has no frame 50`)
-  farm.control(jobId, 'pause')
+  await farm.control(jobId, 'pause')
   t.is(farm.refuseFrame(jobId, 2), `job ${jobId} is paused`)
-  farm.control(jobId, 'cancel')
+  await farm.control(jobId, 'cancel')
   t.is(farm.refuseFrame(jobId, 2), `job ${jobId} is cancelled`)
 })
 
@@ -335,4 +337,23 @@ test('concurrent submits get distinct job ids; a deleted job\'s id is not given 
   for (const id of ids) t.is(parseManifest(await readFile(store.layout.manifestPath(id), 'utf8'), id).id, id)
   await farm.deleteJob('4')
   t.is(await submit(farm), '5')
+})
+
+test('a control is acknowledged only once its state is on disk; a failed write is retried', async (t) => {
+  const { farm, store } = await setup(t)
+  const jobId = await submit(farm)
+  const manifest = store.layout.manifestPath(jobId)
+  // A folder where the manifest goes: every write of it fails.
+  await rm(manifest)
+  await mkdir(path.join(manifest, 'blocker'), { recursive: true })
+  await t.throwsAsync(farm.control(jobId, 'cancel'), { instanceOf: JobNotSavedError, message: /job 1 is cancelled now, but its manifest could not be written/ })
+  await rm(manifest, { recursive: true })
+  const saved = await waitFor('the manifest written again', async () => {
+    try {
+      return parseManifest(await readFile(manifest, 'utf8'), manifest)
+    } catch {
+      return undefined
+    }
+  }, 10_000)
+  t.is(saved.state, 'cancelled')
 })
