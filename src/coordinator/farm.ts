@@ -1,6 +1,6 @@
 import type { Job } from '../jobs/job.js'
-import { countFrames, formatFrameList, framesIn, frameNumbers, isFinished } from '../jobs/index.js'
-import { applyControl, JobControlError } from '../jobs/job-state.js'
+import { countFrames, formatFrameList, frameNumbers, isFinished } from '../jobs/index.js'
+import { applyControl, failForLackOfNodes, JobControlError } from '../jobs/job-state.js'
 import type { ControlAction } from '../jobs/job-state.js'
 import { createJob, setSceneInfo } from '../jobs/create-job.js'
 import { frameDone, frameFailed, isSchedulable, jobsInOrder, pickTask, releaseNode, unfinishedFrames } from '../jobs/scheduler.js'
@@ -317,15 +317,9 @@ export class Farm {
   private failIfNobodyMayRender (job: Job): void {
     const nodes = this.nodes.all()
     if (isFinished(job.state) || nodes.length === 0 || nodes.some(node => job.blocklist[node.name] === undefined)) return
-    for (const frame of [...framesIn(job, 'pending'), ...framesIn(job, 'rendering')]) {
-      const record = job.frames[frame]
-      if (record !== undefined) record.state = 'failed'
+    for (const nodeId of failForLackOfNodes(job, this.now())) {
+      this.nodes.get(nodeId)?.send({ type: 'cancel-job', jobId: job.id, reason: 'job failed: no node may render it any more' })
     }
-    job.state = 'failed'
-    job.finishedAt = this.now().toISOString()
-    const failed = framesIn(job, 'failed')
-    const last = failed[failed.length - 1]
-    job.error = `no node may render it any more; last error: frame ${last}: ${last !== undefined ? job.frames[last]?.error : ''}`
   }
 
   taskFinished (nodeId: string, taskId: string): void {

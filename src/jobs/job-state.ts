@@ -32,10 +32,34 @@ function finish (job: Job, state: JobState, now: Date): void {
   job.finishedAt = now.toISOString()
 }
 
+/** Blender's own message from the last frame that really failed (frames failed by the job's end carry none). */
 function lastFrameError (job: Job): string | undefined {
-  const failed = framesIn(job, 'failed')
+  const failed = framesIn(job, 'failed').filter(frame => job.frames[frame]?.error !== undefined)
   const last = failed[failed.length - 1]
-  return last === undefined ? undefined : `frame ${last}: ${job.frames[last]?.error ?? 'failed'}`
+  const record = last !== undefined ? job.frames[last] : undefined
+  return record === undefined ? undefined : `frame ${last}${record.node !== undefined ? ` on ${record.node}` : ''}: ${record.error}`
+}
+
+/**
+ * Every node that may render the job is blocklisted: it fails, its frames
+ * that were left (pending or rendering) fail with it. Returns the ids of the
+ * nodes that were rendering it, which must stop.
+ */
+export function failForLackOfNodes (job: Job, now: Date): string[] {
+  const stop = new Set<string>()
+  for (const record of Object.values(job.frames)) {
+    if (record.state !== 'pending' && record.state !== 'rendering') continue
+    for (const id of [record.nodeId, record.backupNodeId]) if (id !== undefined) stop.add(id)
+    record.state = 'failed'
+    delete record.nodeId
+    delete record.taskId
+    delete record.backupNodeId
+    delete record.backupTaskId
+  }
+  if (job.probe?.nodeId !== undefined) stop.add(job.probe.nodeId)
+  finish(job, 'failed', now)
+  job.error = `no node may render it any more; last error: ${lastFrameError(job) ?? 'none reported'}`
+  return [...stop]
 }
 
 export type ControlAction = 'cancel' | 'pause' | 'resume' | 'activate' | 'complete' | 'retry'

@@ -357,3 +357,24 @@ test('a control is acknowledged only once its state is on disk; a failed write i
   }, 10_000)
   t.is(saved.state, 'cancelled')
 })
+
+test('a job no node may render any more fails with Blender\'s own message, and the frames still rendering are stopped', async (t) => {
+  const { farm } = await setup(t)
+  const jobId = await submit(farm, { frames: '1-6', chunk: 1 })
+  const a = fakeNode('peer-a', 'a')
+  farm.nodeJoined(a)
+  // a holds two frames at once (a prefetch); each time the older one fails in Blender, until a is blocklisted.
+  farm.requestWork('peer-a')
+  farm.requestWork('peer-a')
+  for (let step = 0; step < 20 && farm.job(jobId).state !== 'failed'; step++) {
+    const oldest = assigned(a).map(frames).flat().find(frame => farm.job(jobId).frames[frame]?.state === 'rendering')
+    farm.frameFailed('peer-a', jobId, oldest ?? 0, step % 2 === 0 ? 'Error: Cannot render, no camera' : 'Error: Out of GPU memory')
+    farm.requestWork('peer-a')
+  }
+  const job = farm.job(jobId)
+  t.is(job.state, 'failed')
+  t.regex(job.error ?? '', /^no node may render it any more; last error: frame \d+ on a: Error: (Cannot render, no camera|Out of GPU memory)$/)
+  t.notRegex(job.error ?? '', /undefined/)
+  t.true(a.sent.some(m => m.type === 'cancel-job' && m.jobId === jobId), 'the frame a was still rendering is stopped')
+  t.true(Object.values(job.frames).every(f => f.nodeId === undefined && f.taskId === undefined), 'no frame is left assigned to a node')
+})
