@@ -49,7 +49,7 @@ test('rollUp: a job fails when nothing is left to render and some frames failed'
   t.is(job.state, 'active')
   frameFailed(job, 2, node, 'no camera', once, at(3))
   t.is(job.state, 'failed')
-  t.is(job.error, 'frame 2: no camera')
+  t.is(job.error, 'frame 2 on a: no camera')
 })
 
 test('rollUp leaves paused and finished jobs alone', (t) => {

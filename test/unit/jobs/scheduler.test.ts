@@ -124,7 +124,7 @@ test('frameFailed retries up to maxAttempts, then gives the frame up', (t) => {
   t.deepEqual(frameFailed(job, 1, fast, 'boom 3', lenient, at(9)), { gaveUp: true, blocklisted: false })
   t.like(job.frames[1], { state: 'failed', failures: 3, attempts: 3, error: 'boom 3', failedOn: ['fast'] })
   t.is(job.state, 'failed')
-  t.is(job.error, 'frame 1: boom 3')
+  t.is(job.error, 'frame 1 on fast: boom 3')
 })
 
 test('a frame that failed on a node goes to another online node first', (t) => {
