@@ -397,6 +397,8 @@ export class Farm {
     if (result.stopRendering) {
       for (const node of rendering) node.send({ type: 'cancel-job', jobId, reason: `job ${action}` })
     }
+    // Whatever the control, a job no online node may render fails now, saying so, instead of waiting forever.
+    this.failIfNobodyMayRender(job)
     this.afterChange(job, previous)
     this.dispatch()
     try {

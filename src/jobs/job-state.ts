@@ -102,6 +102,7 @@ export function applyControl (job: Job, action: ControlAction, now: Date): Contr
       return { message: `job ${job.id} resumed`, stopRendering: false }
     case 'activate': {
       const reset = resetFailed(job)
+      // Rendering again gives every node another chance (retry does the same).
       job.blocklist = {}
       delete job.finishedAt
       delete job.error
@@ -122,6 +123,8 @@ export function applyControl (job: Job, action: ControlAction, now: Date): Contr
     case 'retry': {
       const reset = resetFailed(job)
       if (reset === 0) throw new JobControlError(`job ${job.id} has no failed frames to retry`)
+      // As activate: a blocklist kept would leave the frames to nobody, and the job active forever.
+      job.blocklist = {}
       if (job.state === 'failed' || job.state === 'completed' || job.state === 'cancelled') {
         job.state = 'active'
         delete job.finishedAt

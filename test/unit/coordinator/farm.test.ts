@@ -378,3 +378,24 @@ test('a job no node may render any more fails with Blender\'s own message, and t
   t.true(a.sent.some(m => m.type === 'cancel-job' && m.jobId === jobId), 'the frame a was still rendering is stopped')
   t.true(Object.values(job.frames).every(f => f.nodeId === undefined && f.taskId === undefined), 'no frame is left assigned to a node')
 })
+
+test('retry of a job every node is blocklisted for renders it again, as activate does, instead of leaving it active forever', async (t) => {
+  const { farm } = await setup(t)
+  for (const action of ['retry', 'activate'] as const) {
+    const jobId = await submit(farm, { frames: '1-3', chunk: 1 })
+    const node = fakeNode(`peer-${action}`, action)
+    farm.nodeJoined(node)
+    for (let step = 0; step < 20 && farm.job(jobId).state !== 'failed'; step++) {
+      farm.requestWork(node.id)
+      const rendering = assigned(node).map(frames).flat().find(frame => farm.job(jobId).frames[frame]?.state === 'rendering')
+      farm.frameFailed(node.id, jobId, rendering ?? 0, 'Error: boom')
+    }
+    t.is(farm.job(jobId).state, 'failed')
+    const before = assigned(node).length
+    await farm.control(jobId, action)
+    farm.requestWork(node.id)
+    t.is(farm.job(jobId).state, 'active', action)
+    t.true(assigned(node).length > before, `${action}: the node renders the job again`)
+    farm.nodeLeft(node.id, 'next case')
+  }
+})
