@@ -39,6 +39,28 @@ def missing_for_frame(frame, allowed):
     return found
 
 
+# The scene's own output settings, as saved in the .blend. Each render starts
+# from them before it sets its format: switching formats makes Blender adjust
+# colour mode and depth (JPEG has no alpha), and that must not leak into the
+# next job's frames (a PNG after a JPEG would lose its alpha).
+OUTPUT_SETTINGS = ('file_format', 'color_mode', 'color_depth', 'compression', 'quality', 'exr_codec', 'use_preview', 'use_zbuffer')
+
+
+def saved_output_settings(scene):
+    settings = scene.render.image_settings
+    return [(name, getattr(settings, name)) for name in OUTPUT_SETTINGS if hasattr(settings, name)]
+
+
+def apply_output(scene, saved, file_format):
+    settings = scene.render.image_settings
+    for name, value in saved:
+        try:
+            setattr(settings, name, value)
+        except (TypeError, ValueError, AttributeError):
+            pass  # not valid for the format set just before; Blender keeps its own choice
+    settings.file_format = file_format
+
+
 def main():
     port, token = arguments()
     connection = socket.create_connection(('127.0.0.1', port))
@@ -54,6 +76,7 @@ def main():
         'file': bpy.data.filepath,
     })
     allowed = set()
+    saved = {}
     for line in stream:
         command = json.loads(line.decode('utf-8'))
         kind = command.get('type')
@@ -66,6 +89,7 @@ def main():
                 # Absolute paths of the artist's machine → where their files lie here.
                 errors = microfarm_deps.remap(command.get('remap', []))
                 allowed = set(command.get('allowedMissing', []))
+                saved = {bpy.data.filepath: saved_output_settings(bpy.context.scene)}
                 send({'type': 'opened', 'file': bpy.data.filepath, 'remapErrors': errors})
             except Exception as error:
                 send({'type': 'failed', 'frame': -1, 'error': str(error).strip() or 'cannot open %s' % command['path']})
@@ -77,7 +101,9 @@ def main():
         try:
             scene = bpy.context.scene
             render = scene.render
-            render.image_settings.file_format = command['format']
+            if bpy.data.filepath not in saved:
+                saved = {bpy.data.filepath: saved_output_settings(scene)}
+            apply_output(scene, saved[bpy.data.filepath], command['format'])
             render.use_file_extension = True
             render.filepath = command['outputPrefix'] + '#' * int(command.get('digits', 6))
             scene.frame_set(frame)

@@ -5,6 +5,7 @@ import { BlenderDriver, DriverStoppedError } from '../../src/blender/blender-dri
 import { BlenderError } from '../../src/blender/errors.js'
 import { blenderTest, makeScene } from '../helpers/blender.js'
 import { readPngSize } from '../helpers/png.js'
+import { inspectExrHeader } from '../../src/encode/exr-header.js'
 import { pidsMatching } from '../helpers/processes.js'
 import { tempFolder } from '../helpers/temp-folder.js'
 
@@ -93,4 +94,22 @@ blenderTest('a Blender started empty opens the scene later and renders it (the w
   const broken = path.join(dir, 'broken.blend')
   await writeFile(broken, 'not a blend')
   await t.throwsAsync(driver.open(broken), { instanceOf: BlenderError })
+})
+
+blenderTest('formats do not leak between renders: PNG, JPEG, PNG, EXR, PNG keep the alpha each format can hold', async (t, blender) => {
+  const dir = await tempFolder(t, 'mf-driver-formats-')
+  const scene = await makeScene(dir, { frames: 1, width: 32, height: 18 })
+  const driver = await BlenderDriver.start({ blender, blendPath: scene })
+  t.teardown(async () => { await driver.stop(true) })
+  const pngColourType = async (file: string): Promise<number> => (await readFile(file))[25] ?? -1
+  const channels = async (file: string): Promise<string[]> => {
+    const verdict = inspectExrHeader(await readFile(file))
+    return verdict.kind === 'readable' ? verdict.channels : []
+  }
+  const RGBA = 6
+  t.is(await pngColourType(await driver.render(1, path.join(dir, 'png-1'), 'PNG')), RGBA)
+  await driver.render(1, path.join(dir, 'jpeg'), 'JPEG')
+  t.is(await pngColourType(await driver.render(1, path.join(dir, 'png-2'), 'PNG')), RGBA, 'a PNG after a JPEG keeps its alpha')
+  t.true((await channels(await driver.render(1, path.join(dir, 'exr'), 'OPEN_EXR'))).includes('A'), 'the EXR has its alpha')
+  t.is(await pngColourType(await driver.render(1, path.join(dir, 'png-3'), 'PNG')), RGBA)
 })
