@@ -438,20 +438,22 @@ export class Farm {
 
   /** The content store keeps what the remaining jobs need (their .blend, manifest and files), nothing more. */
   private async removeUnusedContent (): Promise<void> {
-    const needed = new Set<string>()
-    for (const job of this.jobs.values()) {
-      needed.add(job.blendSha256)
-      if (job.project === undefined) continue
-      needed.add(job.project.sha256)
-      try {
-        for (const file of (await this.store.content.manifest(job.project)).files) needed.add(file.sha256)
-      } catch (err) {
-        // Without the job's list, nothing can be known unused: keep everything.
-        this.events.emit({ type: 'warning', message: `job ${job.id}: ${err instanceof Error ? err.message : String(err)}; stored content kept` })
-        return
+    await this.store.content.collect(async () => {
+      const needed = new Set<string>()
+      for (const job of [...this.jobs.values()]) {
+        needed.add(job.blendSha256)
+        if (job.project === undefined) continue
+        needed.add(job.project.sha256)
+        try {
+          for (const file of (await this.store.content.manifest(job.project)).files) needed.add(file.sha256)
+        } catch (err) {
+          // Without the job's list, nothing can be known unused: keep everything.
+          this.events.emit({ type: 'warning', message: `job ${job.id}: ${err instanceof Error ? err.message : String(err)}; stored content kept` })
+          return undefined
+        }
       }
-    }
-    await this.store.content.removeUnused(needed)
+      return needed
+    })
   }
 
   /** What Blender said on a node while loading a job's scene: kept on the job (each line once) and said. */

@@ -5,6 +5,8 @@ import { diskFullWhileWriting, ensureRoom, fileHasSize, isDiskFull } from './dis
 import type { OutputLayout } from './layout.js'
 
 const CONTENT_NAME = /^[0-9a-f]{64}$/
+/** Parsed project manifests kept in memory (the files stay on disk either way). */
+const MANIFESTS_KEPT = 64
 
 export interface Content { sha256: string, size: number }
 
@@ -22,7 +24,10 @@ export class ContentStoreError extends Error {
  */
 export class ContentStore {
   private readonly pins = new Map<string, number>()
+  /** Parsed manifests, the most recently used last; bounded, so a flood of submits cannot fill memory. */
   private readonly manifests = new Map<string, ProjectManifest>()
+  /** While a collection runs, released pins wait here until it ends (see `collect`). */
+  private sweep?: { released: string[][] }
 
   constructor (private readonly layout: OutputLayout) {}
 
@@ -63,7 +68,11 @@ export class ContentStore {
   /** A project manifest from the store, validated like any input (it came from a peer once). */
   async manifest (ref: ProjectRef): Promise<ProjectManifest> {
     const known = this.manifests.get(ref.sha256)
-    if (known !== undefined) return known
+    if (known !== undefined) {
+      this.manifests.delete(ref.sha256)
+      this.manifests.set(ref.sha256, known)
+      return known
+    }
     let bytes: Buffer
     try {
       bytes = await readFile(this.path(ref.sha256))
@@ -72,6 +81,10 @@ export class ContentStore {
     }
     const manifest = parseProjectManifest(bytes, ref.sha256)
     this.manifests.set(ref.sha256, manifest)
+    for (const oldest of this.manifests.keys()) {
+      if (this.manifests.size <= MANIFESTS_KEPT) break
+      this.manifests.delete(oldest)
+    }
     return manifest
   }
 
@@ -83,24 +96,48 @@ export class ContentStore {
     return () => {
       if (released) return
       released = true
-      for (const sha of pinned) {
-        const count = (this.pins.get(sha) ?? 1) - 1
-        if (count <= 0) this.pins.delete(sha)
-        else this.pins.set(sha, count)
+      // A collection that began before this job existed must not see its content unpinned.
+      if (this.sweep !== undefined) {
+        this.sweep.released.push(pinned)
+        return
       }
+      this.unpin(pinned)
     }
   }
 
-  /** Removes content neither `needed` nor pinned. Returns how many files went. */
-  async removeUnused (needed: ReadonlySet<string>): Promise<number> {
-    let removed = 0
-    for (const name of await readdir(this.layout.contentDir)) {
-      if (!CONTENT_NAME.test(name) || needed.has(name) || this.pins.has(name)) continue
-      await rm(this.path(name), { force: true })
-      this.manifests.delete(name)
-      removed++
+  private unpin (pinned: readonly string[]): void {
+    for (const sha of pinned) {
+      const count = (this.pins.get(sha) ?? 1) - 1
+      if (count <= 0) this.pins.delete(sha)
+      else this.pins.set(sha, count)
     }
-    return removed
+  }
+
+  /**
+   * Removes content that is neither `needed` (asked once the collection has
+   * begun; undefined when that cannot be told: then nothing goes) nor pinned. Pins released meanwhile hold until it ends: a job
+   * submitted during a collection is not in the needed set it computed, but
+   * its content was pinned until the job existed. Returns how many files went.
+   */
+  async collect (needed: () => Promise<ReadonlySet<string> | undefined>): Promise<number> {
+    if (this.sweep !== undefined) return 0
+    const sweep = { released: [] as string[][] }
+    this.sweep = sweep
+    try {
+      const keep = await needed()
+      if (keep === undefined) return 0
+      let removed = 0
+      for (const name of await readdir(this.layout.contentDir)) {
+        if (!CONTENT_NAME.test(name) || keep.has(name) || this.pins.has(name)) continue
+        await rm(this.path(name), { force: true })
+        this.manifests.delete(name)
+        removed++
+      }
+      return removed
+    } finally {
+      this.sweep = undefined
+      for (const pinned of sweep.released) this.unpin(pinned)
+    }
   }
 
   /** .blend files stored by an older MicroFarm (`blends/<sha>.blend`) become content. */

@@ -26,7 +26,24 @@ test('pinned content is not collected until released', async (t) => {
   const sha = 'cd'.repeat(32)
   await store.put({ sha256: sha, size: 4 }, 'test', async (temp) => { await writeFile(temp, 'data') })
   const release = store.pin([sha])
-  t.is(await store.removeUnused(new Set()), 0, 'a submit in flight keeps its content')
+  t.is(await store.collect(async () => new Set()), 0, 'a submit in flight keeps its content')
   release()
-  t.is(await store.removeUnused(new Set()), 1)
+  t.is(await store.collect(async () => undefined), 0, 'what is needed cannot be told: nothing goes')
+  t.is(await store.collect(async () => new Set()), 1)
+})
+
+test('a pin released while a collection runs holds until it ends: a job submitted meanwhile keeps its files', async (t) => {
+  const layout = new OutputLayout(await tempFolder(t, 'mf-content-'))
+  const store = new ContentStore(layout)
+  await store.init()
+  const sha = 'ef'.repeat(32)
+  await store.put({ sha256: sha, size: 4 }, 'test', async (temp) => { await writeFile(temp, 'data') })
+  const release = store.pin([sha])
+  // The collection decides what is needed before the job exists; the submit finishes meanwhile.
+  const removed = await store.collect(async () => {
+    release()
+    return new Set()
+  })
+  t.is(removed, 0)
+  t.deepEqual(await readdir(layout.contentDir), [sha])
 })
