@@ -1,3 +1,4 @@
+import type { RemapEntry } from '../protocol/project.js'
 import { z } from 'zod'
 
 // What the in-Blender driver (microfarm_driver.py) sends back, one JSON line each.
@@ -23,8 +24,8 @@ export function parseDriverMessage (line: string): DriverMessage | undefined {
 
 /** What the node tells the driver about the scene's files when it opens it. */
 export interface SceneFiles {
-  /** Absolute paths as the .blend holds them → where their files are on this machine. */
-  remap: Array<{ from: string, to: string }>
+  /** Absolute paths as the .blend holds them → where their files are on this machine (`to` absolute here). */
+  remap: RemapEntry[]
   /** Paths, as the .blend names them, known missing when the job was submitted. */
   allowedMissing: string[]
 }

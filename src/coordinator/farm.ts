@@ -460,11 +460,13 @@ export class Farm {
   sceneWarnings (nodeId: string, jobId: string, warnings: readonly string[]): void {
     const node = this.nodes.get(nodeId)
     const job = this.jobs.get(jobId)
-    if (node === undefined || job === undefined) return
+    // Only from a node that was given work of that job; once the job holds its fill, nothing more.
+    if (node === undefined || job === undefined || ![...this.tasks.values()].some(task => task.nodeId === nodeId && task.jobId === jobId)) return
     const known = new Set(job.warnings ?? [])
-    const fresh = warnings.filter(w => !known.has(w))
+    if (known.size >= MAX_JOB_WARNINGS) return
+    const fresh = warnings.filter(w => !known.has(w)).slice(0, MAX_JOB_WARNINGS - known.size)
     if (fresh.length === 0) return
-    job.warnings = [...known, ...fresh].slice(0, MAX_JOB_WARNINGS)
+    job.warnings = [...known, ...fresh]
     this.persist(job)
     for (const warning of fresh) this.events.emit({ type: 'warning', message: `job ${jobId} on ${node.name}: Blender: ${warning}` })
   }

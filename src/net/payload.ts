@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs'
 import { open, rm } from 'node:fs/promises'
 import type { Stream } from '@libp2p/interface'
 import type { Uint8ArrayList } from 'uint8arraylist'
-import { ProtocolError } from '../protocol/errors.js'
+import { ProtocolError, TimeoutError } from '../protocol/errors.js'
 import { incoming } from './incoming.js'
 
 // Raw file bytes that follow a header message on a stream. The header has
@@ -13,13 +13,28 @@ import { incoming } from './incoming.js'
 
 const READ_CHUNK_BYTES = 256 * 1024
 
-export async function sendFile (stream: Stream, path: string, options: { signal?: AbortSignal, onSent?: (bytes: number) => void } = {}): Promise<number> {
+/**
+ * Streams a file. A receiver that stops reading for `idleMs` (its window
+ * stays full) ends the send with a TimeoutError instead of holding the file
+ * open forever.
+ */
+export async function sendFile (stream: Stream, path: string, options: { signal?: AbortSignal, onSent?: (bytes: number) => void, idleMs?: number } = {}): Promise<number> {
   let sent = 0
-  const file = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES, ...(options.signal ? { signal: options.signal } : {}) })
-  for await (const chunk of file as AsyncIterable<Buffer>) {
-    sent += chunk.byteLength
-    if (!stream.send(chunk)) await stream.onDrain(options.signal !== undefined ? { signal: options.signal } : {})
-    options.onSent?.(chunk.byteLength)
+  const idleMs = options.idleMs ?? IDLE_TIMEOUT_MS
+  const idle = new AbortController()
+  let timer = setTimeout(() => idle.abort(new TimeoutError(`the peer read nothing for ${idleMs / 1000} s`)), idleMs)
+  const signal = options.signal !== undefined ? AbortSignal.any([options.signal, idle.signal]) : idle.signal
+  try {
+    const file = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES, signal })
+    for await (const chunk of file as AsyncIterable<Buffer>) {
+      sent += chunk.byteLength
+      if (!stream.send(chunk)) await stream.onDrain({ signal })
+      clearTimeout(timer)
+      timer = setTimeout(() => idle.abort(new TimeoutError(`the peer read nothing for ${idleMs / 1000} s`)), idleMs)
+      options.onSent?.(chunk.byteLength)
+    }
+  } finally {
+    clearTimeout(timer)
   }
   return sent
 }

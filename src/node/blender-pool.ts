@@ -52,7 +52,7 @@ export class BlenderPool {
     const { blendPath } = scene
     clearTimeout(this.idleTimer)
     const current = this.current
-    // The same .blend content (its path is its hash), even for another job: the
+    // The same scene (its path names its project tree), even for another job: the
     // scene is loaded already, and each frame sets its own output and format.
     if (current !== undefined && current.blendPath === blendPath) {
       const driver = await current.driver.catch(() => undefined)

@@ -1,4 +1,4 @@
-import { mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises'
+import { chmod, mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import type { Stream } from '@libp2p/interface'
@@ -8,12 +8,19 @@ import { MessageChannel } from '../protocol/framing.js'
 import { contentResponse } from '../protocol/messages.js'
 import { receiveFile } from '../net/payload.js'
 import { fileHasSize } from '../store/disk.js'
+import type { ContentRef } from '../protocol/project.js'
 
 export type OpenStream = (protocol: string, signal?: AbortSignal) => Promise<Stream>
 
-export interface Content { sha256: string, size: number }
 
 const CONTENT_NAME = /^[0-9a-f]{64}$/
+/** How long the coordinator may take to start sending a file. */
+const REPLY_TIMEOUT_MS = 30_000
+
+function withDeadline (signal: AbortSignal | undefined, ms: number): AbortSignal {
+  const deadline = AbortSignal.timeout(ms)
+  return signal !== undefined ? AbortSignal.any([signal, deadline]) : deadline
+}
 
 /**
  * A node's files of every job it rendered, by content hash: what it holds
@@ -33,7 +40,13 @@ export class ContentCache {
     return join(this.dir, sha256)
   }
 
-  async ensure (content: Content, open: OpenStream, signal?: AbortSignal): Promise<{ path: string, fetched: boolean }> {
+  async has (content: ContentRef): Promise<boolean> {
+    return this.present.has(content.sha256) || fileHasSize(this.pathFor(content.sha256), content.size)
+  }
+
+  get limit (): number { return this.limitBytes }
+
+  async ensure (content: ContentRef, open: OpenStream, signal?: AbortSignal): Promise<{ path: string, fetched: boolean }> {
     const path = this.pathFor(content.sha256)
     if (this.present.has(content.sha256) || await fileHasSize(path, content.size)) {
       this.present.add(content.sha256)
@@ -50,19 +63,23 @@ export class ContentCache {
     return { path: await pending, fetched: true }
   }
 
-  private async fetch (content: Content, open: OpenStream, signal?: AbortSignal): Promise<string> {
+  private async fetch (content: ContentRef, open: OpenStream, signal?: AbortSignal): Promise<string> {
     await mkdir(this.dir, { recursive: true })
     const stream = await open(CONTENT_PROTOCOL, signal)
     try {
       const channel = new MessageChannel(stream)
       await channel.write({ type: 'get-content', sha256: content.sha256 })
-      const reply = await channel.read(contentResponse, signal !== undefined ? { signal } : {})
+      const reply = await channel.read(contentResponse, { signal: withDeadline(signal, REPLY_TIMEOUT_MS) })
       if (reply.type === 'error') throw new RemoteError(`coordinator could not send ${content.sha256.slice(0, 12)}…: ${reply.message}`)
       if (reply.sha256 !== content.sha256) throw new ProtocolError('coordinator sent other content than asked for')
       if (reply.size !== content.size) throw new ProtocolError(`coordinator announced ${reply.size} bytes for content of ${content.size}`)
       const tempPath = join(this.dir, `.${content.sha256}.${randomBytes(4).toString('hex')}.part`)
       await receiveFile(channel.unwrap(), { size: reply.size, sha256: content.sha256, tempPath, ...(signal !== undefined ? { signal } : {}) })
       const path = this.pathFor(content.sha256)
+      // Read-only: the jobs' trees are hard links to this one copy, and a write
+      // through one of them (Blender rewriting a cache file) must fail, not
+      // change the content every later job gets.
+      await chmod(tempPath, 0o444)
       await rename(tempPath, path)
       this.present.add(content.sha256)
       await stream.close()

@@ -2,18 +2,20 @@ import { copyFile, link, mkdir, readFile, readdir, rename, rm } from 'node:fs/pr
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { parseProjectManifest, treePathProblem } from '../protocol/project.js'
-import type { ProjectManifest } from '../protocol/project.js'
+import type { ProjectManifest, RemapEntry } from '../protocol/project.js'
 import { ProtocolError } from '../protocol/errors.js'
 import type { Task } from '../protocol/messages.js'
 import type { ContentCache, OpenStream } from './content-cache.js'
+import { ensureRoom } from '../store/disk.js'
+import { mapConcurrent } from '../util/map-concurrent.js'
 
 /** A job's scene laid out on this node, ready for Blender. */
 export interface PreparedScene {
   /** The tree's name: the project manifest's hash (or the .blend's, for a job from before projects). */
   key: string
   blendPath: string
-  /** Absolute paths in the scene → where their content lies in this tree. */
-  remap: Array<{ from: string, to: string }>
+  /** Absolute paths in the scene → where their content lies in this tree (`to` absolute). */
+  remap: RemapEntry[]
   /** Paths (as the .blend names them) the submitter knew were missing and sent anyway. */
   allowedMissing: string[]
   /** Content this node fetched for it just now. */
@@ -44,19 +46,7 @@ export class ProjectTrees {
     const manifest = await this.manifestFor(task, open, signal)
     const needed = new Set([...manifest.files.map(f => f.sha256), ...(task.project !== undefined ? [task.project.sha256] : [])])
     this.contents.set(key, needed)
-    // Make room first: what is fetched now must not push out what this job needs.
-    await this.cache.evict(this.inUse(), manifest.files.reduce((sum, f) => sum + f.size, 0))
-    const fetched = { files: 0, bytes: 0 }
-    const files = [...manifest.files]
-    const worker = async (): Promise<void> => {
-      for (let file = files.shift(); file !== undefined; file = files.shift()) {
-        if ((await this.cache.ensure(file, open, signal)).fetched) {
-          fetched.files++
-          fetched.bytes += file.size
-        }
-      }
-    }
-    await Promise.all(Array.from({ length: FETCH_CONCURRENCY }, worker))
+    const fetched = await this.fetchMissing(manifest, open, signal)
     const treeDir = path.join(this.dir, key)
     let pending = this.building.get(key)
     if (pending === undefined) {
@@ -64,13 +54,33 @@ export class ProjectTrees {
       this.building.set(key, pending)
     }
     await pending
-    return {
-      key,
-      blendPath: inside(treeDir, manifest.main),
-      remap: manifest.remap.map(({ from, to }) => ({ from, to: inside(treeDir, to) })),
-      allowedMissing: manifest.missing.map(m => m.stored),
-      fetched,
-    }
+    const remap = manifest.remap.map(({ from, to }) => ({ from, to: inside(treeDir, to) }))
+    // A reference the submitter knew was partly missing (a UDIM tile, a frame of
+    // a sequence) may be rewritten too: after that the scene names it by its new path.
+    const allowed = new Set(manifest.missing.map(m => m.stored))
+    for (const entry of remap) if (allowed.has(entry.from)) allowed.add(entry.to)
+    return { key, blendPath: inside(treeDir, manifest.main), remap, allowedMissing: [...allowed], fetched }
+  }
+
+  /**
+   * Fetches what the cache lacks of a project, a few files at once; the first
+   * failure stops the others. Room is made first, for what is missing only, so
+   * what is fetched now does not push out what this job needs.
+   */
+  private async fetchMissing (manifest: ProjectManifest, open: OpenStream, signal?: AbortSignal): Promise<{ files: number, bytes: number }> {
+    const lacking = []
+    for (const file of uniqueContents(manifest.files)) if (!await this.cache.has(file)) lacking.push(file)
+    const bytes = lacking.reduce((sum, f) => sum + f.size, 0)
+    if (bytes === 0) return { files: 0, bytes: 0 }
+    await this.cache.evict(this.inUse(), bytes)
+    await mkdir(this.dir, { recursive: true })
+    await ensureRoom(this.dir, bytes, `the ${lacking.length} file(s) of this job it lacks`, 'this node')
+    const stop = new AbortController()
+    const both = signal !== undefined ? AbortSignal.any([signal, stop.signal]) : stop.signal
+    await mapConcurrent(lacking, FETCH_CONCURRENCY, async (file) => {
+      await this.cache.ensure(file, open, both)
+    }, stop)
+    return { files: lacking.length, bytes }
   }
 
   private async manifestFor (task: Task, open: OpenStream, signal?: AbortSignal): Promise<ProjectManifest> {
@@ -137,6 +147,10 @@ export function inside (root: string, relative: string): string {
   const joined = path.resolve(root, ...relative.split('/'))
   if (!joined.startsWith(path.resolve(root) + path.sep)) throw new UnsafeTreePathError(`refused a project path outside the job's folder: ${JSON.stringify(relative.slice(0, 200))}`)
   return joined
+}
+
+function uniqueContents<T extends { sha256: string }> (files: readonly T[]): T[] {
+  return [...new Map(files.map(f => [f.sha256, f])).values()]
 }
 
 async function linkOrCopy (source: string, dest: string): Promise<void> {

@@ -8,6 +8,7 @@ import type { ProjectManifest, ProjectRef } from '../protocol/project.js'
 import { encodeMessage } from '../protocol/framing.js'
 import type { ProjectPlan } from './plan.js'
 import { ProjectPlanError } from './plan.js'
+import { mapConcurrent } from '../util/map-concurrent.js'
 
 /** A project ready to send: its manifest (and that manifest's own bytes and hash), and where each file is here. */
 export interface LocalProject {
@@ -28,20 +29,17 @@ export async function hashProject (plan: ProjectPlan, options: { signal?: AbortS
     throw new ProjectPlanError(`the scene needs ${plan.files.length} files; a job may carry at most ${MAX_PROJECT_FILES} (MAX_PROJECT_FILES)`)
   }
   const files: ProjectManifest['files'] = new Array(plan.files.length)
-  let next = 0
   let done = 0
-  const worker = async (): Promise<void> => {
-    for (let i = next++; i < plan.files.length; i = next++) {
-      const file = plan.files[i] as ProjectPlan['files'][number]
-      const before = await stat(file.source)
-      const sha256 = await sha256File(file.source, options.signal)
-      const after = await stat(file.source)
-      if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) throw new ProjectPlanError(`${file.source} changed while it was read; submit again once it is saved`)
-      files[i] = { path: file.path, size: after.size, sha256 }
-      options.onHashed?.(++done, plan.files.length)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(HASH_CONCURRENCY, plan.files.length) }, worker))
+  const stop = new AbortController()
+  const signal = options.signal !== undefined ? AbortSignal.any([options.signal, stop.signal]) : stop.signal
+  await mapConcurrent(plan.files, HASH_CONCURRENCY, async (file, i) => {
+    const before = await stat(file.source)
+    const sha256 = await sha256File(file.source, signal)
+    const after = await stat(file.source)
+    if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) throw new ProjectPlanError(`${file.source} changed while it was read; submit again once it is saved`)
+    files[i] = { path: file.path, size: after.size, sha256 }
+    options.onHashed?.(++done, plan.files.length)
+  }, stop)
   return sealProject({ version: 1, main: plan.main, files, remap: plan.remap, missing: plan.missing }, plan.files.map(f => f.source))
 }
 

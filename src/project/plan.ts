@@ -1,7 +1,7 @@
 import path from 'node:path'
 import type { PlatformPath } from 'node:path'
 import type { DependencyReference } from '../blender/dependencies.js'
-import type { MissingDependency } from '../protocol/project.js'
+import type { MissingDependency, RemapEntry } from '../protocol/project.js'
 import { treePathProblem } from '../protocol/project.js'
 
 // Where each file of a scene goes in the job's tree. Pure: it takes what the
@@ -28,7 +28,7 @@ export interface ProjectPlan {
   root: string
   main: string
   files: PlannedFile[]
-  remap: Array<{ from: string, to: string }>
+  remap: RemapEntry[]
   missing: MissingDependency[]
 }
 

@@ -1,12 +1,11 @@
 import { z } from 'zod'
-import { MAX_FRAME_NUMBER } from './constants.js'
-import { missingDependency, projectRef } from './project.js'
+import { MAX_FRAME_NUMBER, MAX_PROJECT_FILES } from './constants.js'
+import { missingDependency, projectRef, sha256 } from './project.js'
 
 // The wire format in one place. Every message is JSON in a length-prefixed frame
 // and is validated against these schemas on arrival; nothing else crosses machines
 // except raw file bytes after a header that announced their size and hash.
 
-const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex SHA-256')
 const jobId = z.string().regex(/^[0-9]{1,9}$/, 'a job id')
 const frameNumber = z.number().int().min(0).max(MAX_FRAME_NUMBER)
 const shortText = z.string().max(200)
@@ -198,7 +197,7 @@ export const jobSummary = z.object({
   blocklist: z.record(z.string().max(200), z.string().max(500)),
   missingFrames: z.array(frameNumber).max(1_000_000).optional(),
   /** Files the scene needs that were missing on the submitting machine (submitted with --allow-missing). */
-  missingFiles: z.array(missingDependency).max(20_000).optional(),
+  missingFiles: z.array(missingDependency).max(MAX_PROJECT_FILES).optional(),
   /** What Blender said while loading the scene on the nodes. */
   warnings: z.array(errorText).max(100).optional(),
   /** Files and bytes the job's project carries, the .blend included. */

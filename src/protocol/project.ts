@@ -11,7 +11,8 @@ import { MAX_CONTENT_BYTES, MAX_MANIFEST_BYTES, MAX_PROJECT_BYTES, MAX_PROJECT_F
 // stands: a node joins these relative paths under a folder of its own, after
 // checking them again (see `checkTreePath`).
 
-const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex SHA-256')
+/** A content hash as every message and manifest writes it. */
+export const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex SHA-256')
 const MAX_TREE_PATH = 1024
 const MAX_SEGMENT = 255
 // DOS device names are special in every folder on Windows, whatever the extension.
@@ -48,6 +49,9 @@ export const projectFile = z.object({
   sha256,
 })
 export type ProjectFile = z.infer<typeof projectFile>
+/** An absolute path in the scene and where its content lies in the job's tree. */
+export const remapEntry = z.object({ from: z.string().min(1).max(4096), to: treePath })
+export type RemapEntry = z.infer<typeof remapEntry>
 
 export const missingDependency = z.object({
   kind: z.string().max(40),
@@ -69,7 +73,7 @@ export const projectManifest = z.object({
    * and where their content lies in the tree: the node's Blender rewrites them
    * before rendering. `from` is only ever compared with what the .blend holds.
    */
-  remap: z.array(z.object({ from: z.string().min(1).max(4096), to: treePath })).max(MAX_PROJECT_FILES),
+  remap: z.array(remapEntry).max(MAX_PROJECT_FILES),
   /** Files the submitter knew were missing and submitted anyway (--allow-missing). */
   missing: z.array(missingDependency).max(MAX_PROJECT_FILES),
 }).superRefine((manifest, ctx) => {
@@ -81,6 +85,9 @@ export type ProjectManifest = z.infer<typeof projectManifest>
 /** A job names its project by the hash and size of its manifest. */
 export const projectRef = z.object({ sha256, size: z.number().int().positive().max(MAX_MANIFEST_BYTES) })
 export type ProjectRef = z.infer<typeof projectRef>
+
+/** Any stored content (a file of a project, a manifest): its hash and size. */
+export type ContentRef = Pick<ProjectFile, 'sha256' | 'size'>
 
 /** The tree must be buildable: unique paths, no file where another needs a folder, the main file present, the total within limits. */
 function projectProblem (main: string, files: ReadonlyArray<{ path: string, size: number }>): string | undefined {

@@ -1,14 +1,12 @@
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises'
 import { parseProjectManifest } from '../protocol/project.js'
-import type { ProjectManifest, ProjectRef } from '../protocol/project.js'
+import type { ContentRef, ProjectManifest, ProjectRef } from '../protocol/project.js'
 import { diskFullWhileWriting, ensureRoom, fileHasSize, isDiskFull } from './disk.js'
 import type { OutputLayout } from './layout.js'
 
 const CONTENT_NAME = /^[0-9a-f]{64}$/
 /** Parsed project manifests kept in memory (the files stay on disk either way). */
 const MANIFESTS_KEPT = 64
-
-export interface Content { sha256: string, size: number }
 
 export class ContentStoreError extends Error {
   override name = 'ContentStoreError'
@@ -42,7 +40,7 @@ export class ContentStore {
 
   path (sha256: string): string { return this.layout.contentPath(sha256) }
 
-  async has (content: Content): Promise<boolean> {
+  async has (content: ContentRef): Promise<boolean> {
     return fileHasSize(this.path(content.sha256), content.size)
   }
 
@@ -51,7 +49,7 @@ export class ContentStore {
    * and checks its hash (receiveFile does); it takes its real name after.
    * A disk without room is said before any byte moves.
    */
-  async put (content: Content, what: string, write: (tempPath: string) => Promise<void>): Promise<'had' | 'stored'> {
+  async put (content: ContentRef, what: string, write: (tempPath: string) => Promise<void>): Promise<'had' | 'stored'> {
     if (await this.has(content)) return 'had'
     await ensureRoom(this.layout.contentDir, content.size, what)
     const tempPath = this.layout.contentTempPath()

@@ -23,10 +23,10 @@ export async function freeBytes (dir: string): Promise<number> {
 }
 
 /** Throws DiskFullError unless `bytes` (plus the reserve) fit on the disk holding `dir`. */
-export async function ensureRoom (dir: string, bytes: number, what: string): Promise<void> {
+export async function ensureRoom (dir: string, bytes: number, what: string, machine = 'the coordinator'): Promise<void> {
   const free = await freeBytes(dir)
   if (free < bytes + DISK_RESERVE_BYTES) {
-    throw new DiskFullError(`no room on the coordinator's disk for ${what}: ${formatBytes(bytes)} needed (and ${formatBytes(DISK_RESERVE_BYTES)} kept free), ${formatBytes(free)} free under ${dir} (free some space there)`)
+    throw new DiskFullError(`no room on ${machine}'s disk for ${what}: ${formatBytes(bytes)} needed (and ${formatBytes(DISK_RESERVE_BYTES)} kept free), ${formatBytes(free)} free under ${dir} (free some space there)`)
   }
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { encodeSettings, renderFormat, sceneInfo } from '../protocol/messages.js'
-import { missingDependency } from '../protocol/project.js'
+import { missingDependency, projectRef, sha256 } from '../protocol/project.js'
 import type { Job } from '../jobs/job.js'
 
 // A job's manifest on disk (OUTPUT/job_<id>_info.json). Validated on load like
@@ -25,14 +25,9 @@ const frameRecord = z.object({
 const jobSchema = z.object({
   id: z.string().regex(/^[0-9]{1,9}$/),
   name: z.string(),
-  blendSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  blendSha256: sha256,
   blendSize: z.number().int().nonnegative(),
-  project: z.object({
-    sha256: z.string().regex(/^[0-9a-f]{64}$/),
-    size: z.number().int().positive(),
-    files: z.number().int().positive(),
-    bytes: z.number().int().nonnegative(),
-  }).optional(),
+  project: projectRef.extend({ files: z.number().int().positive(), bytes: z.number().int().nonnegative() }).optional(),
   missingFiles: z.array(missingDependency).optional(),
   warnings: z.array(z.string()).optional(),
   format: renderFormat,

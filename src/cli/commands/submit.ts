@@ -90,12 +90,18 @@ export async function runSubmit (file: string, flags: SubmitFlags): Promise<numb
 async function prepareWithLocalBlender (path: string, flags: SubmitFlags, say: (line: string) => void): Promise<PreparedProject> {
   const options = { noDeps: !flags.deps, ...(flags.frames !== undefined ? { frames: flags.frames } : {}) }
   let early: { path: string, prepared: Promise<PreparedProject> } | undefined
-  const blender = await findBlenderIfInstalled(flags.blender, (candidate) => {
-    if (early !== undefined || !flags.deps) return
-    early = { path: candidate, prepared: prepareProject(path, { ...options, blender: { path: candidate, version: `at ${candidate}` } }) }
-    // Awaited below when this Blender is the one; otherwise its outcome does not matter.
-    early.prepared.catch(() => undefined)
-  })
+  const stopEarly = new AbortController()
+  let blender
+  try {
+    blender = await findBlenderIfInstalled(flags.blender, (candidate) => {
+      if (early !== undefined || !flags.deps) return
+      early = { path: candidate, prepared: prepareProject(path, { ...options, signal: stopEarly.signal, blender: { path: candidate, version: `at ${candidate}` } }) }
+      // Awaited below when this Blender is the one; otherwise stopped, and its outcome does not matter.
+      early.prepared.catch(() => undefined)
+    })
+  } finally {
+    if (early !== undefined && early.path !== blender?.path) stopEarly.abort(new Error('another Blender was chosen'))
+  }
   if (blender === undefined) {
     if (flags.deps) say('no Blender on this machine: the files this scene needs cannot be listed')
     return prepareProject(path, options)

@@ -20,6 +20,12 @@ export async function handleContentRequest (content: ContentStore, stream: Strea
     throw err
   }
   await channel.write({ type: 'content', sha256: request.sha256, size })
-  await sendFile(stream, path)
+  try {
+    await sendFile(stream, path)
+  } catch (err) {
+    // The file's bytes have begun: an error message now would read as content. Reset instead.
+    stream.abort(err instanceof Error ? err : new Error(String(err)))
+    throw err
+  }
   await stream.close()
 }

@@ -20,6 +20,9 @@ import type { Farm } from '../farm.js'
  * against its hash and stored under its final name only once complete. A
  * submit cut off half-way keeps what was complete; run again, it sends the rest.
  */
+/** A submitter that reads none of the coordinator's replies for this long is cut off. */
+const REPLY_WRITE_TIMEOUT_MS = 30_000
+
 export async function handleSubmit (farm: Farm, store: JobStore, stream: Stream): Promise<void> {
   const channel = new MessageChannel(stream)
   const request = await channel.read(submitRequest, { signal: AbortSignal.timeout(FIRST_MESSAGE_TIMEOUT_MS) })
@@ -27,7 +30,7 @@ export async function handleSubmit (farm: Farm, store: JobStore, stream: Stream)
   // From here on the submitter sends raw bytes only when asked; replies go out
   // with writeMessage, which reads nothing (a reader would take the file bytes).
   const raw = channel.unwrap()
-  const reply = async (message: SubmitReply): Promise<void> => { await writeMessage(raw, message) }
+  const reply = async (message: SubmitReply): Promise<void> => { await writeMessage(raw, message, { signal: AbortSignal.timeout(REPLY_WRITE_TIMEOUT_MS) }) }
   const content = store.content
 
   const releaseManifest = content.pin([request.project.sha256])

@@ -132,3 +132,24 @@ test('a job from before projects (the .blend alone) gets a tree with just scene.
   t.is(path.basename(scene.blendPath), 'scene.blend')
   t.is(await readFile(scene.blendPath, 'utf8'), 'BLENDER-v304 legacy')
 })
+
+test('a job whose files are all cached makes no room: other jobs\' content stays', async (t) => {
+  const farm = await coordinator(t)
+  const nodeDir = path.join(farm.dir, 'node')
+  const cache = new ContentCache(path.join(nodeDir, 'content'), 1000)
+  const trees = new ProjectTrees(path.join(nodeDir, 'jobs'), cache)
+  const big = await project(farm.store, { 'a.blend': randomBytes(500) })
+  const small = await project(farm.store, { 'b.blend': randomBytes(200) })
+  await trees.prepare(big, farm.open)
+  await trees.prepare(small, farm.open)
+  const before = (await readdir(path.join(nodeDir, 'content'))).sort()
+  await trees.prepare({ ...big, taskId: 't9' }, farm.open)
+  t.deepEqual((await readdir(path.join(nodeDir, 'content'))).sort(), before)
+})
+
+test('content in the cache is read-only: a write through a job\'s tree cannot change what later jobs get', async (t) => {
+  const farm = await coordinator(t)
+  const trees = new ProjectTrees(path.join(farm.dir, 'node', 'jobs'), new ContentCache(path.join(farm.dir, 'node', 'content'), 1e9))
+  const scene = await trees.prepare(await project(farm.store, { 'a.blend': Buffer.from('BLENDER ro') }), farm.open)
+  t.is((await stat(scene.blendPath)).mode & 0o777, 0o444)
+})
