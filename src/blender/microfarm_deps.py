@@ -584,7 +584,7 @@ def remap(entries):
     """
     table = {}
     for entry in entries:
-        table.setdefault(entry['from'], []).append(entry)
+        table.setdefault(path_key(entry['from']), []).append(entry)
     errors = []
     rounds = len(entries) + MAX_EXTRA_LIBRARY_ROUNDS
     for _round in range(rounds):
@@ -600,9 +600,18 @@ def remap(entries):
     return list(dict.fromkeys(errors))
 
 
+def path_key(stored):
+    """A stored path as remap and the allowed-missing list compare it. Windows paths
+    (`C:\\x`, `\\\\server\\share`) may come back with forward slashes when Blender on
+    another system loads or sets them, so their separators do not count."""
+    if '\\' in stored or re.match(r'^[A-Za-z]:/', stored):
+        return stored.replace('\\', '/')
+    return stored
+
+
 def _target(slot, table):
     ref = slot.ref
-    candidates = list(table.get(ref['stored'], ()))
+    candidates = list(table.get(path_key(ref['stored']), ()))
     if slot.also_matches is not None:
         candidates += [e for key, entries in table.items() if key != ref['stored'] and slot.also_matches(key) for e in entries]
     for entry in candidates:

@@ -32,7 +32,7 @@ def missing_for_frame(frame, allowed):
     """Files the frame needs that are not on this machine, as 'stored (looked for path)'."""
     found = []
     for ref in microfarm_deps.walk(frame, frame):
-        if ref['stored'] in allowed:
+        if microfarm_deps.path_key(ref['stored']) in allowed:
             continue
         for path in ref['missing']:
             found.append(ref['stored'] if ref['stored'] == path else '%s (looked for %s)' % (ref['stored'], path))
@@ -88,7 +88,7 @@ def main():
                 bpy.ops.wm.open_mainfile(filepath=command['path'], load_ui=False, use_scripts=False)
                 # Absolute paths of the artist's machine → where their files lie here.
                 errors = microfarm_deps.remap(command.get('remap', []))
-                allowed = set(command.get('allowedMissing', []))
+                allowed = set(microfarm_deps.path_key(p) for p in command.get('allowedMissing', []))
                 saved = {bpy.data.filepath: saved_output_settings(bpy.context.scene)}
                 send({'type': 'opened', 'file': bpy.data.filepath, 'remapErrors': errors})
             except Exception as error:
