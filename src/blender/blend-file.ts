@@ -22,6 +22,7 @@ export async function checkBlendFile (path: string): Promise<void> {
     throw new NotABlendFileError(code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot read it (${code ?? String(err)})`, { cause: err })
   }
   try {
+    if ((await handle.stat()).isDirectory()) throw new NotABlendFileError(`${path} is a folder, not a .blend file: name the scene's .blend inside it`)
     const head = Buffer.alloc(8)
     const { bytesRead } = await handle.read(head, 0, 8, 0)
     if (!MAGICS.some(magic => bytesRead >= magic.length && head.subarray(0, magic.length).equals(magic))) {

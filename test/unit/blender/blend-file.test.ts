@@ -25,3 +25,8 @@ test('a file that is not a .blend, an empty one and a missing one are refused wi
   await t.throwsAsync(checkBlendFile(empty), { instanceOf: NotABlendFileError, message: /empty\.blend is not a Blender file/ })
   await t.throwsAsync(checkBlendFile(path.join(dir, 'gone.blend')), { instanceOf: NotABlendFileError, message: /gone\.blend: no such file/ })
 })
+
+test('a folder is refused with a sentence, not EISDIR', async (t) => {
+  const dir = await tempFolder(t)
+  await t.throwsAsync(checkBlendFile(dir), { instanceOf: NotABlendFileError, message: /is a folder, not a \.blend file: name the scene's \.blend inside it$/ })
+})
