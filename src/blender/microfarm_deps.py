@@ -245,6 +245,17 @@ def image_user_frame(user, cfra):
     return f + user.frame_offset
 
 
+# The frames a job renders, when they are not every frame of a span (`--frames 1-99x2`):
+# set by the trace, so a sequence's files that only skipped frames need do not travel.
+_JOB_FRAMES = None
+
+
+def _frames_between(frame_start, frame_end):
+    if _JOB_FRAMES is None:
+        return range(frame_start, frame_end + 1)
+    return [f for f in _JOB_FRAMES if frame_start <= f <= frame_end]
+
+
 def _sequence_needed(resolved, users, frame_start, frame_end):
     parts = _split_number(resolved)
     if parts is None or not users:
@@ -252,7 +263,7 @@ def _sequence_needed(resolved, users, frame_start, frame_end):
         files = _sequence_files(resolved)
         return files, ([] if files else [resolved])
     head, digits, tail = parts
-    numbers = {image_user_frame(u, f) for u in users for f in range(frame_start, frame_end + 1)}
+    numbers = {image_user_frame(u, f) for u in users for f in _frames_between(frame_start, frame_end)}
     return _split_existing([_numbered(head, len(digits), n, tail) for n in sorted(numbers)])
 
 
@@ -373,7 +384,7 @@ def _volume_slots(frame_start, frame_end):
             ref = _file_ref('volume', owner, volume.filepath, volume.library)
         else:
             head, digits, tail = parts
-            numbers = {_volume_frame(volume, f) for f in range(frame_start, frame_end + 1)} - {None}
+            numbers = {_volume_frame(volume, f) for f in _frames_between(frame_start, frame_end)} - {None}
             files, missing = _split_existing([_numbered(head, len(digits), n, tail) for n in sorted(numbers)])
             ref = _ref('volume', owner, volume.filepath, volume.library, files, missing, resolved)
         slots.append(Slot(ref, _attr_setter(volume, 'filepath')))
@@ -705,9 +716,14 @@ def trace(out_path, frame_start=None, frame_end=None):
 
 
 def main(argv):
-    if len(argv) not in (2, 4) or argv[0] != 'trace':
-        raise SystemExit('usage: microfarm_deps.py -- trace OUT.json [FRAME_START FRAME_END]')
-    frames = (int(argv[2]), int(argv[3])) if len(argv) == 4 else (None, None)
+    global _JOB_FRAMES
+    if len(argv) not in (2, 4, 5) or argv[0] != 'trace':
+        raise SystemExit('usage: microfarm_deps.py -- trace OUT.json [FRAME_START FRAME_END [FRAMES.json]]')
+    frames = (int(argv[2]), int(argv[3])) if len(argv) >= 4 else (None, None)
+    if len(argv) == 5:
+        # The job's frame list, in a file: a million frames do not fit on a command line.
+        with open(argv[4], encoding='utf-8') as f:
+            _JOB_FRAMES = sorted({int(n) for n in json.load(f)})
     trace(argv[1], *frames)
 
 

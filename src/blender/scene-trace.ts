@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -18,6 +18,8 @@ export const DEPS_SCRIPT = fileURLToPath(new URL('../../src/blender/microfarm_de
 export interface FrameSpan {
   start: number
   end: number
+  /** The frames rendered, when not every one of the span (`1-99x2`): only their sequence files travel. */
+  list?: readonly number[]
 }
 
 export interface TraceSceneOptions {
@@ -29,9 +31,9 @@ export interface TraceSceneOptions {
   run?: ProcessRunner
 }
 
-export function traceArgs (blendPath: string, outPath: string, frames?: FrameSpan): string[] {
+export function traceArgs (blendPath: string, outPath: string, frames?: FrameSpan, framesFile?: string): string[] {
   // -Y: tracing must not run the file's own scripts; --python-exit-code: a failing walker must fail.
-  const range = frames != null ? [String(frames.start), String(frames.end)] : []
+  const range = frames != null ? [String(frames.start), String(frames.end), ...(framesFile !== undefined ? [framesFile] : [])] : []
   return ['-b', blendPath, '-Y', '--python-exit-code', '1', '--python', DEPS_SCRIPT, '--', 'trace', outPath, ...range]
 }
 
@@ -45,17 +47,22 @@ export async function traceScene (blender: BlenderInstall, blendPath: string, o:
     throw new BlenderError(`${failure}: no temporary folder under ${tmpdir()} (${errorText(error)})`, { cause: error })
   }
   try {
-    return await traceInto(blender, blendPath, join(dir, 'trace.json'), o, failure)
+    let framesFile: string | undefined
+    if (o.frames?.list !== undefined) {
+      framesFile = join(dir, 'frames.json')
+      await writeFile(framesFile, JSON.stringify(o.frames.list))
+    }
+    return await traceInto(blender, blendPath, join(dir, 'trace.json'), framesFile, o, failure)
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
 }
 
-async function traceInto (blender: BlenderInstall, blendPath: string, outPath: string, o: TraceSceneOptions, failure: string): Promise<TraceOutput> {
+async function traceInto (blender: BlenderInstall, blendPath: string, outPath: string, framesFile: string | undefined, o: TraceSceneOptions, failure: string): Promise<TraceOutput> {
   const output = new TraceLog()
   const timeoutMs = o.timeoutMs ?? 300_000
   const result = await runBlender(blender, {
-    command: blender.path, args: traceArgs(blendPath, outPath, o.frames), signal: o.signal, timeoutMs,
+    command: blender.path, args: traceArgs(blendPath, outPath, o.frames, framesFile), signal: o.signal, timeoutMs,
     onStdoutLine: output.onLine, onStderrLine: output.onLine,
   }, o.run ?? runProcess)
   if (result.stoppedBecause === 'aborted') throw new BlenderError(`${failure}: cancelled`)

@@ -6,7 +6,7 @@ import type { Codec, Mp4Location, Quality } from './settings.js'
  * Where a job's video goes:
  *   parent → OUTPUT/job_<id>_render.mp4
  *   frames → OUTPUT/job_<id>/job_<id>_render.mp4
- *   root   → OUTPUT/<sanitised job name>.mp4
+ *   root   → OUTPUT/<sanitised job name>_job<id>.mp4 (the id keeps two jobs of one scene apart)
  * `.mov` instead of `.mp4` for ProRes. A suffix (see `reencodeSuffix`) is
  * appended to the base name before the extension, so a re-encode with other
  * settings gets a new file: job_1_render_h265_medium.mp4.
@@ -32,6 +32,15 @@ export function videoPath (o: {
   }
 }
 
+/** Whether `file` (a name in the output root or the job's folder) is one of this job's videos, whatever its settings. */
+export function isJobVideo (fileName: string, jobId: string, jobName: string): boolean {
+  const id = safeBaseName(jobId, 'job')
+  if (!/\.(mp4|mov)$/.test(fileName)) return false
+  const base = fileName.replace(/\.(mp4|mov)$/, '')
+  const named = jobNameBase(jobName, id)
+  return base === `job_${id}_render` || base.startsWith(`job_${id}_render_`) || base === named || base.startsWith(`${named}_`)
+}
+
 /** The suffix for an on-demand re-encode: `<codec>_<quality>`, plus `_<fps>fps` when the rate was overridden. */
 export function reencodeSuffix (o: { codec: Codec; quality: Quality; fps?: number }): string {
   const fps = o.fps != null ? `_${String(o.fps).replace('.', 'p')}fps` : ''
@@ -49,7 +58,7 @@ export function sanitiseJobName (name: string): string {
 
 function jobNameBase (jobName: string, id: string): string {
   const name = sanitiseJobName(jobName)
-  return name !== '' ? name : `job_${id}_render`
+  return name !== '' ? `${name}_job${id}` : `job_${id}_render`
 }
 
 const RESERVED_WINDOWS_NAMES = /^(con|prn|aux|nul|com\d|lpt\d)$/i

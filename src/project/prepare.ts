@@ -2,6 +2,7 @@ import path from 'node:path'
 import type { BlenderInstall } from '../blender/find-blender.js'
 import type { TraceOutput } from '../blender/dependencies.js'
 import { traceScene } from '../blender/scene-trace.js'
+import type { FrameSpan } from '../blender/scene-trace.js'
 import { parseFrameList } from '../jobs/frame-range.js'
 import type { SceneInfoMessage } from '../protocol/messages.js'
 import { blendOnlyProject, hashProject } from './local-project.js'
@@ -60,7 +61,10 @@ export async function prepareProject (blendFile: string, o: PrepareOptions): Pro
   return { project, sceneInfo, plan, pythonDrivers: trace.pythonDrivers }
 }
 
-function frameSpan (spec: string): { start: number, end: number } {
+function frameSpan (spec: string): FrameSpan {
+  const list = parseFrameList(spec)
   // A reduce, not Math.min(...): a list of a million frames would overflow the stack.
-  return parseFrameList(spec).reduce((span, f) => ({ start: Math.min(span.start, f), end: Math.max(span.end, f) }), { start: Infinity, end: -Infinity })
+  const span = list.reduce((s, f) => ({ start: Math.min(s.start, f), end: Math.max(s.end, f) }), { start: Infinity, end: -Infinity })
+  // Every frame of the span: no list needed.
+  return list.length === span.end - span.start + 1 ? span : { ...span, list }
 }

@@ -2,6 +2,8 @@ import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import writeFileAtomic from 'write-file-atomic'
 import type { Job } from '../jobs/job.js'
 import { OutputLayout } from './layout.js'
+import { isJobVideo } from '../encode/output-path.js'
+import { join } from 'node:path'
 import { parseManifest, serializeManifest } from './manifest.js'
 import { ContentStore } from './content-store.js'
 
@@ -181,9 +183,13 @@ export class JobStore {
     }
   }
 
+  /** Removes the job's frames, videos (wherever its settings put them) and manifest. */
   async deleteJob (job: Job): Promise<void> {
     await this.drain()
     await rm(this.layout.jobDir(job.id), { recursive: true, force: true })
+    for (const name of await readdir(this.layout.root)) {
+      if (isJobVideo(name, job.id, job.name)) await rm(join(this.layout.root, name), { force: true })
+    }
     await rm(this.layout.manifestPath(job.id), { force: true })
   }
 

@@ -89,7 +89,7 @@ function encode (settings: EncodeSettings, outputPath: string, input = frames): 
 const codecs: Array<[Codec, Mp4Location, string, string, string]> = [
   ['h264', 'parent', 'job_1_render.mp4', 'h264', 'avc1'],
   ['h265', 'frames', path.join('job_1', 'job_1_render.mp4'), 'hevc', 'hvc1'],
-  ['prores', 'root', 'My Shot.mov', 'prores', 'apch'],
+  ['prores', 'root', 'My Shot_job1.mov', 'prores', 'apch'],
 ]
 
 for (const [codec, location, where, codecName, tag] of codecs) {

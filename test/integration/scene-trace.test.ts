@@ -111,3 +111,10 @@ blenderTest('trace: a file that is not a .blend is a BlenderError saying so', as
   await t.throwsAsync(traceScene(blender, bad), { instanceOf: BlenderError, message: /could not list the files .*broken\.blend needs: Failed to read blend file .*Missing DNA block/ })
   await t.throwsAsync(traceScene(blender, path.join(path.dirname(bad), 'gone.blend')), { instanceOf: BlenderError, message: /Cannot read file/ })
 })
+
+blenderTest('trace: with a frame list (--frames 1-7x6) only the sequence files of those frames travel', async (t, blender) => {
+  const project = await makeProject(await tempFolder(t, 'mf-trace-list-'), 'sequence')
+  const trace = await traceScene(blender, project.blend, { frames: { start: 1, end: 7, list: [1, 7] } })
+  // Frame N shows tex_<N + 2>.
+  t.deepEqual(sorted(trace.references.flatMap((r) => r.files)), sorted(seq([3, 9]).map((rel) => path.join(project.root, rel))))
+})

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import test from 'ava'
-import { reencodeSuffix, sanitiseJobName, videoPath } from '../../../src/encode/output-path.js'
+import { isJobVideo, reencodeSuffix, sanitiseJobName, videoPath } from '../../../src/encode/output-path.js'
 
 const root = path.join('/srv', 'out')
 const base = { outputRoot: root, jobId: '1', jobName: 'shot.blend', codec: 'h264' as const }
@@ -8,12 +8,12 @@ const base = { outputRoot: root, jobId: '1', jobName: 'shot.blend', codec: 'h264
 test('parent, frames and root locations', (t) => {
   t.is(videoPath({ ...base, location: 'parent' }), path.join(root, 'job_1_render.mp4'))
   t.is(videoPath({ ...base, location: 'frames' }), path.join(root, 'job_1', 'job_1_render.mp4'))
-  t.is(videoPath({ ...base, location: 'root' }), path.join(root, 'shot.mp4'))
+  t.is(videoPath({ ...base, location: 'root' }), path.join(root, 'shot_job1.mp4'), 'the job id keeps two jobs of one scene apart')
 })
 
 test('prores is written as .mov', (t) => {
   t.is(videoPath({ ...base, codec: 'prores', location: 'parent' }), path.join(root, 'job_1_render.mov'))
-  t.is(videoPath({ ...base, codec: 'prores', location: 'root' }), path.join(root, 'shot.mov'))
+  t.is(videoPath({ ...base, codec: 'prores', location: 'root' }), path.join(root, 'shot_job1.mov'))
 })
 
 test('a re-encode suffix makes a new name beside the first', (t) => {
@@ -21,7 +21,7 @@ test('a re-encode suffix makes a new name beside the first', (t) => {
   t.is(suffix, 'h265_medium')
   t.is(videoPath({ ...base, codec: 'h265', location: 'parent', suffix }), path.join(root, 'job_1_render_h265_medium.mp4'))
   t.is(videoPath({ ...base, codec: 'h265', location: 'frames', suffix }), path.join(root, 'job_1', 'job_1_render_h265_medium.mp4'))
-  t.is(videoPath({ ...base, codec: 'h265', location: 'root', suffix }), path.join(root, 'shot_h265_medium.mp4'))
+  t.is(videoPath({ ...base, codec: 'h265', location: 'root', suffix }), path.join(root, 'shot_job1_h265_medium.mp4'))
   t.is(reencodeSuffix({ codec: 'prores', quality: 'low', fps: 23.976 }), 'prores_low_23p976fps')
 })
 
@@ -55,4 +55,9 @@ test('an empty job name falls back to the job id', (t) => {
 test('a hostile job id or suffix cannot escape either', (t) => {
   const p = videoPath({ ...base, jobId: '../x', location: 'frames', suffix: '../../y' })
   t.is(path.dirname(path.dirname(p)), root)
+})
+
+test('a job\'s videos are told apart from other jobs\' whatever their settings', (t) => {
+  for (const name of ['job_1_render.mp4', 'job_1_render_h265_medium.mp4', 'shot_job1.mov', 'shot_job1_prores_low.mov']) t.true(isJobVideo(name, '1', 'shot.blend'), name)
+  for (const name of ['job_12_render.mp4', 'shot_job12.mp4', 'shot.mp4', 'job_1_info.json', 'other_job1.mp4']) t.false(isJobVideo(name, '1', 'shot.blend'), name)
 })

@@ -151,7 +151,7 @@ test('removeStaleTemporaries removes only half-received uploads', async (t) => {
   await t.notThrowsAsync(store.removeStaleTemporaries(makeJob('2')))
 })
 
-test('deleteJob removes frames and manifest; forgetJob keeps them out of the next load', async (t) => {
+test('deleteJob removes frames, videos and manifest; forgetJob keeps them out of the next load', async (t) => {
   const store = await newStore(t)
   const deleted = makeJob('1')
   const forgotten = makeJob('2')
@@ -160,7 +160,11 @@ test('deleteJob removes frames and manifest; forgetJob keeps them out of the nex
     await writeFile(store.layout.framePath(job, 1), 'png')
     await store.save(job)
   }
+  // Job 1's videos wherever its settings put them (scene.blend: the root location's name), one of job 2's.
+  for (const video of ['job_1_render.mp4', 'job_1_render_h265_medium.mp4', 'scene_job1.mov']) await writeFile(path.join(store.layout.root, video), '')
+  await writeFile(path.join(store.layout.root, 'job_2_render.mp4'), '')
   await store.deleteJob(deleted)
+  await rm(path.join(store.layout.root, 'job_2_render.mp4'))
   await store.forgetJob(forgotten)
   t.deepEqual((await readdir(store.layout.root)).sort(), ['.microfarm', 'job_2', 'job_2_info.json.cleared'])
   t.deepEqual((await store.loadJobs()).jobs, [])
