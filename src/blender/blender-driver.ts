@@ -148,7 +148,9 @@ export class BlenderDriver {
       if (message.type === 'failed') throw new BlenderError(this.lastError ?? message.error.replace(/^Error: /, ''))
       if (message.type !== 'opened') throw new BlenderError(`unexpected answer from the Blender driver: ${message.type}`)
       this.blendPath = blendPath
-      return [...warnings, ...message.remapErrors]
+      // Blender could not open the artist's absolute paths before the driver rewrote them: not worth a warning.
+      const rewritten = scene.remap.flatMap(entry => [entry.from, entry.from.replace(/\\/g, '/')])
+      return [...warnings.filter(w => !rewritten.some(from => w.includes(from))), ...message.remapErrors]
     })
   }
 

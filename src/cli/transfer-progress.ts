@@ -22,6 +22,7 @@ export function transferProgress (out: NodeJS.WriteStream, now: () => number = D
   return {
     update (p) {
       last = p
+      if (p.filesTotal === 0) return
       const t = now()
       if (t - shown < (tty ? TTY_INTERVAL_MS : LOG_INTERVAL_MS)) return
       shown = t

@@ -2,7 +2,7 @@ import type { Stream } from '@libp2p/interface'
 import { createHost } from '../net/host.js'
 import { ephemeralIdentity } from '../net/identity.js'
 import { dialFirst, parseCoordinatorAddress } from '../net/dial.js'
-import { sendBytes, sendFile } from '../net/payload.js'
+import { sendBytes, sendFile, sha256File } from '../net/payload.js'
 import type { LocalProject } from '../project/local-project.js'
 import { locateCoordinators } from '../discovery/locate.js'
 import { ADMIN_PROTOCOL, SUBMIT_PROTOCOL } from '../protocol/constants.js'
@@ -10,6 +10,10 @@ import { RemoteError, ProtocolError } from '../protocol/errors.js'
 import { MessageChannel } from '../protocol/framing.js'
 import { adminReply, submitReply } from '../protocol/messages.js'
 import type { AdminReply, AdminRequest, JobSummary, SubmitRequest } from '../protocol/messages.js'
+
+export class FileChangedError extends Error {
+  override name = 'FileChangedError'
+}
 
 export interface SubmitProgress { files: number, filesTotal: number, bytes: number, bytesTotal: number }
 export interface SubmitResult { jobId: string, frames: number, filesSent: number, bytesSent: number }
@@ -92,6 +96,7 @@ export class CoordinatorClient {
     const stream = await this.open(SUBMIT_PROTOCOL)
     const channel = new MessageChannel(stream)
     const progress: SubmitProgress = { files: 0, filesTotal: 0, bytes: 0, bytesTotal: 0 }
+    let sending: string | undefined
     try {
       await channel.write({ type: 'submit', ...settings, project: project.ref })
       // Waiting for the coordinator includes its fsync of the file before: a large one on a slow disk takes a while.
@@ -107,8 +112,12 @@ export class CoordinatorClient {
             break
           case 'send-file': {
             const source = project.sources[reply.index]
-            if (source === undefined) throw new ProtocolError(`the coordinator asked for file ${reply.index} of ${project.sources.length}`)
-            await sendFile(stream, source, { onSent: (n) => { progress.bytes += n; onProgress?.({ ...progress }) } })
+            const file = project.manifest.files[reply.index]
+            if (source === undefined || file === undefined) throw new ProtocolError(`the coordinator asked for file ${reply.index} of ${project.sources.length}`)
+            sending = source
+            const sent = await sendFile(stream, source, { onSent: (n) => { progress.bytes += n; onProgress?.({ ...progress }) } })
+            // Fewer bytes than hashed would leave the coordinator waiting for the rest.
+            if (sent !== file.size) throw new FileChangedError(`${source} changed while it was sent (${sent} bytes now, ${file.size} when it was hashed); submit again once it is saved`)
             progress.files++
             onProgress?.({ ...progress })
             break
@@ -120,11 +129,27 @@ export class CoordinatorClient {
       }
     } catch (err) {
       stream.abort(err instanceof Error ? err : new Error(String(err)))
+      // The coordinator refuses a file whose bytes do not match its hash, however that reaches us.
+      if (!(err instanceof FileChangedError) && sending !== undefined && await changedSinceHashed(project, sending)) {
+        throw new FileChangedError(`${sending} changed while it was sent (its content no longer matches what was hashed); submit again once it is saved`, { cause: err })
+      }
       throw err
     }
   }
 
   async close (): Promise<void> {
     await this.stop()
+  }
+}
+
+/** Whether a project file's content is no longer what its manifest says (it was saved again meanwhile). */
+async function changedSinceHashed (project: LocalProject, source: string): Promise<boolean> {
+  const file = project.manifest.files[project.sources.indexOf(source)]
+  if (file === undefined) return false
+  try {
+    return await sha256File(source) !== file.sha256
+  } catch {
+    // Gone or unreadable now: changed, as far as this submit goes.
+    return true
   }
 }

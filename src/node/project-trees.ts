@@ -20,6 +20,8 @@ export interface PreparedScene {
   allowedMissing: string[]
   /** Content this node fetched for it just now. */
   fetched: { files: number, bytes: number }
+  /** The project alone is larger than the cache may hold: it is kept while the job runs, and goes after. */
+  overCacheLimit: boolean
 }
 
 /** Files fetched at once: enough to overlap round trips, few enough to keep each one fast. */
@@ -59,7 +61,8 @@ export class ProjectTrees {
     // a sequence) may be rewritten too: after that the scene names it by its new path.
     const allowed = new Set(manifest.missing.map(m => m.stored))
     for (const entry of remap) if (allowed.has(entry.from)) allowed.add(entry.to)
-    return { key, blendPath: inside(treeDir, manifest.main), remap, allowedMissing: [...allowed], fetched }
+    const overCacheLimit = uniqueContents(manifest.files).reduce((sum, f) => sum + f.size, 0) > this.cache.limit
+    return { key, blendPath: inside(treeDir, manifest.main), remap, allowedMissing: [...allowed], fetched, overCacheLimit }
   }
 
   /**

@@ -128,7 +128,10 @@ export class TaskRunner {
     const keep = new Set([task, ...this.queue].map(t => t.project?.sha256 ?? t.blendSha256))
     await this.deps.trees.retainOnly(keep)
     const scene = await this.deps.trees.prepare(task, open, signal)
-    if (scene.fetched.files > 0) this.deps.log(`job ${task.jobId}: fetched ${scene.fetched.files} file(s) of the scene (${formatBytes(scene.fetched.bytes)})`)
+    if (scene.fetched.files > 0) {
+      this.deps.log(`job ${task.jobId}: fetched ${scene.fetched.files} file(s) of the scene (${formatBytes(scene.fetched.bytes)})`)
+      if (scene.overCacheLimit) this.deps.log(`job ${task.jobId}: its files are more than --cache-size allows; they are kept while this node works on the job, and removed after`)
+    }
     return scene
   }
 

@@ -33,7 +33,7 @@ blenderTest('coordinator, two nodes found over mDNS, and submit --wait render ev
 
   const submit = await runCli(['submit', scene, '--wait', '--no-encode'], { netns, timeoutMs: 150_000 })
   t.is(submit.code, 0, submit.stdout + submit.stderr)
-  t.regex(submit.stdout, /job 1 submitted: 6 frames/)
+  t.regex(submit.stdout, /job 1 submitted: 6 frame\(s\)/)
   t.regex(submit.stdout, /completed: 6\/6 frames/)
 
   const files = (await readdir(path.join(out, 'job_1'))).sort()

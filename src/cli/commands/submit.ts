@@ -58,6 +58,13 @@ export async function runSubmit (file: string, flags: SubmitFlags): Promise<numb
   const client = await CoordinatorClient.connect(flags)
   try {
     const progress = transferProgress(process.stderr)
+    // Ctrl-C while files go out: what arrived whole is kept, and the user should know.
+    const onInterrupt = (): void => {
+      progress.end()
+      console.error('interrupted: the files the coordinator received whole are kept; run the same submit again to send the rest')
+      process.exit(130)
+    }
+    process.once('SIGINT', onInterrupt)
     const { sceneInfo } = prepared
     const result = await client.submit(prepared.project, {
       name: basename(path),
@@ -67,12 +74,12 @@ export async function runSubmit (file: string, flags: SubmitFlags): Promise<numb
       encode: { enabled: flags.encode, codec: flags.codec, quality: flags.quality, location: flags.mp4Location, ...(flags.fps !== undefined ? { fps: flags.fps } : {}) },
       ...(flags.frames !== undefined ? { frames: flags.frames } : {}),
       ...(sceneInfo !== undefined ? { sceneInfo } : {}),
-    }, flags.json ? undefined : (p) => progress.update(p))
+    }, flags.json ? undefined : (p) => progress.update(p)).finally(() => process.off('SIGINT', onInterrupt))
     progress.end()
     if (flags.json && !flags.wait) console.log(JSON.stringify(result))
     const files = prepared.project.manifest.files.length
     const sent = result.filesSent === 0 ? 'the coordinator had every file already' : `sent ${result.filesSent} of ${files} file(s), ${formatBytes(result.bytesSent)}`
-    say(`job ${result.jobId} submitted: ${result.frames > 0 ? `${result.frames} frames` : 'frame range to be read by a node'} (${sent})`)
+    say(`job ${result.jobId} submitted: ${result.frames > 0 ? `${result.frames} frame(s)` : 'frame range to be read by a node'} (${sent})`)
     if (!flags.json && !flags.wait) console.log(result.jobId)
     if (!flags.wait) return 0
     return await waitForJob(client, result.jobId, { json: flags.json })
@@ -106,7 +113,7 @@ async function prepareWithLocalBlender (path: string, flags: SubmitFlags, say: (
     if (flags.deps) say('no Blender on this machine: the files this scene needs cannot be listed')
     return prepareProject(path, options)
   }
-  say(`reading the scene and listing its files with Blender ${blender.version}…`)
+  say(flags.deps ? `reading the scene and listing its files with Blender ${blender.version}…` : `reading the scene with Blender ${blender.version}…`)
   if (early?.path === blender.path) return early.prepared
   return prepareProject(path, { ...options, blender })
 }

@@ -103,3 +103,16 @@ test('content shared by two jobs is stored once; deleting one keeps what the oth
   const left = await stored(s.store)
   t.deepEqual(left, [sharing.ref.sha256, ...sharing.manifest.files.map(f => f.sha256)].sort(), 'exactly the second job\'s content is left')
 })
+
+test('a file saved again between hashing and sending is named at once, not after a minute of waiting', async (t) => {
+  const s = await setup(t)
+  const local = await project(s.dir, [1000, 300_000])
+  const shrunk = local.sources[1] as string
+  await writeFile(shrunk, randomBytes(100))
+  const started = Date.now()
+  await t.throwsAsync(s.client.submit(local, settings), { name: 'FileChangedError', message: /t1\.png changed while it was sent \(100 bytes now, 300000 when it was hashed\); submit again once it is saved/ })
+  t.true(Date.now() - started < 10_000)
+  const replaced = await project(path.join(s.dir, 'b'), [1000, 5000])
+  await writeFile(replaced.sources[1] as string, randomBytes(5000))
+  await t.throwsAsync(s.client.submit(replaced, settings), { name: 'FileChangedError', message: /t1\.png changed while it was sent \(its content no longer matches what was hashed\)/ })
+})
