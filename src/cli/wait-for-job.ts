@@ -4,7 +4,8 @@ import { sleep } from '../util/sleep.js'
 
 /**
  * `submit --wait`: shows progress until the job ends. Exit code 0 when it
- * completed, 1 with the reason when it failed or was cancelled or deleted.
+ * completed (with its video, when it makes one), 1 with the reason when it
+ * failed, was cancelled or deleted, or its video failed.
  */
 export async function waitForJob (client: CoordinatorClient, jobId: string, options: { json: boolean, pollMs?: number }): Promise<number> {
   let last = ''
@@ -20,7 +21,10 @@ export async function waitForJob (client: CoordinatorClient, jobId: string, opti
     const encodeBusy = job.encode !== undefined && (job.encode.state === 'waiting' || job.encode.state === 'encoding')
     if (job.state === 'completed' && !encodeBusy) {
       if (options.json) console.log(JSON.stringify(job))
-      if (job.encode?.state === 'failed') console.error(`frames are complete, but the video failed: ${job.encode.error ?? ''}`)
+      if (job.encode?.state === 'failed') {
+        console.error(`frames are complete, but the video failed: ${job.encode.error ?? ''}`)
+        return 1
+      }
       return 0
     }
     if (job.state === 'failed' || job.state === 'cancelled') {

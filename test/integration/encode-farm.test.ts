@@ -47,7 +47,7 @@ blenderTest('without ffmpeg the job stays completed with its frames, and the use
   startCli(t, ['node', '--name', 'nf', '--coordinator', address, '--work-dir', path.join(dir, 'work')])
 
   const submit = await runCli(['submit', scene, '--wait', '--coordinator', address], { timeoutMs: 150_000 })
-  t.is(submit.code, 0, 'the frames are complete')
+  t.is(submit.code, 1, 'the video --wait waited for failed: not a success')
   t.regex(submit.stderr, /video failed: .*ffmpeg.*apt-get install ffmpeg/s)
   const job = await waitForJob(address, '1', 'video failed', j => j.encode?.state === 'failed')
   t.is(job.state, 'completed')
