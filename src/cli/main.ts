@@ -24,6 +24,11 @@ const runClear: typeof RunClear = async (...a) => (await import('./commands/cont
 
 /** The composition root: argv → a command with concrete adapters. Returns the exit code. */
 export async function main (argv: readonly string[]): Promise<number> {
+  // A promise nobody handled is a bug, but must not silently end a coordinator
+  // serving a farm: say it, with what to report, and keep serving.
+  process.on('unhandledRejection', (reason) => {
+    console.error(`microfarm: internal error, please report it: ${reason instanceof Error ? reason.stack ?? reason.message : String(reason)}`)
+  })
   let exitCode = 0
   const run = (command: () => Promise<number>) => async () => { exitCode = await command() }
   const program = new Command()

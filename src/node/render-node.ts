@@ -102,6 +102,10 @@ export class RenderNode {
   async start (): Promise<void> {
     this.host = await createHost({ privateKey: await ephemeralIdentity() })
     this.stopped = this.connectLoop(this.host)
+    // A choice the user must make (several farms answer) can end the loop before
+    // anyone awaits done(): observed here, so it is not an unhandled rejection;
+    // done() still rejects with it.
+    this.stopped.catch(() => undefined)
   }
 
   async stop (): Promise<void> {
