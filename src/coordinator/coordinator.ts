@@ -11,6 +11,7 @@ import { JobStore } from '../store/job-store.js'
 import { CoordinatorEvents } from './events.js'
 import { Farm } from './farm.js'
 import { CoordinatorApi } from './api.js'
+import { lockFolder } from '../store/folder-lock.js'
 import type { BlenderInstall } from '../blender/find-blender.js'
 import { EncodeService } from './encode-service.js'
 import { guarded } from './handlers/guard.js'
@@ -35,6 +36,10 @@ export interface CoordinatorInit {
 
 export interface CoordinatorComponents {
   events?: CoordinatorEvents
+}
+
+export class PortInUseError extends Error {
+  override name = 'PortInUseError'
 }
 
 /** The coordinator service: libp2p host, protocol handlers, mDNS advertisement, heartbeat checks. */
@@ -66,10 +71,18 @@ export class Coordinator {
   isStarted (): boolean { return this.host !== undefined }
 
   async start (): Promise<void> {
-    await this.store.init()
-    await this.farm.load()
+    // Nothing of the folder's state is read or written before it is ours and the port is.
+    this.unlock = await lockFolder(this.store.layout.lockPath, this.store.layout.root)
+    let host: Host
+    try {
+      host = await this.listen()
+      await this.store.init()
+      await this.farm.load()
+    } catch (err) {
+      await this.stop()
+      throw err
+    }
     this.encoder.resumePending()
-    const host = await createHost({ privateKey: await loadOrCreateIdentity(this.store.layout.identityPath), listenPort: this.init.port })
     this.host = host
     const options = { maxInboundStreams: MAX_INBOUND_STREAMS }
     const ctx = { farm: this.farm, farmName: this.init.farmName, events: this.events }
@@ -104,11 +117,29 @@ export class Coordinator {
     return tcp?.[1] !== undefined ? Number(tcp[1]) : this.init.port
   }
 
+  private unlock?: () => Promise<void>
+  private listening?: Host
+
+  private async listen (): Promise<Host> {
+    try {
+      this.listening = await createHost({ privateKey: await loadOrCreateIdentity(this.store.layout.identityPath), listenPort: this.init.port })
+      return this.listening
+    } catch (err) {
+      if (err instanceof Error && /EADDRINUSE/.test(err.message)) {
+        throw new PortInUseError(`port ${this.init.port} is in use (another coordinator?): stop whatever listens there, or pass --port with another port (0 = any free one)`, { cause: err })
+      }
+      throw err
+    }
+  }
+
   async stop (): Promise<void> {
     clearInterval(this.heartbeatTimer)
     await this.advertisement?.stop()
-    await this.host?.stop()
+    await this.listening?.stop()
     await this.store.drain()
     this.host = undefined
+    this.listening = undefined
+    await this.unlock?.()
+    this.unlock = undefined
   }
 }

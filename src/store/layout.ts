@@ -13,6 +13,8 @@ export class OutputLayout {
 
   get stateDir (): string { return join(this.root, '.microfarm') }
   get identityPath (): string { return join(this.stateDir, 'identity.key') }
+  /** Held by the coordinator using this folder (pid and host). */
+  get lockPath (): string { return join(this.stateDir, 'lock') }
   /** The highest job id ever given in this folder. */
   get lastJobIdPath (): string { return join(this.stateDir, 'last-job-id') }
   /** Every job's files (.blend files, textures, caches, project manifests), each named by its SHA-256. */
