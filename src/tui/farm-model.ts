@@ -105,6 +105,9 @@ export class FarmModel {
       case 'job-state':
         if (event.state === 'deleted') this.forgetJob(event.jobId)
         break
+      default:
+        // The other events change nothing the model keeps (the views read the farm for those).
+        break
     }
   }
 
