@@ -35,7 +35,22 @@ export function newNodeSession (init: NodeSessionInit, now = Date.now()): NodeSe
 export class NodeRegistry {
   private readonly nodes = new Map<string, NodeSession>()
 
-  add (node: NodeSession): void { this.nodes.set(node.id, node) }
+  /**
+   * Adds a node under a name no other connected node has: two machines cloned
+   * with the same host name, or two nodes on one machine, are `vm` and `vm#2`
+   * (blocklists, counts and rows go by this name). A node that comes back
+   * after it left gets its own name again.
+   */
+  add (node: NodeSession): void {
+    node.name = this.freeName(node.name, node.id)
+    this.nodes.set(node.id, node)
+  }
+
+  private freeName (wanted: string, id: string): string {
+    const taken = new Set(this.all().filter(other => other.id !== id).map(other => other.name))
+    if (!taken.has(wanted)) return wanted
+    for (let n = 2; ; n++) if (!taken.has(`${wanted}#${n}`)) return `${wanted}#${n}`
+  }
   remove (id: string): boolean { return this.nodes.delete(id) }
   get (id: string): NodeSession | undefined { return this.nodes.get(id) }
   all (): NodeSession[] { return [...this.nodes.values()] }

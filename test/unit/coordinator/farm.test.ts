@@ -7,7 +7,7 @@ import type { CoordinatorEvent } from '../../../src/coordinator/events.js'
 import { Farm, JobControlError, JobNotSavedError, UnknownJobError } from '../../../src/coordinator/farm.js'
 import { newNodeSession } from '../../../src/coordinator/node-registry.js'
 import type { NodeSession } from '../../../src/coordinator/node-registry.js'
-import { framesIn } from '../../../src/jobs/job.js'
+import { framesByNode, framesIn } from '../../../src/jobs/job.js'
 import type { CoordinatorToNode, SubmitRequest, Task } from '../../../src/protocol/messages.js'
 import { JobStore } from '../../../src/store/job-store.js'
 import { parseManifest } from '../../../src/store/manifest.js'
@@ -398,4 +398,23 @@ test('retry of a job every node is blocklisted for renders it again, as activate
     t.true(assigned(node).length > before, `${action}: the node renders the job again`)
     farm.nodeLeft(node.id, 'next case')
   }
+})
+
+test('two nodes with the same name are two nodes: vm and vm#2, with their own counts and blocklists', async (t) => {
+  const { farm } = await setup(t)
+  const jobId = await submit(farm, { frames: '1-2', chunk: 1 })
+  const first = fakeNode('peer-1', 'vm')
+  const second = fakeNode('peer-2', 'vm')
+  farm.nodeJoined(first)
+  farm.nodeJoined(second)
+  t.deepEqual(farm.nodes.all().map(n => n.name), ['vm', 'vm#2'])
+  farm.requestWork('peer-1')
+  farm.requestWork('peer-2')
+  farm.frameStored(jobId, frames(assigned(first)[0])[0] ?? 0, 'peer-1')
+  farm.frameStored(jobId, frames(assigned(second)[0])[0] ?? 0, 'peer-2')
+  t.deepEqual(framesByNode(farm.job(jobId)), { vm: 1, 'vm#2': 1 })
+  // The first leaves and comes back: its name is free again.
+  farm.nodeLeft('peer-1', 'gone')
+  farm.nodeJoined(fakeNode('peer-1', 'vm'))
+  t.deepEqual(farm.nodes.all().map(n => n.name).sort(), ['vm', 'vm#2'])
 })
