@@ -30,8 +30,13 @@ export interface BlenderDriverOptions {
   blendPath?: string
   run?: ProcessRunner
   loadTimeoutMs?: number
+  /** A frame during which Blender prints nothing for this long is taken as hung: Blender is stopped and the frame fails. */
+  stallTimeoutMs?: number
   onProgress?: (frame: number, done: number, total: number) => void
 }
+
+/** Ten minutes without one line from Blender: no real frame is that quiet (Cycles prints every few samples). */
+export const DEFAULT_STALL_TIMEOUT_MS = 10 * 60_000
 
 export class DriverStoppedError extends BlenderError {
   override name = 'DriverStoppedError'
@@ -180,7 +185,33 @@ export class BlenderDriver {
     for (const reply of this.replies.splice(0)) reply(error)
   }
 
+  /** The frame being rendered, while it renders: Blender's silence is watched. */
+  private watched?: { frame: number, timer?: NodeJS.Timeout, stalled: boolean }
+
+  private watch (frame: number): void {
+    this.watched = { frame, stalled: false }
+    this.rearm()
+  }
+
+  private rearm (): void {
+    const watched = this.watched
+    if (watched === undefined) return
+    clearTimeout(watched.timer)
+    const ms = this.options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS
+    watched.timer = setTimeout(() => {
+      watched.stalled = true
+      this.kill.abort(new Error(`Blender printed nothing for ${Math.round(ms / 1000)} s`))
+    }, ms)
+    watched.timer.unref()
+  }
+
+  private unwatch (): void {
+    clearTimeout(this.watched?.timer)
+    this.watched = undefined
+  }
+
   private onOutput (line: string): void {
+    this.rearm()
     if (this.loadWarnings !== undefined && this.loadWarnings.length < MAX_LOAD_WARNINGS && isLoadWarning(line)) this.loadWarnings.push(line.trim().slice(0, 1000))
     const parsed = parseBlenderLine(line)
     if (parsed.kind === 'error') this.lastError = parsed.message
@@ -188,6 +219,10 @@ export class BlenderDriver {
   }
 
   private whyStopped (): string {
+    if (this.watched?.stalled === true) {
+      const seconds = Math.round((this.options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS) / 1000)
+      return `Blender showed no progress for ${seconds} s on frame ${this.watched.frame} (hung?): it was stopped, and the frame goes to another node`
+    }
     if (this.kill.signal.aborted) return 'cancelled: Blender was stopped'
     const how = this.exit?.signal != null ? `was killed by ${this.exit.signal}` : `exited with code ${this.exit?.exitCode ?? '?'}`
     return this.lastError !== undefined ? `${this.lastError} (Blender ${how})` : `Blender ${how}`
@@ -208,7 +243,8 @@ export class BlenderDriver {
       this.lastError = undefined
       const reply = this.nextReply()
       this.socket.write(JSON.stringify(command) + '\n')
-      const message = await reply
+      this.watch(frame)
+      const message = await reply.finally(() => this.unwatch())
       if (message.type === 'failed') throw new BlenderError(message.error.replace(/^Error: /, ''))
       if (message.type !== 'saved' || message.frame !== frame) throw new BlenderError(`unexpected answer from the Blender driver: ${message.type}`)
       if ((await stat(message.path)).size === 0) throw new BlenderError(`Blender wrote an empty ${message.path}`)

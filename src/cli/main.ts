@@ -57,6 +57,7 @@ export async function main (argv: readonly string[]): Promise<number> {
     .option('--coordinator <multiaddr>', 'coordinator address /ip4/…/tcp/…/p2p/…; skips mDNS')
     .option('--farm <name>', 'join this farm when several answer')
     .option('--work-dir <dir>', `cache for the jobs' files and frames waiting to upload (default: ${DEFAULT_WORK_DIR})`)
+    .addOption(new Option('--frame-timeout <seconds>', 'a frame during which Blender prints nothing for this long is stopped and goes to another node').default(600).argParser(positiveNumber('--frame-timeout')))
     .addOption(new Option('--cache-size <size>', 'most the cache of jobs\' files may hold; least recently used files go first (e.g. 20G, 500M)').default(DEFAULT_CACHE_BYTES, '20G').argParser(byteSize('--cache-size')))
     .action((opts) => run(() => runNode(opts))())
 

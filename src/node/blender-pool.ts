@@ -17,6 +17,8 @@ export interface BlenderPoolOptions {
   idleMs?: number
   start?: StartDriver
   onProgress?: (jobId: string, frame: number, done: number, total: number) => void
+  /** See BlenderDriverOptions.stallTimeoutMs. */
+  stallTimeoutMs?: number
   /** What Blender said while loading a job's scene, when it said anything. */
   onSceneWarnings?: (jobId: string, warnings: string[]) => void
 }
@@ -96,6 +98,7 @@ export class BlenderPool {
     const onProgress = this.options.onProgress
     return (this.options.start ?? BlenderDriver.start)({
       blender: this.blender,
+      ...(this.options.stallTimeoutMs !== undefined ? { stallTimeoutMs: this.options.stallTimeoutMs } : {}),
       ...(onProgress !== undefined
         ? { onProgress: (frame: number, done: number, total: number) => { if (this.current !== undefined) onProgress(this.current.jobId, frame, done, total) } }
         : {}),

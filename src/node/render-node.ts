@@ -32,6 +32,8 @@ export interface RenderNodeInit {
   workDir: string
   /** Most the content cache of jobs' files may hold. */
   cacheBytes: number
+  /** A frame with no output from Blender for this long is stopped and fails (see --frame-timeout). */
+  stallTimeoutMs?: number
   /** Full multiaddr with /p2p/: skips mDNS. */
   coordinator?: string
   farm?: string
@@ -71,6 +73,7 @@ export class RenderNode {
     this.runner ??= this.init.blender.then(async blender => new TaskRunner({
       blender,
       renderer: this.init.renderer ?? new BlenderFrameRenderer(blender, {
+        ...(this.init.stallTimeoutMs !== undefined ? { stallTimeoutMs: this.init.stallTimeoutMs } : {}),
         onProgress: (jobId, frame, done, total) => this.progress.report(jobId, frame, done, total),
         onSceneWarnings: (jobId, warnings) => {
           for (const warning of warnings) this.init.log(`job ${jobId}: Blender: ${warning}`)

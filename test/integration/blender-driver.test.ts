@@ -113,3 +113,19 @@ blenderTest('formats do not leak between renders: PNG, JPEG, PNG, EXR, PNG keep 
   t.true((await channels(await driver.render(1, path.join(dir, 'exr'), 'OPEN_EXR'))).includes('A'), 'the EXR has its alpha')
   t.is(await pngColourType(await driver.render(1, path.join(dir, 'png-3'), 'PNG')), RGBA)
 })
+
+blenderTest('a Blender that hangs mid-frame (prints nothing) is stopped after the frame timeout, and the frame fails saying so', async (t, blender) => {
+  const dir = await tempFolder(t, 'mf-driver-hang-')
+  const scene = await makeScene(dir, { frames: 1, width: 1280, height: 720, samples: 64 })
+  const driver = await BlenderDriver.start({ blender, blendPath: scene, stallTimeoutMs: 1500 })
+  t.teardown(async () => { await driver.stop(true) })
+  const rendering = driver.render(1, path.join(dir, 'out'), 'PNG')
+  const [pid] = await pidsMatching(scene)
+  // A stopped process prints nothing: as a Blender stuck in a driver or a GPU call would.
+  process.kill(pid ?? 0, 'SIGSTOP')
+  const started = Date.now()
+  await t.throwsAsync(rendering, { instanceOf: DriverStoppedError, message: /Blender showed no progress for 2 s on frame 1 \(hung\?\): it was stopped, and the frame goes to another node/ })
+  t.true(Date.now() - started < 10_000)
+  t.false(driver.alive)
+  t.deepEqual(await pidsMatching(scene), [], 'the hung Blender is gone')
+})

@@ -14,6 +14,7 @@ export interface NodeFlags {
   farm?: string
   workDir?: string
   cacheSize: number
+  frameTimeout: number
 }
 
 
@@ -27,6 +28,7 @@ export async function runNode (flags: NodeFlags): Promise<number> {
     blender,
     workDir: resolve(flags.workDir ?? DEFAULT_WORK_DIR),
     cacheBytes: flags.cacheSize,
+    stallTimeoutMs: flags.frameTimeout * 1000,
     log: logLine,
     ...(flags.name !== undefined ? { name: flags.name } : {}),
     ...(coordinator !== undefined ? { coordinator } : {}),
