@@ -4,7 +4,7 @@ import type { Host } from '../net/host.js'
 import { loadOrCreateIdentity } from '../net/identity.js'
 import { advertiseCoordinator } from '../discovery/advertise.js'
 import type { Advertisement } from '../discovery/advertise.js'
-import { ADMIN_PROTOCOL, CONTENT_PROTOCOL, DEFAULT_NODE_TIMEOUT_MS, FRAME_PROTOCOL, MAX_INBOUND_STREAMS, SESSION_PROTOCOL, SUBMIT_PROTOCOL } from '../protocol/constants.js'
+import { ADMIN_PROTOCOL, CONTENT_PROTOCOL, DEFAULT_NODE_TIMEOUT_MS, HEARTBEAT_INTERVAL_MS, FRAME_PROTOCOL, MAX_INBOUND_STREAMS, SESSION_PROTOCOL, SUBMIT_PROTOCOL } from '../protocol/constants.js'
 import { DEFAULT_POLICY } from '../jobs/scheduler.js'
 import type { SchedulerPolicy } from '../jobs/scheduler.js'
 import { JobStore } from '../store/job-store.js'
@@ -93,8 +93,14 @@ export class Coordinator {
     await host.handle(ADMIN_PROTOCOL, guarded(ADMIN_PROTOCOL, this.events, async (s) => handleAdmin(this.api, s)), options)
 
     const timeout = this.init.nodeTimeoutMs ?? DEFAULT_NODE_TIMEOUT_MS
+    let pinged = 0
     this.heartbeatTimer = setInterval(() => {
       this.farm.checkHeartbeats(timeout)
+      // Nodes take a silent coordinator for gone: tell them we are here.
+      if (Date.now() - pinged >= HEARTBEAT_INTERVAL_MS) {
+        pinged = Date.now()
+        for (const node of this.farm.nodes.all()) node.send({ type: 'heartbeat' })
+      }
       // A request held back near a job's end (see jobs/tail.ts) is looked at
       // again even when no frame arrives meanwhile.
       this.farm.dispatch()

@@ -25,6 +25,9 @@ import { sleep } from '../util/sleep.js'
 import { BlenderNotFoundError } from '../blender/errors.js'
 import { ProgressReporter } from './progress-reporter.js'
 
+/** Heartbeats of the coordinator missed in a row before a node takes it for gone and reconnects. */
+const SILENT_HEARTBEATS = 3
+
 export interface RenderNodeInit {
   name?: string
   /** Looked up while the node looks for its coordinator: both take a moment. */
@@ -192,14 +195,24 @@ export class RenderNode {
     }
     this.session = { channel, open }
     this.uploader.setConnection(open)
-    const heartbeat = setInterval(() => this.send({ type: 'heartbeat' }), Math.min(welcome.heartbeatMs, HEARTBEAT_INTERVAL_MS))
+    const heartbeatMs = Math.min(welcome.heartbeatMs, HEARTBEAT_INTERVAL_MS)
+    let heard = Date.now()
+    const heartbeat = setInterval(() => {
+      this.send({ type: 'heartbeat' })
+      // The coordinator sends one as often: three missed, and it is gone (no TCP reset came).
+      const silent = Date.now() - heard
+      if (silent > SILENT_HEARTBEATS * welcome.heartbeatMs) stream.abort(new Error(`the coordinator has been silent for ${Math.round(silent / 1000)} s`))
+    }, heartbeatMs)
     const onStop = (): void => stream.abort(new Error('node stopping'))
     signal.addEventListener('abort', onStop, { once: true })
     try {
       runner.connected()
       while (true) {
         const message = await channel.read(coordinatorToNode)
+        heard = Date.now()
         switch (message.type) {
+          case 'heartbeat':
+            break
           case 'assign':
             runner.enqueue(message.task)
             break

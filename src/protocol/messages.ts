@@ -81,6 +81,8 @@ export type NodeToCoordinator = z.infer<typeof nodeToCoordinator>
 
 export const coordinatorToNode = z.discriminatedUnion('type', [
   z.object({ type: z.literal('welcome'), farm: shortText, nodeId: z.string().max(100), heartbeatMs: z.number().int().positive() }),
+  /** Every heartbeatMs: a coordinator gone without a TCP reset (power cut, cable) is noticed by its silence. */
+  z.object({ type: z.literal('heartbeat') }),
   z.object({ type: z.literal('assign'), task }),
   z.object({ type: z.literal('cancel-job'), jobId, reason: shortText }),
   /** Another copy of this frame won: stop rendering it (or skip it if not started). */
