@@ -16,6 +16,8 @@ export class SeveralFarmsError extends Error {
 export interface LocateOptions {
   /** Only coordinators of this farm. */
   farm?: string
+  /** Only this coordinator (a node that joined it comes back to it, never to another farm). */
+  peerId?: string
   /** Give up after this long (undefined: keep looking until aborted). */
   timeoutMs?: number
   /** After the first answer, how long to wait for other farms to answer too. */
@@ -43,7 +45,7 @@ export async function locateCoordinators (options: LocateOptions = {}): Promise<
   try {
     while (true) {
       options.signal?.throwIfAborted()
-      const found = browser.found().filter(c => options.farm === undefined || c.farm === options.farm)
+      const found = browser.found().filter(c => (options.farm === undefined || c.farm === options.farm) && (options.peerId === undefined || c.peerId === options.peerId))
       const now = Date.now()
       if (found.length > 0) {
         firstSeen ??= now

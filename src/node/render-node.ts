@@ -144,7 +144,11 @@ export class RenderNode {
         first = false
         const { stream, address } = await dialFirst(host, addresses, SESSION_PROTOCOL, { signal })
         await this.runSession(host, stream, address)
-        if (!signal.aborted) this.init.log('lost the coordinator; looking for it again')
+        if (!signal.aborted) {
+          this.init.log(this.joined !== undefined && this.init.coordinator === undefined
+            ? `lost the coordinator of farm "${this.joined.farm}"; waiting for it to come back (this node rejoins only it; restart the node to join another farm)`
+            : 'lost the coordinator; looking for it again')
+        }
       } catch (err) {
         if (signal.aborted) return
         if (err instanceof SeveralFarmsError || err instanceof BlenderNotFoundError) throw err
@@ -159,11 +163,15 @@ export class RenderNode {
     }
   }
 
+  /** The coordinator this node joined (its peer id and farm): after a blip, only it is looked for. */
+  private joined?: { peerId: string, farm: string }
+
   private async coordinatorAddresses (first: boolean, signal: AbortSignal): Promise<string[]> {
     if (this.init.coordinator !== undefined) return [this.init.coordinator]
     if (first) this.init.log('looking for a coordinator on the local network (mDNS)…')
     const found = await locateCoordinators({
       ...(this.init.farm !== undefined ? { farm: this.init.farm } : {}),
+      ...(this.joined !== undefined ? { peerId: this.joined.peerId } : {}),
       signal,
       // Farms on one LAN answer the same query within milliseconds of each other.
       settleMs: first ? 300 : 200,
@@ -188,6 +196,8 @@ export class RenderNode {
     if (welcome.type === 'error') throw new RemoteError(`the coordinator refused this node: ${welcome.message}`)
     if (welcome.type !== 'welcome') throw new ProtocolError(`expected welcome, got ${welcome.type}`)
     this.init.log(`connected to farm "${welcome.farm}" at ${address} as ${this.name}`)
+    const peerId = /\/p2p\/([^/]+)$/.exec(address)?.[1]
+    if (peerId !== undefined) this.joined = { peerId, farm: welcome.farm }
 
     const open: OpenStream = async (protocol, taskSignal) => {
       const { stream: s } = await dialFirst(host, [address], protocol, taskSignal !== undefined ? { signal: taskSignal } : {})
