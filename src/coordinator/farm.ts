@@ -5,6 +5,7 @@ import type { ControlAction } from '../jobs/job-state.js'
 import { createJob, setSceneInfo } from '../jobs/create-job.js'
 import { frameDone, frameFailed, isSchedulable, jobsInOrder, pickTask, releaseNode, unfinishedFrames } from '../jobs/scheduler.js'
 import { freeAt, leaveToFasterNodes } from '../jobs/tail.js'
+import { dropBackup } from '../jobs/frame-record.js'
 import type { NodeOutlook } from '../jobs/tail.js'
 import { pickBackup } from '../jobs/backup.js'
 import type { BackupEstimates } from '../jobs/backup.js'
@@ -332,10 +333,7 @@ export class Farm {
     if (job === undefined) return
     // A backup copy that ended without a frame: the original carries on alone.
     for (const record of Object.values(job.frames)) {
-      if (record.backupTaskId === taskId) {
-        delete record.backupNodeId
-        delete record.backupTaskId
-      }
+      if (record.backupTaskId === taskId) dropBackup(record)
     }
     // Frames still marked as rendering on this task were neither delivered nor reported.
     for (const frame of unfinishedFrames(job, taskId)) {

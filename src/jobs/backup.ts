@@ -3,6 +3,7 @@ import type { FrameRecord, Job } from './job.js'
 import { frameNumbers, isFinished, taskScene } from './job.js'
 import type { NodeRef } from './scheduler.js'
 import { jobsInOrder } from './scheduler.js'
+import { assignBackup } from './frame-record.js'
 
 // The tail of a job: when nothing is pending and a node is idle, it may render
 // a copy of the in-flight frame expected to finish last, so a job's end is not
@@ -38,8 +39,6 @@ export function pickBackup (jobs: Iterable<Job>, node: NodeRef, taskId: string, 
   }
   if (best === undefined) return undefined
   const record = best.job.frames[best.frame] as FrameRecord
-  record.backupNodeId = node.id
-  record.backupTaskId = taskId
-  record.attempts++
+  assignBackup(record, node.id, taskId)
   return { kind: 'render', taskId, jobId: best.job.id, ...taskScene(best.job), format: best.job.format, frames: [best.frame] }
 }

@@ -1,5 +1,6 @@
 import type { Job, JobState } from './job.js'
 import { countFrames, framesIn, isFinished } from './job.js'
+import { giveUpFrame, releaseFrame, resetFrame } from './frame-record.js'
 
 // The job state machine: how frame changes roll up to the job, and which
 // controls fit which state. Pure: the coordinator applies the side effects
@@ -50,11 +51,7 @@ export function failForLackOfNodes (job: Job, now: Date): string[] {
   for (const record of Object.values(job.frames)) {
     if (record.state !== 'pending' && record.state !== 'rendering') continue
     for (const id of [record.nodeId, record.backupNodeId]) if (id !== undefined) stop.add(id)
-    record.state = 'failed'
-    delete record.nodeId
-    delete record.taskId
-    delete record.backupNodeId
-    delete record.backupTaskId
+    giveUpFrame(record)
   }
   if (job.probe?.nodeId !== undefined) stop.add(job.probe.nodeId)
   finish(job, 'failed', now)
@@ -145,11 +142,7 @@ function requeueRendering (job: Job): number {
   let count = 0
   for (const record of Object.values(job.frames)) {
     if (record.state !== 'rendering') continue
-    record.state = 'pending'
-    delete record.nodeId
-    delete record.taskId
-    delete record.backupNodeId
-    delete record.backupTaskId
+    releaseFrame(record)
     count++
   }
   if (job.probe?.state === 'running') job.probe = { state: 'needed', attempts: job.probe.attempts }
@@ -160,9 +153,7 @@ function resetFailed (job: Job): number {
   let count = 0
   for (const record of Object.values(job.frames)) {
     if (record.state !== 'failed') continue
-    record.state = 'pending'
-    record.failures = 0
-    record.failedOn = []
+    resetFrame(record)
     count++
   }
   return count

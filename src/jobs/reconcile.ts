@@ -1,6 +1,7 @@
 import type { Job } from './job.js'
 import { frameNumbers, isFinished } from './job.js'
 import { rollUp } from './job-state.js'
+import { completeFrame, releaseFrame } from './frame-record.js'
 
 /**
  * After a restart: the frame files on disk are the truth. A complete file
@@ -16,22 +17,12 @@ export function reconcileWithDisk (job: Job, framesOnDisk: ReadonlySet<number>, 
     if (record === undefined) continue
     if (framesOnDisk.has(frame)) {
       if (record.state !== 'done') {
-        record.state = 'done'
-        record.doneAt ??= now.toISOString()
-        delete record.nodeId
-        delete record.taskId
-        delete record.backupNodeId
-        delete record.backupTaskId
-        delete record.error
+        completeFrame(record, undefined, record.doneAt ?? now.toISOString())
         recovered.push(frame)
       }
     } else if (record.state === 'rendering' || record.state === 'done') {
       // 'done' without a file: the file was removed by hand; render it again.
-      record.state = 'pending'
-      delete record.nodeId
-      delete record.taskId
-      delete record.backupNodeId
-      delete record.backupTaskId
+      releaseFrame(record)
       requeued.push(frame)
     }
   }

@@ -2,6 +2,7 @@ import type { Task } from '../protocol/messages.js'
 import type { FrameRecord, Job } from './job.js'
 import { frameNumbers, isFinished, taskScene } from './job.js'
 import { rollUp } from './job-state.js'
+import { assignFrame, completeFrame, dropBackup, giveUpFrame, promoteBackup, releaseFrame } from './frame-record.js'
 
 // Pull scheduling: a node that is idle asks, and gets the next chunk of the
 // most urgent job it may render. Faster nodes ask more often, so they render
@@ -41,12 +42,7 @@ export function pickTask (jobs: Iterable<Job>, node: NodeRef, online: readonly N
     const frames = chunkFor(job, node, online)
     if (frames.length === 0) continue
     for (const frame of frames) {
-      const record = job.frames[frame] as FrameRecord
-      record.state = 'rendering'
-      record.attempts++
-      record.nodeId = node.id
-      record.node = node.name
-      record.taskId = taskId
+      assignFrame(job.frames[frame] as FrameRecord, node, taskId)
     }
     rollUp(job, now)
     return { kind: 'render', taskId, jobId: job.id, ...taskScene(job), format: job.format, frames }
@@ -81,14 +77,7 @@ export function frameDone (job: Job, frame: number, nodeName: string, now: Date)
   const record = job.frames[frame]
   if (record === undefined) throw new RangeError(`job ${job.id} has no frame ${frame}`)
   if (record.state === 'done') return 'duplicate'
-  record.state = 'done'
-  record.node = nodeName
-  record.doneAt = now.toISOString()
-  delete record.nodeId
-  delete record.taskId
-  delete record.backupNodeId
-  delete record.backupTaskId
-  delete record.error
+  completeFrame(record, nodeName, now.toISOString())
   rollUp(job, now)
   return 'counted'
 }
@@ -112,15 +101,13 @@ export function frameFailed (job: Job, frame: number, node: NodeRef, error: stri
   if (!record.failedOn.includes(node.name)) record.failedOn.push(node.name)
   if (isBackup || record.backupNodeId !== undefined) {
     // The other copy goes on; this failure still counts against the node.
-    if (!isBackup) promoteBackup(record)
-    delete record.backupNodeId
-    delete record.backupTaskId
+    if (isBackup) dropBackup(record)
+    else promoteBackup(record)
     return { gaveUp: false, blocklisted: maybeBlocklist(job, node.name, policy) }
   }
-  delete record.nodeId
-  delete record.taskId
   const gaveUp = record.failures >= policy.maxAttempts
-  record.state = gaveUp ? 'failed' : 'pending'
+  if (gaveUp) giveUpFrame(record)
+  else releaseFrame(record)
   const blocklisted = maybeBlocklist(job, node.name, policy)
   rollUp(job, now)
   return { gaveUp, blocklisted }
@@ -141,15 +128,12 @@ export function releaseNode (jobs: Iterable<Job>, nodeId: string, now: Date): nu
     for (const record of Object.values(job.frames)) {
       if (record.state !== 'rendering') continue
       if (record.backupNodeId === nodeId) {
-        delete record.backupNodeId
-        delete record.backupTaskId
+        dropBackup(record)
       } else if (record.nodeId === nodeId && record.backupNodeId !== undefined) {
         // The backup copy carries on as the frame's only render.
         promoteBackup(record)
       } else if (record.nodeId === nodeId) {
-        record.state = 'pending'
-        delete record.nodeId
-        delete record.taskId
+        releaseFrame(record)
         released++
       }
     }
@@ -159,14 +143,6 @@ export function releaseNode (jobs: Iterable<Job>, nodeId: string, now: Date): nu
     rollUp(job, now)
   }
   return released
-}
-
-function promoteBackup (record: FrameRecord): void {
-  if (record.backupNodeId === undefined || record.backupTaskId === undefined) return
-  record.nodeId = record.backupNodeId
-  record.taskId = record.backupTaskId
-  delete record.backupNodeId
-  delete record.backupTaskId
 }
 
 /** Frames a node still holds for a task it says is finished: they failed without a word. */

@@ -8,6 +8,7 @@ import { Farm, JobControlError, JobNotSavedError, UnknownJobError } from '../../
 import { newNodeSession } from '../../../src/coordinator/node-registry.js'
 import type { NodeSession } from '../../../src/coordinator/node-registry.js'
 import { framesByNode, framesIn } from '../../../src/jobs/job.js'
+import { frameInvariantViolations } from '../../../src/jobs/frame-record.js'
 import type { CoordinatorToNode, SubmitRequest, Task } from '../../../src/protocol/messages.js'
 import { JobStore } from '../../../src/store/job-store.js'
 import { parseManifest } from '../../../src/store/manifest.js'
@@ -417,4 +418,36 @@ test('two nodes with the same name are two nodes: vm and vm#2, with their own co
   farm.nodeLeft('peer-1', 'gone')
   farm.nodeJoined(fakeNode('peer-1', 'vm'))
   t.deepEqual(farm.nodes.all().map(n => n.name).sort(), ['vm', 'vm#2'])
+})
+
+test('frame records stay consistent through any sequence of events (seeded random walk, invariants after every step)', async (t) => {
+  const { farm } = await setup(t)
+  // A small deterministic generator: the same walk on every run, and a failure names its seed.
+  for (const seed of [1, 2, 3, 4, 5]) {
+    let state = seed
+    const random = (n: number): number => { state = (state * 1103515245 + 12345) % 2147483648; return state % n }
+    const jobIds = [await submit(farm, { frames: '1-8', chunk: 2 }), await submit(farm, { frames: '1-5', chunk: 1, priority: 3 })]
+    const nodes = ['a', 'b', 'c'].map(name => fakeNode(`peer-${seed}-${name}`, `${name}${seed}`))
+    for (const node of nodes) farm.nodeJoined(node)
+    for (let step = 0; step < 300; step++) {
+      const node = nodes[random(nodes.length)] as FakeNode
+      const jobId = jobIds[random(jobIds.length)] as string
+      const holding = Object.entries(farm.job(jobId).frames).filter(([, r]) => r.nodeId === node.id || r.backupNodeId === node.id).map(([f]) => Number(f))
+      const frame = holding[random(Math.max(holding.length, 1))]
+      switch (random(7)) {
+        case 0: case 1: farm.requestWork(node.id); break
+        case 2: if (frame !== undefined) farm.frameStored(jobId, frame, node.id); break
+        case 3: if (frame !== undefined) farm.frameFailed(node.id, jobId, frame, 'Error: boom'); break
+        case 4: farm.nodeLeft(node.id, 'walk'); farm.nodeJoined(node); break
+        case 5: await farm.control(jobId, (['pause', 'resume', 'activate', 'retry', 'cancel'] as const)[random(5)] ?? 'pause').catch(() => undefined); break
+        default: for (const task of assigned(node)) farm.taskFinished(node.id, task.taskId)
+      }
+      for (const id of jobIds) {
+        const problems = frameInvariantViolations(farm.job(id))
+        if (problems.length > 0) t.fail(`seed ${seed}, step ${step}, job ${id}: ${problems.join('; ')}`)
+      }
+    }
+    for (const node of nodes) farm.nodeLeft(node.id, 'done')
+  }
+  t.pass()
 })

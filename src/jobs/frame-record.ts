@@ -1,0 +1,86 @@
+import type { FrameRecord, Job } from './job.js'
+
+// Every change of a frame record's state goes through here: the scheduler,
+// the job controls, the backup renders and the reconciliation with the disk
+// call these transitions, never `record.state = …` themselves. A record's
+// rule: rendering ⇔ it is held by a node (nodeId, taskId); a backup copy is
+// held by another node of its own; done carries when; nothing else holds.
+
+/** A node starts rendering the frame (state rendering). */
+export function assignFrame (record: FrameRecord, node: { id: string, name: string }, taskId: string): void {
+  record.state = 'rendering'
+  record.attempts++
+  record.nodeId = node.id
+  record.node = node.name
+  record.taskId = taskId
+}
+
+/** A second node renders a copy of a frame that is rendering (the tail of a job). */
+export function assignBackup (record: FrameRecord, nodeId: string, taskId: string): void {
+  record.attempts++
+  record.backupNodeId = nodeId
+  record.backupTaskId = taskId
+}
+
+/** The first complete copy arrived (from the node holding it, its backup, or the disk). */
+export function completeFrame (record: FrameRecord, nodeName: string | undefined, doneAt: string): void {
+  record.state = 'done'
+  if (nodeName !== undefined) record.node = nodeName
+  record.doneAt = doneAt
+  letGo(record)
+  delete record.error
+}
+
+/** Back in line for any node: a node left, the job was paused, the file vanished. */
+export function releaseFrame (record: FrameRecord): void {
+  record.state = 'pending'
+  letGo(record)
+}
+
+/** Given up: no more attempts (too many failures, or no node may render the job). */
+export function giveUpFrame (record: FrameRecord): void {
+  record.state = 'failed'
+  letGo(record)
+}
+
+/** A failed frame gets a new start: attempts on every node again (retry, activate). */
+export function resetFrame (record: FrameRecord): void {
+  record.state = 'pending'
+  record.failures = 0
+  record.failedOn = []
+  letGo(record)
+}
+
+/** The node holding the frame dropped out or failed it: its backup copy carries on as the only render. */
+export function promoteBackup (record: FrameRecord): void {
+  if (record.backupNodeId === undefined || record.backupTaskId === undefined) return
+  record.nodeId = record.backupNodeId
+  record.taskId = record.backupTaskId
+  dropBackup(record)
+}
+
+export function dropBackup (record: FrameRecord): void {
+  delete record.backupNodeId
+  delete record.backupTaskId
+}
+
+function letGo (record: FrameRecord): void {
+  delete record.nodeId
+  delete record.taskId
+  dropBackup(record)
+}
+
+/** What is wrong with the job's frame records, if anything: the tests check this after every step. */
+export function frameInvariantViolations (job: Job): string[] {
+  const problems: string[] = []
+  for (const [frame, r] of Object.entries(job.frames)) {
+    const held = r.nodeId !== undefined || r.taskId !== undefined
+    if (r.state === 'rendering' && (r.nodeId === undefined || r.taskId === undefined)) problems.push(`frame ${frame}: rendering but held by no node`)
+    if (r.state !== 'rendering' && held) problems.push(`frame ${frame}: ${r.state} but still held by ${r.nodeId ?? '?'}`)
+    if ((r.backupNodeId === undefined) !== (r.backupTaskId === undefined)) problems.push(`frame ${frame}: half a backup`)
+    if (r.backupNodeId !== undefined && (r.state !== 'rendering' || r.backupNodeId === r.nodeId)) problems.push(`frame ${frame}: a backup copy on ${r.backupNodeId} while ${r.state}`)
+    if (r.state === 'done' && r.doneAt === undefined) problems.push(`frame ${frame}: done without a time`)
+    if (r.failures > r.attempts) problems.push(`frame ${frame}: ${r.failures} failures in ${r.attempts} attempts`)
+  }
+  return problems
+}
