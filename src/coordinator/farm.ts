@@ -58,6 +58,9 @@ export class Farm {
     this.now = init.now ?? (() => new Date())
   }
 
+  /** The one clock of the farm's policy, in ms (tests pass their own through `now`). */
+  private clock (): number { return this.now().getTime() }
+
   private get events (): CoordinatorEvents { return this.components.events }
   private get store (): JobStore { return this.components.store }
 
@@ -99,6 +102,7 @@ export class Farm {
   }
 
   nodeJoined (node: NodeSession): void {
+    node.connectedAt = node.lastSeen = this.clock()
     this.nodes.add(node)
     this.events.emit({ type: 'node-joined', nodeId: node.id, name: node.name, blenderVersion: node.blenderVersion, cores: node.cores })
   }
@@ -133,7 +137,7 @@ export class Farm {
 
   heartbeat (nodeId: string): void {
     const node = this.nodes.get(nodeId)
-    if (node !== undefined) node.lastSeen = Date.now()
+    if (node !== undefined) node.lastSeen = this.clock()
   }
 
   requestWork (nodeId: string): void {
@@ -166,7 +170,7 @@ export class Farm {
     const task = pickTask(jobs, { id: node.id, name: node.name }, online, taskId, this.now()) ??
       pickBackup(jobs, { id: node.id, name: node.name }, taskId, this.backupEstimates(node))
     if (task === undefined) return undefined
-    this.tasks.set(taskId, { jobId: task.jobId, nodeId: node.id, assignedAt: Date.now() })
+    this.tasks.set(taskId, { jobId: task.jobId, nodeId: node.id, assignedAt: this.clock() })
     const job = this.job(task.jobId)
     this.persist(job)
     this.events.emit({ type: 'task-assigned', jobId: job.id, nodeName: node.name, frames: task.kind === 'render' ? task.frames : [], kind: task.kind })
@@ -203,7 +207,7 @@ export class Farm {
     // A frame that failed somewhere is not for every node (chunkFor steers it
     // away from where it failed): holding back for it could leave it to nobody.
     if (next.retried) return undefined
-    const now = Date.now()
+    const now = this.clock()
     const firstAssigned = new Map<string, number>()
     for (const task of this.tasks.values()) firstAssigned.set(task.nodeId, Math.min(firstAssigned.get(task.nodeId) ?? Infinity, task.assignedAt))
     const outlook = (n: NodeSession): NodeOutlook => {
@@ -233,7 +237,7 @@ export class Farm {
     const order = (key: string): [number, number] => [Number(key.split(':')[2]?.slice(1)), Number(key.split(':')[1])]
     for (const queue of queues.values()) queue.sort((a, b) => order(a)[0] - order(b)[0] || order(a)[1] - order(b)[1])
     return {
-      now: Date.now(),
+      now: this.clock(),
       frameMsOnThisNode: averageFrameMs(idle) ?? farmMs,
       expectedFinish: (job, frame, record) => {
         const holder = record.nodeId !== undefined ? this.nodes.get(record.nodeId) : undefined
@@ -284,10 +288,10 @@ export class Farm {
     // The frame started when the node finished its previous one, or when this
     // task was handed over if it came later (the node was idle until then).
     const started = Math.max(task?.assignedAt ?? 0, node?.lastFrameAt ?? 0)
-    const seconds = task !== undefined && node !== undefined ? (Date.now() - started) / 1000 : undefined
+    const seconds = task !== undefined && node !== undefined ? (this.clock() - started) / 1000 : undefined
     if (node !== undefined) {
       node.framesDone++
-      node.lastFrameAt = Date.now()
+      node.lastFrameAt = this.clock()
       if (seconds !== undefined) node.frameSeconds += seconds
     }
     for (const other of others) this.nodes.get(other)?.send({ type: 'drop-frame', jobId, frame })
@@ -471,7 +475,7 @@ export class Farm {
 
   /** Drops nodes whose heartbeats stopped. */
   checkHeartbeats (timeoutMs: number): void {
-    for (const node of this.nodes.silentSince(Date.now(), timeoutMs)) {
+    for (const node of this.nodes.silentSince(this.clock(), timeoutMs)) {
       this.nodeLeft(node.id, `no heartbeat for ${Math.round(timeoutMs / 1000)} s`)
     }
   }

@@ -46,7 +46,8 @@ export async function handleSession (ctx: SessionContext, stream: Stream, connec
   try {
     while (true) {
       const message = await channel.read(nodeToCoordinator)
-      session.lastSeen = Date.now()
+      // Any message shows the node is alive, not only heartbeats.
+      ctx.farm.heartbeat(nodeId)
       handleMessage(ctx.farm, nodeId, message)
     }
   } catch (err) {

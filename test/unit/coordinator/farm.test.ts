@@ -451,3 +451,25 @@ test('frame records stay consistent through any sequence of events (seeded rando
   }
   t.pass()
 })
+
+test('one clock: heartbeats and frame timings follow the farm\'s injected clock, not the wall clock', async (t) => {
+  const store = new JobStore(await tempFolder(t, 'mf-farm-'))
+  await store.init()
+  t.teardown(async () => { await store.drain() })
+  let now = Date.UTC(2026, 0, 1)
+  const farm = new Farm({ policy: { maxAttempts: 3, blocklistAfter: 3 }, now: () => new Date(now) }, { store, events: new CoordinatorEvents() })
+  const jobId = (await farm.submit(submitRequest({ frames: '1-2', chunk: 1 }), projectManifest())).id
+  const node = fakeNode('peer-a', 'a')
+  farm.nodeJoined(node)
+  farm.requestWork('peer-a')
+  now += 4000
+  farm.frameStored(jobId, frames(assigned(node)[0])[0] ?? 0, 'peer-a')
+  t.is(node.frameSeconds, 4, 'the frame took four seconds of the farm\'s clock')
+  farm.heartbeat('peer-a')
+  now += 14_000
+  farm.checkHeartbeats(15_000)
+  t.is(farm.nodes.size, 1, 'silent 14 s of the farm\'s clock: still there')
+  now += 2000
+  farm.checkHeartbeats(15_000)
+  t.is(farm.nodes.size, 0, 'silent 16 s: dropped')
+})
