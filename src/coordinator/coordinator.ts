@@ -138,8 +138,10 @@ export class Coordinator {
     }
   }
 
-  async stop (): Promise<void> {
+  /** Stops serving; returns what it cut short, for the user (a video being made). */
+  async stop (): Promise<string[]> {
     clearInterval(this.heartbeatTimer)
+    const stopped = await this.encoder.stop()
     await this.advertisement?.stop()
     await this.listening?.stop()
     await this.store.drain()
@@ -147,5 +149,6 @@ export class Coordinator {
     this.listening = undefined
     await this.unlock?.()
     this.unlock = undefined
+    return stopped !== undefined ? [stopped] : []
   }
 }

@@ -25,6 +25,9 @@ interface EncodeRequest { job: Job, settings: EncodeSettingsMessage, suffix?: st
 export class EncodeService implements JobEncoder {
   private readonly queue: EncodeRequest[] = []
   private running = false
+  /** Aborted by stop(): the encode in progress ends and is made again on the next start. */
+  private readonly stopping = new AbortController()
+  private current?: { job: Job, done: Promise<void> }
 
   constructor (
     private readonly farm: Farm,
@@ -38,6 +41,19 @@ export class EncodeService implements JobEncoder {
       // After every listener has seen the completion, so logs read in order.
       if (job?.encode.settings.enabled === true) setImmediate(() => this.enqueue({ job, settings: job.encode.settings }))
     })
+  }
+
+  /**
+   * Stops the encode in progress (its job's video waits for the next start,
+   * like the ones still queued) and says so. Returns what it stopped.
+   */
+  async stop (): Promise<string | undefined> {
+    const current = this.current
+    this.queue.splice(0)
+    this.stopping.abort(new Error('the coordinator is stopping'))
+    if (current === undefined) return undefined
+    await current.done
+    return `the video of job ${current.job.id} was being made: it is made again when the coordinator starts next`
   }
 
   /** After a restart: encodes that were waiting or cut short start again. */
@@ -76,6 +92,7 @@ export class EncodeService implements JobEncoder {
   }
 
   private enqueue (request: EncodeRequest): void {
+    if (this.stopping.signal.aborted) return
     request.job.encode.state = 'waiting'
     delete request.job.encode.error
     this.farm.persist(request.job)
@@ -89,7 +106,10 @@ export class EncodeService implements JobEncoder {
     try {
       for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) {
         if (this.farm.jobs.get(next.job.id) !== next.job) continue
-        await this.run(next)
+        const done = this.run(next)
+        this.current = { job: next.job, done }
+        await done
+        this.current = undefined
       }
     } finally {
       this.running = false
@@ -111,6 +131,7 @@ export class EncodeService implements JobEncoder {
         settings,
         fps: job.sceneInfo?.fps ?? FALLBACK_FPS,
         outputPath,
+        signal: this.stopping.signal,
         onProgress: (done, total) => {
           job.encode.progress = total > 0 ? Math.min(1, done / total) : 0
           if (Date.now() - lastReport < PROGRESS_EVERY_MS) return
@@ -122,9 +143,14 @@ export class EncodeService implements JobEncoder {
       const gaps = result.missing.length > 0 ? ` (frames ${result.missing.join(',')} missing)` : ''
       this.events.emit({ type: 'encode', jobId: job.id, state: 'done', message: `video ready: ${result.outputPath}, ${result.framesEncoded} frames${gaps}` })
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err)
-      job.encode = { settings: job.encode.settings, state: 'failed', error: message }
-      this.events.emit({ type: 'encode', jobId: job.id, state: 'failed', message: `video failed: ${message}` })
+      if (this.stopping.signal.aborted) {
+        // Cut short by the shutdown, not failed: waiting, so the next start makes it.
+        job.encode = { settings: job.encode.settings, state: 'waiting' }
+      } else {
+        const message = err instanceof Error ? err.message : String(err)
+        job.encode = { settings: job.encode.settings, state: 'failed', error: message }
+        this.events.emit({ type: 'encode', jobId: job.id, state: 'failed', message: `video failed: ${message}` })
+      }
     }
     this.farm.persist(job)
   }

@@ -11,6 +11,8 @@ import { ContentStore } from './content-store.js'
 const RETRY_WRITE_MS = 2_000
 
 const MANIFEST_NAME = /^job_([0-9]{1,9})_info\.json$/
+/** A video ffmpeg is writing, and its frame list (see encodeFrames): never a finished file. */
+const STALE_VIDEO = /\.[0-9a-f]{8}\.partial(\.ffconcat)?$/
 /** Anything of a job's in the output folder: its frames folder, manifest (also cleared), videos. */
 const JOB_FILE_NAME = /^job_([0-9]{1,9})(?:$|_)/
 
@@ -40,6 +42,10 @@ export class JobStore {
 
   async init (): Promise<void> {
     await this.content.init()
+    // Videos ffmpeg was writing when a coordinator was killed (the encode is made again).
+    for (const name of await readdir(this.layout.root)) {
+      if (STALE_VIDEO.test(name)) await rm(join(this.layout.root, name), { force: true })
+    }
     this.lastJobId = Math.max(await this.readLastJobId(), await this.highestJobIdOnDisk())
   }
 
@@ -123,7 +129,7 @@ export class JobStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
       throw err
     }
-    await Promise.all(names.filter(name => name.startsWith('.') && name.endsWith('.part'))
+    await Promise.all(names.filter(name => (name.startsWith('.') && name.endsWith('.part')) || STALE_VIDEO.test(name))
       .map(name => rm(`${this.layout.jobDir(job.id)}/${name}`, { force: true })))
   }
 

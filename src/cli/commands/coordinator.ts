@@ -46,7 +46,7 @@ async function runHeadless (coordinator: Coordinator, flags: CoordinatorFlags): 
   for (const line of startupNotes(coordinator, flags)) logLine(line)
   const signal = await untilSignal()
   logLine(`${signal}: shutting down`)
-  await coordinator.stop()
+  for (const line of await coordinator.stop()) logLine(line)
   return 0
 }
 
@@ -75,7 +75,7 @@ async function runWithDashboard (coordinator: Coordinator, flags: CoordinatorFla
   }
   dashboard.close()
   logLine(`${outcome}: shutting down`)
-  await coordinator.stop()
+  for (const line of await coordinator.stop()) logLine(line)
   return code
 }
 

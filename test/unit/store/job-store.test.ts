@@ -199,3 +199,10 @@ test('job content lives under the state folder, named by content hash', (t) => {
   t.regex(path.basename(layout.contentTempPath()), /^\.upload-[0-9a-f]{12}\.part$/)
   t.is(path.dirname(layout.contentTempPath()), layout.contentDir)
 })
+
+test('videos ffmpeg was writing when a coordinator was killed are removed on start; finished ones stay', async (t) => {
+  const root = await tempFolder(t, 'mf-store-')
+  for (const name of ['job_1_render.mp4.0a1b2c3d.partial', 'job_1_render.mp4.0a1b2c3d.partial.ffconcat', 'job_2_render.mp4']) await writeFile(path.join(root, name), '')
+  await new JobStore(root).init()
+  t.deepEqual((await readdir(root)).filter(name => !name.startsWith('.')), ['job_2_render.mp4'])
+})
