@@ -37,6 +37,8 @@ export class UnknownJobError extends Error {
   override name = 'UnknownJobError'
 }
 
+export type FramePhase = 'rendering' | 'uploading'
+
 export class JobNotSavedError extends Error {
   override name = 'JobNotSavedError'
 }
@@ -50,6 +52,8 @@ export class Farm {
   readonly jobs = new Map<string, Job>()
   readonly nodes = new NodeRegistry()
   private readonly tasks = new Map<string, TaskInfo>()
+  /** `jobId:frame` → what the node holding it last said of it (see framePhase). */
+  private readonly phases = new Map<string, { nodeId: string, phase: FramePhase }>()
   private taskCounter = 0
   private diskIsFull = false
   private readonly now: () => Date
@@ -114,6 +118,7 @@ export class Farm {
     this.nodes.remove(nodeId)
     if (session === undefined) node.disconnect(reason)
     for (const [taskId, task] of this.tasks) if (task.nodeId === nodeId) this.tasks.delete(taskId)
+    for (const [key, entry] of this.phases) if (entry.nodeId === nodeId) this.phases.delete(key)
     const touched = [...this.jobs.values()].filter(job => Object.values(job.frames).some(f => f.nodeId === nodeId) || job.probe?.nodeId === nodeId)
     const requeued = releaseNode(touched, nodeId, this.now())
     touched.forEach(job => this.persist(job))
@@ -275,6 +280,7 @@ export class Farm {
   /** A frame's file is in place: count it (first complete copy wins). */
   frameStored (jobId: string, frame: number, nodeId: string): 'counted' | 'duplicate' {
     const job = this.job(jobId)
+    this.phases.delete(`${jobId}:${frame}`)
     const node = this.nodes.get(nodeId)
     const nodeName = node?.name ?? job.frames[frame]?.node ?? 'unknown node'
     const record = job.frames[frame]
@@ -308,6 +314,7 @@ export class Farm {
     const node = this.nodes.get(nodeId)
     if (job === undefined || node === undefined) return
     const previous = job.state
+    this.phases.delete(`${jobId}:${frame}`)
     const outcome = frameFailed(job, frame, { id: node.id, name: node.name }, error, this.init.policy, this.now())
     this.events.emit({ type: 'frame-failed', jobId, frame, nodeName: node.name, error, willRetry: !outcome.gaveUp })
     if (outcome.blocklisted) {
@@ -395,7 +402,7 @@ export class Farm {
     const job = this.job(jobId)
     const previous = job.state
     const rendering = this.nodesRendering(job)
-    const result = applyControl(job, action, this.now())
+    const result = applyControl(job, action, this.now(), this.phaseCounts(job).rendering)
     if (result.stopRendering) {
       for (const node of rendering) node.send({ type: 'cancel-job', jobId, reason: `job ${action}` })
     }
@@ -456,6 +463,38 @@ export class Farm {
       }
       return needed
     })
+  }
+
+  /**
+   * Where a frame handed to a node is now, as the node tells it: in Blender,
+   * or rendered and uploading (before either: queued on the node). Kept in
+   * memory only, for truthful counts; a report from a node that no longer
+   * holds the frame is ignored.
+   */
+  framePhase (nodeId: string, jobId: string, frame: number, phase: FramePhase): void {
+    const record = this.jobs.get(jobId)?.frames[frame]
+    if (record?.state !== 'rendering' || (record.nodeId !== nodeId && record.backupNodeId !== nodeId)) return
+    this.phases.set(`${jobId}:${frame}`, { nodeId, phase })
+  }
+
+  /** The frame's phase on the node holding it; undefined while it waits there (or is not rendering). */
+  phaseOf (job: Job, frame: number): FramePhase | undefined {
+    const record = job.frames[frame]
+    const entry = this.phases.get(`${job.id}:${frame}`)
+    if (entry === undefined || record?.state !== 'rendering' || (record.nodeId !== entry.nodeId && record.backupNodeId !== entry.nodeId)) return undefined
+    return entry.phase
+  }
+
+  /** Frames of the job handed to nodes, by where they are: in Blender, uploading, or waiting on the node. */
+  phaseCounts (job: Job): { rendering: number, uploading: number, queued: number } {
+    const counts = { rendering: 0, uploading: 0, queued: 0 }
+    for (const [frame, record] of Object.entries(job.frames)) {
+      if (record.state !== 'rendering') continue
+      const phase = this.phaseOf(job, Number(frame))
+      if (phase === undefined) counts.queued++
+      else counts[phase]++
+    }
+    return counts
   }
 
   /** What Blender said on a node while loading a job's scene: kept on the job (each line once) and said. */

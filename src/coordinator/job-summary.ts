@@ -4,7 +4,7 @@ import type { JobSummary } from '../protocol/messages.js'
 import type { OutputLayout } from '../store/layout.js'
 
 /** What `microfarm jobs` (and the UI) show of a job. */
-export function summarizeJob (job: Job, layout: OutputLayout): JobSummary {
+export function summarizeJob (job: Job, layout: OutputLayout, phases?: { rendering: number, uploading: number, queued: number }): JobSummary {
   const counts = countFrames(job)
   const frames = frameNumbers(job)
   const missing = job.state === 'completed' && counts.done < frames.length
@@ -18,7 +18,9 @@ export function summarizeJob (job: Job, layout: OutputLayout): JobSummary {
     framesTotal: frames.length,
     framesDone: counts.done,
     framesFailed: counts.failed,
-    framesRendering: counts.rendering,
+    // Without what the nodes said (a job no node holds now): every frame handed out counts as rendering.
+    framesRendering: phases?.rendering ?? counts.rendering,
+    ...(phases !== undefined ? { framesQueuedOnNodes: phases.queued, framesUploading: phases.uploading } : {}),
     chunk: job.chunk,
     format: job.format,
     frameRange: frames.length > 0 ? formatFrameList(frames) : '(read from the scene)',

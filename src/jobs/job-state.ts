@@ -77,8 +77,12 @@ const ALLOWED: Record<ControlAction, readonly JobState[]> = {
   retry: ['active', 'failed', 'completed', 'paused', 'queued', 'cancelled'],
 }
 
-/** Applies a user's control to a job, or throws JobControlError saying why it does not fit. */
-export function applyControl (job: Job, action: ControlAction, now: Date): ControlResult {
+/**
+ * Applies a user's control to a job, or throws JobControlError saying why it
+ * does not fit. `inBlender`: how many of its frames nodes are rendering right
+ * now (the others handed out wait on the nodes), for a message that says so.
+ */
+export function applyControl (job: Job, action: ControlAction, now: Date, inBlender?: number): ControlResult {
   if (!ALLOWED[action].includes(job.state)) {
     throw new JobControlError(`cannot ${action} job ${job.id}: it is ${job.state}` + hint(action))
   }
@@ -86,12 +90,12 @@ export function applyControl (job: Job, action: ControlAction, now: Date): Contr
     case 'cancel': {
       const stopped = requeueRendering(job)
       finish(job, 'cancelled', now)
-      return { message: `job ${job.id} cancelled (${stopped} frame(s) stopped mid-render)`, stopRendering: true }
+      return { message: `job ${job.id} cancelled (${handedBack(stopped, inBlender)})`, stopRendering: true }
     }
     case 'pause': {
       const stopped = requeueRendering(job)
       job.state = 'paused'
-      return { message: `job ${job.id} paused (${stopped} frame(s) stopped mid-render)`, stopRendering: true }
+      return { message: `job ${job.id} paused (${handedBack(stopped, inBlender)})`, stopRendering: true }
     }
     case 'resume':
       job.state = countFrames(job).done > 0 ? 'active' : 'queued'
@@ -130,6 +134,12 @@ export function applyControl (job: Job, action: ControlAction, now: Date): Contr
       return { message: `job ${job.id}: ${reset} failed frame(s) queued again`, stopRendering: false }
     }
   }
+}
+
+function handedBack (stopped: number, inBlender: number | undefined): string {
+  if (inBlender === undefined) return `${stopped} frame(s) stopped mid-render`
+  const waiting = Math.max(0, stopped - inBlender)
+  return `${Math.min(inBlender, stopped)} frame(s) stopped mid-render` + (waiting > 0 ? `, ${waiting} waiting on nodes handed back` : '')
 }
 
 function hint (action: ControlAction): string {

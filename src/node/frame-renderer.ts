@@ -7,8 +7,8 @@ export interface FrameFailure { frame: number, error: string }
 
 /** How a node turns a render task into frame files (real Blender, or a stand-in in benchmarks). */
 export interface FrameRenderer {
-  /** Renders the task's frames, calling `onSaved` as each file is on disk; returns the frames that failed. */
-  render: (task: RenderTask, scene: LoadableScene, outputDir: string, signal: AbortSignal, onSaved: (frame: number, path: string) => void) => Promise<FrameFailure[]>
+  /** Renders the task's frames, calling `onStarted` as Blender begins each and `onSaved` as its file is on disk; returns the frames that failed. */
+  render: (task: RenderTask, scene: LoadableScene, outputDir: string, signal: AbortSignal, onSaved: (frame: number, path: string) => void, onStarted?: (frame: number) => void) => Promise<FrameFailure[]>
   /** Stops rendering this job now. */
   stopJob: (jobId: string) => Promise<void>
   /** Another copy of this frame won: skip it, or stop it if it is rendering now. */
@@ -35,7 +35,7 @@ export class BlenderFrameRenderer implements FrameRenderer {
     this.pool = new BlenderPool(blender, options)
   }
 
-  async render (task: RenderTask, scene: LoadableScene, outputDir: string, signal: AbortSignal, onSaved: (frame: number, path: string) => void): Promise<FrameFailure[]> {
+  async render (task: RenderTask, scene: LoadableScene, outputDir: string, signal: AbortSignal, onSaved: (frame: number, path: string) => void, onStarted?: (frame: number) => void): Promise<FrameFailure[]> {
     const failed: FrameFailure[] = []
     for (const frame of task.frames) {
       const key = `${task.jobId}:${frame}`
@@ -47,6 +47,7 @@ export class BlenderFrameRenderer implements FrameRenderer {
       this.current = key
       try {
         const driver = await this.pool.driverFor(task.jobId, scene)
+        onStarted?.(frame)
         onSaved(frame, await driver.render(frame, outputDir, task.format))
       } catch (err) {
         // A frame stopped because another copy won is not a failure.

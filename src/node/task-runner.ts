@@ -153,8 +153,9 @@ export class TaskRunner {
       const scene = await this.sceneFor(task, signal)
       const outputDir = join(this.deps.framesDir, `job_${task.jobId}`)
       failed = await this.deps.renderer.render(task, scene, outputDir, signal, (frame, path) => {
+        this.deps.send({ type: 'frame-rendered', jobId: task.jobId, frame })
         this.deps.uploader.add({ jobId: task.jobId, frame, path, taskId: task.taskId })
-      })
+      }, (frame) => { this.deps.send({ type: 'frame-started', jobId: task.jobId, frame }) })
     } catch (err) {
       const error = errorText(err)
       failed = task.frames.map(frame => ({ frame, error }))

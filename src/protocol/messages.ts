@@ -74,6 +74,9 @@ export const nodeToCoordinator = z.discriminatedUnion('type', [
   z.object({ type: z.literal('frame-progress'), jobId, frame: frameNumber, done: z.number().int().nonnegative(), total: z.number().int().positive() }),
   z.object({ type: z.literal('scene-info'), taskId: z.string().max(64), jobId, info: sceneInfo }),
   z.object({ type: z.literal('probe-failed'), taskId: z.string().max(64), jobId, error: errorText }),
+  /** Blender starts on this frame (before: queued on the node); then it is saved and uploading. */
+  z.object({ type: z.literal('frame-started'), jobId, frame: frameNumber }),
+  z.object({ type: z.literal('frame-rendered'), jobId, frame: frameNumber }),
   /** What Blender said while loading the job's scene on this node (a library it could not open, …). */
   z.object({ type: z.literal('scene-warnings'), jobId, warnings: z.array(errorText).max(50) }),
 ])
@@ -186,7 +189,12 @@ export const jobSummary = z.object({
   framesTotal: z.number().int().nonnegative(),
   framesDone: z.number().int().nonnegative(),
   framesFailed: z.number().int().nonnegative(),
+  /** In Blender on a node now. */
   framesRendering: z.number().int().nonnegative(),
+  /** Handed to a node that has not started them yet (its next frames, a prefetched task). */
+  framesQueuedOnNodes: z.number().int().nonnegative().optional(),
+  /** Rendered, on their way to the coordinator. */
+  framesUploading: z.number().int().nonnegative().optional(),
   chunk: z.number().int(),
   format: renderFormat,
   frameRange: z.string().max(10_000),

@@ -16,7 +16,7 @@ export class SleepingRenderer implements FrameRenderer {
 
   constructor (private readonly msPerFrame: number) {}
 
-  async render (task: RenderTask, _scene: LoadableScene, outputDir: string, signal: AbortSignal, onSaved: (frame: number, path: string) => void): Promise<FrameFailure[]> {
+  async render (task: RenderTask, _scene: LoadableScene, outputDir: string, signal: AbortSignal, onSaved: (frame: number, path: string) => void, onStarted?: (frame: number) => void): Promise<FrameFailure[]> {
     const failed: FrameFailure[] = []
     if (!this.dirs.has(outputDir)) {
       await mkdir(outputDir, { recursive: true })
@@ -26,6 +26,7 @@ export class SleepingRenderer implements FrameRenderer {
       const key = `${task.jobId}:${frame}`
       if (signal.aborted) { failed.push({ frame, error: 'cancelled' }); continue }
       if (this.dropped.delete(key)) continue
+      onStarted?.(frame)
       // Writing the output is part of a frame's time, as it is in Blender: the
       // frame is saved first and announced when its time is up.
       const due = performance.now() + this.msPerFrame

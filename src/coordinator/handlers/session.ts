@@ -85,6 +85,12 @@ function handleMessage (farm: Farm, nodeId: string, message: NodeToCoordinator):
     case 'frame-progress':
       farm.frameProgress(nodeId, message.jobId, message.frame, message.done, message.total)
       return
+    case 'frame-started':
+      farm.framePhase(nodeId, message.jobId, message.frame, 'rendering')
+      return
+    case 'frame-rendered':
+      farm.framePhase(nodeId, message.jobId, message.frame, 'uploading')
+      return
     case 'scene-warnings':
       farm.sceneWarnings(nodeId, message.jobId, message.warnings)
   }
