@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { sceneInfo } from '../protocol/messages.js'
 
 // What microfarm_deps.py (inside Blender) reports about a scene's external
 // files: one reference per place in the scene that names a file or folder,
@@ -33,18 +34,7 @@ export const traceOutput = z.object({
   blender: z.string().max(200),
   /** Absolute path of the main .blend as Blender loaded it; empty when it could not be loaded. */
   filepath: z.string().max(4096),
-  scene: z.object({
-    frameStart: z.number().int(),
-    frameEnd: z.number().int(),
-    frameStep: z.number().int().positive(),
-    fps: z.number().positive(),
-    resolutionX: z.number().int().positive(),
-    resolutionY: z.number().int().positive(),
-    resolutionPercentage: z.number().int().positive(),
-    fileFormat: z.string().min(1),
-    engine: z.string().min(1),
-    hasCamera: z.boolean(),
-  }),
+  scene: sceneInfo,
   references: z.array(dependencyReference),
   /** Drivers with Python expressions: they do not run under -Y, on the farm or in this trace. */
   pythonDrivers: z.number().int().nonnegative(),

@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import { sceneInfo } from '../protocol/messages.js'
+import type { SceneInfoMessage } from '../protocol/messages.js'
 import { runProcess } from '../process/run-process.js'
 import type { ProcessRunner } from '../process/run-process.js'
 import { BlenderError } from './errors.js'
@@ -6,32 +8,9 @@ import type { BlenderInstall } from './find-blender.js'
 import { parseBlenderLine, parsePythonException, parseSceneInfoLine, SCENE_INFO_PREFIX } from './output-parser.js'
 import { runBlender } from './run-blender.js'
 
-export interface SceneInfo {
-  frameStart: number
-  frameEnd: number
-  frameStep: number
-  /** fps / fps_base: 29.97 for NTSC. */
-  fps: number
-  resolutionX: number
-  resolutionY: number
-  resolutionPercentage: number
-  fileFormat: string
-  engine: string
-  hasCamera: boolean
-}
-
-const SceneInfoSchema = z.object({
-  frameStart: z.number().int(),
-  frameEnd: z.number().int(),
-  frameStep: z.number().int().positive(),
-  fps: z.number().positive(),
-  resolutionX: z.number().int().positive(),
-  resolutionY: z.number().int().positive(),
-  resolutionPercentage: z.number().int().positive(),
-  fileFormat: z.string().min(1),
-  engine: z.string().min(1),
-  hasCamera: z.boolean(),
-})
+/** What a .blend says of its scene: the wire format's schema, read here from Blender's output. */
+export type SceneInfo = SceneInfoMessage
+const SceneInfoSchema = sceneInfo
 
 // Empty filepath: Blender could not load the file and answered for its startup scene instead.
 const LoadedSceneSchema = SceneInfoSchema.extend({ filepath: z.string().min(1) })

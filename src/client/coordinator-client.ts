@@ -9,7 +9,7 @@ import { ADMIN_PROTOCOL, SUBMIT_PROTOCOL } from '../protocol/constants.js'
 import { RemoteError, ProtocolError } from '../protocol/errors.js'
 import { MessageChannel } from '../protocol/framing.js'
 import { adminReply, submitReply } from '../protocol/messages.js'
-import type { AdminReply, AdminRequest, JobSummary, SubmitRequest } from '../protocol/messages.js'
+import type { AdminReply, AdminRequest, JobSummary, SubmitReply, SubmitRequest } from '../protocol/messages.js'
 
 export class FileChangedError extends Error {
   override name = 'FileChangedError'
@@ -61,7 +61,7 @@ export class CoordinatorClient {
 
   private async admin (request: AdminRequest): Promise<AdminReply> {
     const stream = await this.open(ADMIN_PROTOCOL)
-    const channel = new MessageChannel(stream)
+    const channel = new MessageChannel<AdminReply, AdminRequest>(stream)
     await channel.write(request)
     const reply = await channel.read(adminReply, { signal: AbortSignal.timeout(30_000) })
     await stream.close()
@@ -94,7 +94,7 @@ export class CoordinatorClient {
    */
   async submit (project: LocalProject, settings: Omit<SubmitRequest, 'type' | 'project'>, onProgress?: (progress: SubmitProgress) => void): Promise<SubmitResult> {
     const stream = await this.open(SUBMIT_PROTOCOL)
-    const channel = new MessageChannel(stream)
+    const channel = new MessageChannel<SubmitReply, SubmitRequest>(stream)
     const progress: SubmitProgress = { files: 0, filesTotal: 0, bytes: 0, bytesTotal: 0 }
     let sending: string | undefined
     try {

@@ -9,13 +9,7 @@ export const encodeSettingsSchema = encodeSettings
 export type Codec = z.infer<typeof codecSchema>
 export type Quality = z.infer<typeof qualitySchema>
 export type Mp4Location = z.infer<typeof mp4LocationSchema>
-export interface EncodeSettings {
-  codec: Codec
-  quality: Quality
-  location: Mp4Location
-  enabled: boolean
-  fps?: number
-}
+export type EncodeSettings = z.infer<typeof encodeSettings>
 
 export const DEFAULT_ENCODE_SETTINGS: Readonly<EncodeSettings> = Object.freeze({
   codec: 'h264',

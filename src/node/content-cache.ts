@@ -6,6 +6,7 @@ import { CONTENT_PROTOCOL } from '../protocol/constants.js'
 import { ProtocolError, RemoteError } from '../protocol/errors.js'
 import { MessageChannel } from '../protocol/framing.js'
 import { contentResponse } from '../protocol/messages.js'
+import type { ContentRequest, ContentResponse } from '../protocol/messages.js'
 import { receiveFile } from '../net/payload.js'
 import { fileHasSize } from '../store/disk.js'
 import type { ContentRef } from '../protocol/project.js'
@@ -67,7 +68,7 @@ export class ContentCache {
     await mkdir(this.dir, { recursive: true })
     const stream = await open(CONTENT_PROTOCOL, signal)
     try {
-      const channel = new MessageChannel(stream)
+      const channel = new MessageChannel<ContentResponse, ContentRequest>(stream)
       await channel.write({ type: 'get-content', sha256: content.sha256 })
       const reply = await channel.read(contentResponse, { signal: withDeadline(signal, REPLY_TIMEOUT_MS) })
       if (reply.type === 'error') throw new RemoteError(`coordinator could not send ${content.sha256.slice(0, 12)}…: ${reply.message}`)

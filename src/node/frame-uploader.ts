@@ -4,7 +4,7 @@ import { FRAME_PROTOCOL } from '../protocol/constants.js'
 import { ProtocolError } from '../protocol/errors.js'
 import { MessageChannel } from '../protocol/framing.js'
 import { frameAck } from '../protocol/messages.js'
-import type { FrameAck } from '../protocol/messages.js'
+import type { FrameAck, FrameHeader } from '../protocol/messages.js'
 import { sendFile, sha256File } from '../net/payload.js'
 import { sleep } from '../util/sleep.js'
 import type { OpenStream } from './content-cache.js'
@@ -173,7 +173,7 @@ export class FrameUploader {
 
   /** Header, the coordinator's go-ahead, the bytes, its answer. */
   private async exchange (stream: Stream, frame: RenderedFrame, size: number, sha256: string): Promise<FrameAck> {
-    const channel = new MessageChannel(stream)
+    const channel = new MessageChannel<FrameAck, FrameHeader>(stream)
     await channel.write({ type: 'frame', jobId: frame.jobId, frame: frame.frame, size, sha256 })
     const go = await channel.read(frameAck, { signal: AbortSignal.timeout(30_000) })
     if (go.type !== 'send-frame') return go

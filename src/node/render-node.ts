@@ -13,7 +13,7 @@ import { HEARTBEAT_INTERVAL_MS, PROTOCOL_VERSION, SESSION_PROTOCOL } from '../pr
 import { ProtocolError, RemoteError, StreamEndedError } from '../protocol/errors.js'
 import { MessageChannel } from '../protocol/framing.js'
 import { coordinatorToNode } from '../protocol/messages.js'
-import type { NodeToCoordinator } from '../protocol/messages.js'
+import type { CoordinatorToNode, NodeToCoordinator } from '../protocol/messages.js'
 import { ContentCache } from './content-cache.js'
 import type { OpenStream } from './content-cache.js'
 import { ProjectTrees } from './project-trees.js'
@@ -181,7 +181,7 @@ export class RenderNode {
   }
 
   private async runSession (host: Host, stream: Stream, address: string): Promise<void> {
-    const channel = new MessageChannel(stream)
+    const channel = new MessageChannel<CoordinatorToNode, NodeToCoordinator>(stream)
     const signal = this.stopController.signal
     const runner = await this.ready()
     await channel.write({

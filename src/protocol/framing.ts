@@ -36,7 +36,7 @@ export function decodeMessage<S extends z.ZodType> (schema: S, bytes: Uint8Array
  * on a stream whose incoming side carries raw file bytes (see `unwrap`),
  * replies must go out through this instead.
  */
-export async function writeMessage (stream: Stream, message: unknown, options: { signal?: AbortSignal } = {}): Promise<void> {
+export async function writeMessage<Out> (stream: Stream, message: Out, options: { signal?: AbortSignal } = {}): Promise<void> {
   const body = encodeMessage(message)
   const frame = new Uint8Array(varint.encodingLength(body.byteLength) + body.byteLength)
   varint.encode(body.byteLength, frame)
@@ -47,16 +47,18 @@ export async function writeMessage (stream: Stream, message: unknown, options: {
 /**
  * Length-prefixed JSON messages over a libp2p stream. After the messages, a
  * stream may carry raw file bytes: `unwrap()` hands back the stream with any
- * bytes already buffered put back in front.
+ * bytes already buffered put back in front. Typed per protocol and direction:
+ * `In` what this side reads, `Out` what it writes, both from the schemas, so
+ * a message of another protocol is a compile error.
  */
-export class MessageChannel {
+export class MessageChannel<In = unknown, Out = unknown> {
   private readonly lp: LengthPrefixedStream<Stream>
 
   constructor (readonly stream: Stream, maxMessageBytes = MAX_MESSAGE_BYTES) {
     this.lp = lpStream(stream, { maxDataLength: maxMessageBytes })
   }
 
-  async read<S extends z.ZodType> (schema: S, options?: { signal?: AbortSignal }): Promise<z.infer<S>> {
+  async read<T extends In> (schema: z.ZodType<T>, options?: { signal?: AbortSignal }): Promise<T> {
     let bytes
     try {
       bytes = await this.lp.read(options)
@@ -73,7 +75,7 @@ export class MessageChannel {
     return decodeMessage(schema, bytes.subarray())
   }
 
-  async write (message: unknown, options?: { signal?: AbortSignal }): Promise<void> {
+  async write (message: Out, options?: { signal?: AbortSignal }): Promise<void> {
     await this.lp.write(encodeMessage(message), options)
   }
 

@@ -12,6 +12,7 @@ const shortText = z.string().max(200)
 const errorText = z.string().max(4000)
 
 export const renderFormat = z.enum(['PNG', 'JPEG', 'OPEN_EXR'])
+export type RenderFormatName = z.infer<typeof renderFormat>
 
 export const sceneInfo = z.object({
   frameStart: z.number().int(),
@@ -101,6 +102,8 @@ export const contentResponse = z.discriminatedUnion('type', [
   z.object({ type: z.literal('content'), sha256, size: z.number().int().nonnegative() }),
   z.object({ type: z.literal('error'), message: errorText }),
 ])
+export type ContentRequest = z.infer<typeof contentRequest>
+export type ContentResponse = z.infer<typeof contentResponse>
 
 // --- frame: node uploads one rendered frame ---
 

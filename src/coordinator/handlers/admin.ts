@@ -7,7 +7,7 @@ import type { CoordinatorApi } from '../api.js'
 
 /** `microfarm jobs`, `cancel`, … : one request, one reply, through the same API the UI uses. */
 export async function handleAdmin (api: CoordinatorApi, stream: Stream): Promise<void> {
-  const channel = new MessageChannel(stream)
+  const channel = new MessageChannel<AdminRequest, AdminReply>(stream)
   const request = await channel.read(adminRequest, { signal: AbortSignal.timeout(FIRST_MESSAGE_TIMEOUT_MS) })
   await channel.write(await answer(api, request))
   await stream.close()

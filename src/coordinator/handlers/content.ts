@@ -4,12 +4,13 @@ import { FIRST_MESSAGE_TIMEOUT_MS } from '../../protocol/constants.js'
 import { ProtocolError } from '../../protocol/errors.js'
 import { MessageChannel } from '../../protocol/framing.js'
 import { contentRequest } from '../../protocol/messages.js'
+import type { ContentRequest, ContentResponse } from '../../protocol/messages.js'
 import { sendFile } from '../../net/payload.js'
 import type { ContentStore } from '../../store/content-store.js'
 
 /** A node asks for content (a .blend, a texture, a project manifest) by hash; the coordinator streams it from its store. */
 export async function handleContentRequest (content: ContentStore, stream: Stream): Promise<void> {
-  const channel = new MessageChannel(stream)
+  const channel = new MessageChannel<ContentRequest, ContentResponse>(stream)
   const request = await channel.read(contentRequest, { signal: AbortSignal.timeout(FIRST_MESSAGE_TIMEOUT_MS) })
   const path = content.path(request.sha256)
   let size: number

@@ -4,6 +4,7 @@ import { FIRST_MESSAGE_TIMEOUT_MS, MAX_FRAME_BYTES } from '../../protocol/consta
 import { ProtocolError } from '../../protocol/errors.js'
 import { MessageChannel } from '../../protocol/framing.js'
 import { frameHeader } from '../../protocol/messages.js'
+import type { FrameAck, FrameHeader } from '../../protocol/messages.js'
 import { receiveFile } from '../../net/payload.js'
 import { diskFullWhileWriting, DiskFullError, ensureRoom, isDiskFull } from '../../store/disk.js'
 import type { JobStore } from '../../store/job-store.js'
@@ -15,7 +16,7 @@ import type { Farm } from '../farm.js'
  * a temporary name and become the frame only when size and hash match.
  */
 export async function handleFrameUpload (farm: Farm, store: JobStore, stream: Stream, connection: Connection): Promise<void> {
-  const channel = new MessageChannel(stream)
+  const channel = new MessageChannel<FrameHeader, FrameAck>(stream)
   const header = await channel.read(frameHeader, { signal: AbortSignal.timeout(FIRST_MESSAGE_TIMEOUT_MS) })
   if (header.size > MAX_FRAME_BYTES) throw new ProtocolError(`frame of ${header.size} bytes is larger than the ${MAX_FRAME_BYTES} bytes allowed`)
   const refusal = farm.refuseFrame(header.jobId, header.frame)
@@ -50,7 +51,7 @@ export async function handleFrameUpload (farm: Farm, store: JobStore, stream: St
     farm.diskHasRoom()
     farm.frameStored(header.jobId, header.frame, connection.remotePeer.toString())
   }
-  await new MessageChannel(stream).write({ type: 'frame-stored', jobId: header.jobId, frame: header.frame, duplicate })
+  await new MessageChannel<never, FrameAck>(stream).write({ type: 'frame-stored', jobId: header.jobId, frame: header.frame, duplicate })
   await stream.close()
 }
 
@@ -58,7 +59,7 @@ export async function handleFrameUpload (farm: Farm, store: JobStore, stream: St
 async function askToRetryLater (farm: Farm, stream: Stream, error: DiskFullError): Promise<void> {
   farm.diskFull(error.message)
   if (stream.writeStatus === 'writable') {
-    await new MessageChannel(stream).write({ type: 'retry-later', message: error.message }, { signal: AbortSignal.timeout(2000) })
+    await new MessageChannel<never, FrameAck>(stream).write({ type: 'retry-later', message: error.message }, { signal: AbortSignal.timeout(2000) })
     await stream.close({ signal: AbortSignal.timeout(2000) })
   }
   // Bytes still on their way are not wanted now.

@@ -25,7 +25,8 @@ export function guarded (protocol: string, events: CoordinatorEvents, handler: H
 async function closeWithError (stream: Stream, error: Error): Promise<void> {
   try {
     if (stream.writeStatus === 'writable') {
-      await new MessageChannel(stream).write({ type: 'error', message: error.message }, { signal: AbortSignal.timeout(2000) })
+      // Every protocol's replies have this shape for a refusal.
+      await new MessageChannel<never, { type: 'error', message: string }>(stream).write({ type: 'error', message: error.message }, { signal: AbortSignal.timeout(2000) })
       await stream.close({ signal: AbortSignal.timeout(2000) })
     }
     // Stop whatever the peer is still sending (an oversized upload, garbage).

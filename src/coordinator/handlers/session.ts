@@ -16,7 +16,7 @@ export interface SessionContext {
 
 /** One render node's long-lived stream: hello, then heartbeats, work requests and results. */
 export async function handleSession (ctx: SessionContext, stream: Stream, connection: Connection): Promise<void> {
-  const channel = new MessageChannel(stream)
+  const channel = new MessageChannel<NodeToCoordinator, CoordinatorToNode>(stream)
   const hello = await channel.read(nodeToCoordinator, { signal: AbortSignal.timeout(FIRST_MESSAGE_TIMEOUT_MS) })
   if (hello.type !== 'hello') throw new ProtocolError(`expected hello as the first message, got ${hello.type}`)
   if (hello.protocolVersion !== PROTOCOL_VERSION) {

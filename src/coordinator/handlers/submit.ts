@@ -3,7 +3,7 @@ import type { Stream } from '@libp2p/interface'
 import { FIRST_MESSAGE_TIMEOUT_MS } from '../../protocol/constants.js'
 import { MessageChannel, writeMessage } from '../../protocol/framing.js'
 import { submitRequest } from '../../protocol/messages.js'
-import type { SubmitReply } from '../../protocol/messages.js'
+import type { SubmitReply, SubmitRequest } from '../../protocol/messages.js'
 import { parseProjectManifest } from '../../protocol/project.js'
 import type { ProjectFile } from '../../protocol/project.js'
 import { parseFrameList } from '../../jobs/frame-range.js'
@@ -24,7 +24,7 @@ import type { Farm } from '../farm.js'
 const REPLY_WRITE_TIMEOUT_MS = 30_000
 
 export async function handleSubmit (farm: Farm, store: JobStore, stream: Stream): Promise<void> {
-  const channel = new MessageChannel(stream)
+  const channel = new MessageChannel<SubmitRequest, SubmitReply>(stream)
   const request = await channel.read(submitRequest, { signal: AbortSignal.timeout(FIRST_MESSAGE_TIMEOUT_MS) })
   if (request.frames !== undefined) parseFrameList(request.frames)
   // From here on the submitter sends raw bytes only when asked; replies go out
