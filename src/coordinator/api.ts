@@ -51,7 +51,7 @@ export class CoordinatorApi {
   listJobs (): JobSummary[] {
     return [...this.farm.jobs.values()]
       .sort((a, b) => Number(a.id) - Number(b.id))
-      .map(job => summarizeJob(job, this.store.layout, this.farm.phaseCounts(job)))
+      .map(job => summarizeJob(job, this.store.layout, this.farm.phases.counts(job)))
   }
 
   async jobAction (jobId: string, action: JobAction, encode?: Partial<EncodeSettingsMessage>): Promise<string> {

@@ -3,12 +3,9 @@ import { countFrames, formatFrameList, frameNumbers, isFinished } from '../jobs/
 import { applyControl, failForLackOfNodes, JobControlError } from '../jobs/job-state.js'
 import type { ControlAction } from '../jobs/job-state.js'
 import { createJob, setSceneInfo } from '../jobs/create-job.js'
-import { frameDone, frameFailed, isSchedulable, jobsInOrder, pickTask, releaseNode, unfinishedFrames } from '../jobs/scheduler.js'
-import { freeAt, leaveToFasterNodes } from '../jobs/tail.js'
+import { frameDone, frameFailed, pickTask, releaseNode, unfinishedFrames } from '../jobs/scheduler.js'
 import { dropBackup } from '../jobs/frame-record.js'
-import type { NodeOutlook } from '../jobs/tail.js'
 import { pickBackup } from '../jobs/backup.js'
-import type { BackupEstimates } from '../jobs/backup.js'
 import type { SchedulerPolicy } from '../jobs/scheduler.js'
 import { reconcileWithDisk } from '../jobs/reconcile.js'
 import type { SceneInfoMessage, SubmitRequest, Task } from '../protocol/messages.js'
@@ -16,6 +13,10 @@ import type { ProjectManifest } from '../protocol/project.js'
 import type { JobStore } from '../store/job-store.js'
 import type { CoordinatorEvents } from './events.js'
 import { NodeRegistry } from './node-registry.js'
+import { backupEstimates, jobLeftToOthers } from './dispatch-estimates.js'
+import type { DispatchView, TaskInfo } from './dispatch-estimates.js'
+import { FramePhases } from './frame-phases.js'
+import type { FramePhase } from './frame-phases.js'
 import type { NodeSession } from './node-registry.js'
 
 export interface FarmInit {
@@ -31,13 +32,10 @@ export interface FarmComponents {
 /** Distinct load warnings kept per job (a scene with hundreds of missing files says enough with these). */
 const MAX_JOB_WARNINGS = 100
 
-interface TaskInfo { jobId: string, nodeId: string, assignedAt: number }
 
 export class UnknownJobError extends Error {
   override name = 'UnknownJobError'
 }
-
-export type FramePhase = 'rendering' | 'uploading'
 
 export class JobNotSavedError extends Error {
   override name = 'JobNotSavedError'
@@ -52,8 +50,8 @@ export class Farm {
   readonly jobs = new Map<string, Job>()
   readonly nodes = new NodeRegistry()
   private readonly tasks = new Map<string, TaskInfo>()
-  /** `jobId:frame` → what the node holding it last said of it (see framePhase). */
-  private readonly phases = new Map<string, { nodeId: string, phase: FramePhase }>()
+  /** Where the frames handed to nodes are, as the nodes say (in Blender, uploading, waiting). */
+  readonly phases = new FramePhases()
   private taskCounter = 0
   private diskIsFull = false
   private readonly now: () => Date
@@ -118,7 +116,7 @@ export class Farm {
     this.nodes.remove(nodeId)
     if (session === undefined) node.disconnect(reason)
     for (const [taskId, task] of this.tasks) if (task.nodeId === nodeId) this.tasks.delete(taskId)
-    for (const [key, entry] of this.phases) if (entry.nodeId === nodeId) this.phases.delete(key)
+    this.phases.forgetNode(nodeId)
     const touched = [...this.jobs.values()].filter(job => Object.values(job.frames).some(f => f.nodeId === nodeId) || job.probe?.nodeId === nodeId)
     const requeued = releaseNode(touched, nodeId, this.now())
     touched.forEach(job => this.persist(job))
@@ -166,95 +164,26 @@ export class Farm {
     }
   }
 
+  /** What the dispatch estimates read: a view of now, never a copy. */
+  private dispatchView (): DispatchView {
+    return { jobs: [...this.jobs.values()], nodes: this.nodes.all(), tasks: [...this.tasks.values()], now: this.clock(), node: (id) => this.nodes.get(id) }
+  }
+
   private nextTaskFor (node: NodeSession): Task | undefined {
     // A job whose last frames are better left to faster nodes is skipped; other work still fits.
-    const heldBack = this.jobLeftToOthers(node)
+    const view = this.dispatchView()
+    const heldBack = jobLeftToOthers(view, node)
     const jobs = [...this.jobs.values()].filter(job => job !== heldBack)
     const online = this.nodes.all().map(n => ({ id: n.id, name: n.name }))
     const taskId = `t${++this.taskCounter}`
     const task = pickTask(jobs, { id: node.id, name: node.name }, online, taskId, this.now()) ??
-      pickBackup(jobs, { id: node.id, name: node.name }, taskId, this.backupEstimates(node))
+      pickBackup(jobs, { id: node.id, name: node.name }, taskId, backupEstimates(view, node))
     if (task === undefined) return undefined
     this.tasks.set(taskId, { jobId: task.jobId, nodeId: node.id, assignedAt: this.clock() })
     const job = this.job(task.jobId)
     this.persist(job)
     this.events.emit({ type: 'task-assigned', jobId: job.id, nodeName: node.name, frames: task.kind === 'render' ? task.frames : [], kind: task.kind })
     return task
-  }
-
-  /**
-   * Near a job's end: the job whose pending frames the other nodes (those that
-   * would render it next) are expected to finish before this one could finish
-   * one, or undefined. See leaveToFasterNodes. Called for every work request:
-   * one pass over each job's frames, no sorting.
-   */
-  private jobLeftToOthers (node: NodeSession): Job | undefined {
-    const withWork: Array<{ job: Job, pending: number, retried: boolean }> = []
-    const held = new Map<string, number>()
-    for (const job of jobsInOrder(this.jobs.values())) {
-      if (isFinished(job.state)) continue
-      let pending = 0
-      let retried = false
-      for (const record of Object.values(job.frames)) {
-        if (record.state === 'pending') {
-          pending++
-          if (record.failedOn.length > 0) retried = true
-        } else if (record.state === 'rendering') {
-          for (const id of [record.nodeId, record.backupNodeId]) if (id !== undefined) held.set(id, (held.get(id) ?? 0) + 1)
-        }
-      }
-      if (isSchedulable(job) && (pending > 0 || job.probe?.state === 'needed')) withWork.push({ job, pending, retried })
-    }
-    // The job each node would render next: the most urgent one it may render that has work.
-    const nextFor = (n: NodeSession): Job | undefined => withWork.find(w => w.job.blocklist[n.name] === undefined)?.job
-    const next = withWork.find(w => w.job === nextFor(node))
-    if (next === undefined || next.job.probe?.state === 'needed') return undefined
-    // A frame that failed somewhere is not for every node (chunkFor steers it
-    // away from where it failed): holding back for it could leave it to nobody.
-    if (next.retried) return undefined
-    const now = this.clock()
-    const firstAssigned = new Map<string, number>()
-    for (const task of this.tasks.values()) firstAssigned.set(task.nodeId, Math.min(firstAssigned.get(task.nodeId) ?? Infinity, task.assignedAt))
-    const outlook = (n: NodeSession): NodeOutlook => {
-      const frameMs = averageFrameMs(n)
-      const startedAt = Math.max(n.lastFrameAt ?? n.connectedAt, firstAssigned.get(n.id) ?? 0)
-      return { frameMs, freeAt: freeAt(startedAt, held.get(n.id) ?? 0, frameMs, now) }
-    }
-    const others = this.nodes.all().filter(n => n.id !== node.id && nextFor(n) === next.job).map(outlook)
-    return leaveToFasterNodes(outlook(node), others, next.pending, now) ? next.job : undefined
-  }
-
-  /** Expected frame times from what each node delivered so far; see pickBackup. */
-  private backupEstimates (idle: NodeSession): BackupEstimates {
-    const nodes = this.nodes.all()
-    const done = nodes.reduce((sum, n) => sum + n.framesDone, 0)
-    const farmMs = done > 0 ? 1000 * nodes.reduce((sum, n) => sum + n.frameSeconds, 0) / done : undefined
-    // Each node renders its frames in the order they were handed out.
-    const queues = new Map<string, string[]>()
-    for (const job of this.jobs.values()) {
-      for (const [frame, record] of Object.entries(job.frames)) {
-        if (record.state !== 'rendering' || record.nodeId === undefined) continue
-        const queue = queues.get(record.nodeId) ?? []
-        queue.push(`${job.id}:${frame}:${record.taskId ?? ''}`)
-        queues.set(record.nodeId, queue)
-      }
-    }
-    const order = (key: string): [number, number] => [Number(key.split(':')[2]?.slice(1)), Number(key.split(':')[1])]
-    for (const queue of queues.values()) queue.sort((a, b) => order(a)[0] - order(b)[0] || order(a)[1] - order(b)[1])
-    return {
-      now: this.clock(),
-      frameMsOnThisNode: averageFrameMs(idle) ?? farmMs,
-      expectedFinish: (job, frame, record) => {
-        const holder = record.nodeId !== undefined ? this.nodes.get(record.nodeId) : undefined
-        const ms = holder !== undefined ? averageFrameMs(holder) : undefined
-        if (holder === undefined || ms === undefined) return undefined
-        const rank = (queues.get(holder.id) ?? []).findIndex(key => key.startsWith(`${job.id}:${frame}:`)) + 1
-        // Only the frame a node renders now gets a copy: one still queued behind
-        // it is not rendered twice in the normal case (it is next in line).
-        if (rank !== 1) return undefined
-        return (holder.lastFrameAt ?? holder.connectedAt) + ms
-      },
-    }
   }
 
   /** Blender's progress on a frame this node is rendering; reports about other frames are ignored. */
@@ -280,7 +209,7 @@ export class Farm {
   /** A frame's file is in place: count it (first complete copy wins). */
   frameStored (jobId: string, frame: number, nodeId: string): 'counted' | 'duplicate' {
     const job = this.job(jobId)
-    this.phases.delete(`${jobId}:${frame}`)
+    this.phases.forget(jobId, frame)
     const node = this.nodes.get(nodeId)
     const nodeName = node?.name ?? job.frames[frame]?.node ?? 'unknown node'
     const record = job.frames[frame]
@@ -314,7 +243,7 @@ export class Farm {
     const node = this.nodes.get(nodeId)
     if (job === undefined || node === undefined) return
     const previous = job.state
-    this.phases.delete(`${jobId}:${frame}`)
+    this.phases.forget(jobId, frame)
     const outcome = frameFailed(job, frame, { id: node.id, name: node.name }, error, this.init.policy, this.now())
     this.events.emit({ type: 'frame-failed', jobId, frame, nodeName: node.name, error, willRetry: !outcome.gaveUp })
     if (outcome.blocklisted) {
@@ -402,7 +331,7 @@ export class Farm {
     const job = this.job(jobId)
     const previous = job.state
     const rendering = this.nodesRendering(job)
-    const result = applyControl(job, action, this.now(), this.phaseCounts(job).rendering)
+    const result = applyControl(job, action, this.now(), this.phases.counts(job).rendering)
     if (result.stopRendering) {
       for (const node of rendering) node.send({ type: 'cancel-job', jobId, reason: `job ${action}` })
     }
@@ -465,36 +394,10 @@ export class Farm {
     })
   }
 
-  /**
-   * Where a frame handed to a node is now, as the node tells it: in Blender,
-   * or rendered and uploading (before either: queued on the node). Kept in
-   * memory only, for truthful counts; a report from a node that no longer
-   * holds the frame is ignored.
-   */
+  /** A node says where a frame it holds is: in Blender, or uploading. */
   framePhase (nodeId: string, jobId: string, frame: number, phase: FramePhase): void {
-    const record = this.jobs.get(jobId)?.frames[frame]
-    if (record?.state !== 'rendering' || (record.nodeId !== nodeId && record.backupNodeId !== nodeId)) return
-    this.phases.set(`${jobId}:${frame}`, { nodeId, phase })
-  }
-
-  /** The frame's phase on the node holding it; undefined while it waits there (or is not rendering). */
-  phaseOf (job: Job, frame: number): FramePhase | undefined {
-    const record = job.frames[frame]
-    const entry = this.phases.get(`${job.id}:${frame}`)
-    if (entry === undefined || record?.state !== 'rendering' || (record.nodeId !== entry.nodeId && record.backupNodeId !== entry.nodeId)) return undefined
-    return entry.phase
-  }
-
-  /** Frames of the job handed to nodes, by where they are: in Blender, uploading, or waiting on the node. */
-  phaseCounts (job: Job): { rendering: number, uploading: number, queued: number } {
-    const counts = { rendering: 0, uploading: 0, queued: 0 }
-    for (const [frame, record] of Object.entries(job.frames)) {
-      if (record.state !== 'rendering') continue
-      const phase = this.phaseOf(job, Number(frame))
-      if (phase === undefined) counts.queued++
-      else counts[phase]++
-    }
-    return counts
+    const job = this.jobs.get(jobId)
+    if (job !== undefined) this.phases.report(job, frame, nodeId, phase)
   }
 
   /** What Blender said on a node while loading a job's scene: kept on the job (each line once) and said. */
@@ -540,8 +443,5 @@ export class Farm {
   }
 }
 
-function averageFrameMs (node: NodeSession): number | undefined {
-  return node.framesDone > 0 ? 1000 * node.frameSeconds / node.framesDone : undefined
-}
 
 export { JobControlError }
