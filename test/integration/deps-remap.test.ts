@@ -1,6 +1,5 @@
-import { copyFile, mkdir, readFile, rm } from 'node:fs/promises'
+import { copyFile, mkdir, rm } from 'node:fs/promises'
 import path from 'node:path'
-import { inflateSync } from 'node:zlib'
 import type { ExecutionContext } from 'ava'
 import type { DependencyReference } from '../../src/blender/dependencies.js'
 import type { BlenderInstall } from '../../src/blender/find-blender.js'
@@ -10,6 +9,7 @@ import { blenderTest } from '../helpers/blender.js'
 import { makeProject } from '../helpers/projects.js'
 import type { ProjectKind } from '../helpers/projects.js'
 import { tempFolder } from '../helpers/temp-folder.js'
+import { readPngImage } from '../helpers/png.js'
 
 // The node's side of shipping a scene's files: the scene and its files land in
 // a layout of the node's own (a cache folder, one flat folder of files), the
@@ -79,22 +79,6 @@ async function remapAndRender (blender: BlenderInstall, blend: string, entries: 
   return JSON.parse(line.slice(RESULT_PREFIX.length)) as RemapResult
 }
 
-/** IHDR and the inflated image data: Blender's PNG text chunks hold the render time, which differs per run. */
-async function pngPixels (file: string): Promise<Buffer> {
-  const png = await readFile(file)
-  const header: Buffer[] = []
-  const data: Buffer[] = []
-  for (let at = 8; at < png.length;) {
-    const length = png.readUInt32BE(at)
-    const type = png.toString('latin1', at + 4, at + 8)
-    const body = png.subarray(at + 8, at + 8 + length)
-    if (type === 'IHDR') header.push(body)
-    if (type === 'IDAT') data.push(body)
-    at += 12 + length
-  }
-  return Buffer.concat([...header, inflateSync(Buffer.concat(data))])
-}
-
 async function checkRemap (t: ExecutionContext, blender: BlenderInstall, kind: ProjectKind, frame = 1): Promise<RemapResult> {
   const dir = await tempFolder(t, `mf-remap-${kind}-`)
   const project = await makeProject(path.join(dir, 'original'), kind)
@@ -108,7 +92,7 @@ async function checkRemap (t: ExecutionContext, blender: BlenderInstall, kind: P
   t.true(result.before.length > 0, 'the moved scene misses files before remap')
   t.deepEqual(result.errors, [])
   t.deepEqual(result.after, [])
-  t.true((await pngPixels(path.join(dir, 'remapped.png'))).equals(await pngPixels(reference)), 'same picture as the original')
+  t.true((await readPngImage(path.join(dir, 'remapped.png'))).equals(await readPngImage(reference)), 'same picture as the original')
   return result
 }
 
