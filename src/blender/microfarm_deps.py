@@ -453,8 +453,9 @@ def _ptcache_ref(pc, owner_id, owner):
 
 
 def _is_blendcache_folder(stored):
-    """A disk cache's folder is named after the .blend holding it: on a node that renamed the .blend,
-    the submitter's '//blendcache_<name>/' still names it."""
+    """A disk cache's folder is named after the .blend holding it. MicroFarm's nodes keep the .blend's
+    name, so they never need this; a remap entry for '//blendcache_<name>/' still lets a .blend opened
+    under another name find its cache (tested in deps-remap)."""
     return re.fullmatch(r'//blendcache_[^/\\]+[/\\]?', stored) is not None
 
 
