@@ -24,6 +24,9 @@ export interface NodeSession {
   disconnect: (reason: string) => void
 }
 
+/** What views (the terminal UI) see of a node: facts, copied; no way to send to it or drop it. */
+export type NodeSnapshot = Readonly<Pick<NodeSession, 'id' | 'name' | 'cores' | 'blenderVersion' | 'platform' | 'connectedAt' | 'lastSeen' | 'framesDone' | 'frameSeconds' | 'lastFrameAt' | 'progress'>>
+
 /** What a node says of itself and how to reach it; everything else starts empty. */
 export type NodeSessionInit = Pick<NodeSession, 'id' | 'name' | 'cores' | 'blenderVersion' | 'platform' | 'send' | 'disconnect'>
 
@@ -54,6 +57,15 @@ export class NodeRegistry {
   remove (id: string): boolean { return this.nodes.delete(id) }
   get (id: string): NodeSession | undefined { return this.nodes.get(id) }
   all (): NodeSession[] { return [...this.nodes.values()] }
+
+  /** Copies for views, taken at one moment. */
+  snapshots (): NodeSnapshot[] {
+    return this.all().map(({ id, name, cores, blenderVersion, platform, connectedAt, lastSeen, framesDone, frameSeconds, lastFrameAt, progress }) => ({
+      id, name, cores, blenderVersion, platform, connectedAt, lastSeen, framesDone, frameSeconds,
+      ...(lastFrameAt !== undefined ? { lastFrameAt } : {}),
+      ...(progress !== undefined ? { progress: { ...progress } } : {}),
+    }))
+  }
   get size (): number { return this.nodes.size }
 
   /** Nodes that asked for work, longest-waiting first is not tracked: order of joining. */

@@ -1,5 +1,5 @@
 import type { CoordinatorEvent } from '../coordinator/events.js'
-import type { NodeSession } from '../coordinator/node-registry.js'
+import type { NodeSnapshot } from '../coordinator/node-registry.js'
 import type { Job } from '../jobs/job.js'
 import { Controller } from './controller.js'
 import type { DashboardActions } from './controller.js'
@@ -14,7 +14,7 @@ import { buildView } from './view-model.js'
 /** What the dashboard reads and drives: a Coordinator has all of it; tests pass fakes. */
 export interface FarmSource {
   events: { on: (listener: (event: CoordinatorEvent) => void) => () => void }
-  farm: { jobs: ReadonlyMap<string, Job>, nodes: { all: () => NodeSession[] } }
+  farm: { jobs: ReadonlyMap<string, Job>, nodes: { snapshots: () => NodeSnapshot[] } }
   api: DashboardActions
 }
 
@@ -113,7 +113,7 @@ export class Dashboard {
         ...terminal.size,
         now: this.now(),
         jobs: this.jobs(),
-        sessions: this.source.farm.nodes.all(),
+        sessions: this.source.farm.nodes.snapshots(),
         model: this.model,
         ui: this.controller.state,
         glyphs: this.glyphs,

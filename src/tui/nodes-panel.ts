@@ -1,4 +1,4 @@
-import type { NodeSession } from '../coordinator/node-registry.js'
+import type { NodeSnapshot } from '../coordinator/node-registry.js'
 import type { Job } from '../jobs/job.js'
 import { formatFrameList, isFinished } from '../jobs/index.js'
 import type { NodeRecord } from './farm-model.js'
@@ -24,7 +24,7 @@ export interface NodeRow {
 
 export interface NodeInputs {
   records: ReadonlyMap<string, NodeRecord>
-  sessions: readonly NodeSession[]
+  sessions: readonly NodeSnapshot[]
   survey: Survey
   jobs: readonly Job[]
   now: number
@@ -46,7 +46,7 @@ export function nodeRows (o: NodeInputs): NodeRow[] {
   return [...online, ...offline]
 }
 
-function onlineRow (session: NodeSession, o: NodeInputs): NodeRow {
+function onlineRow (session: NodeSnapshot, o: NodeInputs): NodeRow {
   const record = o.records.get(session.name)
   const work = o.survey.work.get(session.id) ?? []
   const blocked = o.jobs.filter(job => !isFinished(job.state) && job.blocklist[session.name] !== undefined).map(job => job.id)
@@ -65,7 +65,7 @@ function onlineRow (session: NodeSession, o: NodeInputs): NodeRow {
 }
 
 /** Blender's own progress on the frame it renders now, when the node reports it: ` (5 at 42%)`. */
-function progressOf (session: NodeSession, work: NodeWork): string {
+function progressOf (session: NodeSnapshot, work: NodeWork): string {
   const progress = session.progress
   if (progress === undefined || progress.jobId !== work.jobId || !work.frames.includes(progress.frame)) return ''
   return ` (${progress.frame} at ${percent(progress.fraction)})`

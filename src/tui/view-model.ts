@@ -1,4 +1,4 @@
-import type { NodeSession } from '../coordinator/node-registry.js'
+import type { NodeSnapshot } from '../coordinator/node-registry.js'
 import type { Job } from '../jobs/job.js'
 import { header, footer, statusLine } from './chrome.js'
 import { jobDetail } from './detail-panel.js'
@@ -22,7 +22,7 @@ export interface ViewInput {
   now: number
   /** In id order. */
   jobs: readonly Job[]
-  sessions: readonly NodeSession[]
+  sessions: readonly NodeSnapshot[]
   model: FarmModel
   ui: UiState
   glyphs: Glyphs

@@ -51,7 +51,7 @@ export function fakeFarm (jobs: Job[] = [], sessions: NodeSession[] = [], api: P
     events: new CoordinatorEvents(),
     jobs: map,
     sessions,
-    farm: { jobs: map, nodes: { all: () => sessions } },
+    farm: { jobs: map, nodes: { snapshots: () => sessions } },
     api: {
       jobAction: async (jobId, action) => `job ${jobId}: ${action}`,
       submitFile: async () => { throw new Error('not in this test') },
