@@ -5,7 +5,7 @@ import type { ControlAction } from '../jobs/job-state.js'
 import { createJob, setSceneInfo } from '../jobs/create-job.js'
 import { frameDone, frameFailed, pickTask, releaseNode, unfinishedFrames } from '../jobs/scheduler.js'
 import { dropBackup } from '../jobs/frame-record.js'
-import { pickBackup } from '../jobs/backup.js'
+import { framesInFlight, pickBackupFrom } from '../jobs/backup.js'
 import type { SchedulerPolicy } from '../jobs/scheduler.js'
 import { reconcileWithDisk } from '../jobs/reconcile.js'
 import type { SceneInfoMessage, SubmitRequest, Task } from '../protocol/messages.js'
@@ -13,7 +13,7 @@ import type { ProjectManifest } from '../protocol/project.js'
 import type { JobStore } from '../store/job-store.js'
 import type { CoordinatorEvents } from './events.js'
 import { NodeRegistry } from './node-registry.js'
-import { backupEstimates, jobLeftToOthers } from './dispatch-estimates.js'
+import { DispatchFacts } from './dispatch-estimates.js'
 import type { DispatchView, TaskInfo } from './dispatch-estimates.js'
 import { FramePhases } from './frame-phases.js'
 import type { FramePhase } from './frame-phases.js'
@@ -152,11 +152,15 @@ export class Farm {
 
   /** Hands tasks to every node that is waiting for one, while there is work. */
   dispatch (): void {
+    // One set of facts for the whole pass, made anew once frames were handed out.
+    let facts: DispatchFacts | undefined
     for (const node of this.nodes.waiting()) {
       while (node.wants > 0) {
-        const task = this.nextTaskFor(node)
+        facts ??= new DispatchFacts(this.dispatchView())
+        const task = this.nextTaskFor(node, facts)
         // Nothing for this node (blocklisted, or only frames that failed on it) may still leave work for the next.
         if (task === undefined) break
+        if (task.kind === 'probe' || !this.isBackupTask(task)) facts = undefined
         node.wants--
         node.tasks.add(task.taskId)
         node.send({ type: 'assign', task })
@@ -164,20 +168,24 @@ export class Farm {
     }
   }
 
+  private isBackupTask (task: Task): boolean {
+    if (task.kind !== 'render' || task.frames.length !== 1) return false
+    return this.jobs.get(task.jobId)?.frames[task.frames[0] ?? -1]?.backupTaskId === task.taskId
+  }
+
   /** What the dispatch estimates read: a view of now, never a copy. */
   private dispatchView (): DispatchView {
     return { jobs: [...this.jobs.values()], nodes: this.nodes.all(), tasks: [...this.tasks.values()], now: this.clock(), node: (id) => this.nodes.get(id) }
   }
 
-  private nextTaskFor (node: NodeSession): Task | undefined {
+  private nextTaskFor (node: NodeSession, facts: DispatchFacts): Task | undefined {
     // A job whose last frames are better left to faster nodes is skipped; other work still fits.
-    const view = this.dispatchView()
-    const heldBack = jobLeftToOthers(view, node)
+    const heldBack = facts.jobLeftToOthers(node)
     const jobs = [...this.jobs.values()].filter(job => job !== heldBack)
     const online = this.nodes.all().map(n => ({ id: n.id, name: n.name }))
     const taskId = `t${++this.taskCounter}`
     const task = pickTask(jobs, { id: node.id, name: node.name }, online, taskId, this.now()) ??
-      pickBackup(jobs, { id: node.id, name: node.name }, taskId, backupEstimates(view, node))
+      pickBackupFrom(heldBack === undefined ? facts.framesInFlight() : framesInFlight(jobs), { id: node.id, name: node.name }, taskId, facts.backupEstimates(node))
     if (task === undefined) return undefined
     this.tasks.set(taskId, { jobId: task.jobId, nodeId: node.id, assignedAt: this.clock() })
     const job = this.job(task.jobId)

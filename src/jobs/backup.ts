@@ -21,21 +21,44 @@ export interface BackupEstimates {
 /** A copy is only worth it when it should beat the original by this much. */
 const MARGIN = 1.25
 
-export function pickBackup (jobs: Iterable<Job>, node: NodeRef, taskId: string, estimates: BackupEstimates): Task | undefined {
-  if (estimates.frameMsOnThisNode === undefined) return undefined
-  const backupDone = estimates.now + estimates.frameMsOnThisNode * MARGIN
-  let best: { job: Job, frame: number, finish: number } | undefined
+/** A frame rendering somewhere, in job order then frame order: what a backup copy may be made of. */
+export interface InFlightFrame { job: Job, frame: number, record: FrameRecord }
+
+/**
+ * The frames a backup may copy, or undefined when real work is pending (no
+ * backups then). One pass over every job; a dispatch pass computes it once
+ * for all its nodes (see DispatchFacts).
+ */
+export function framesInFlight (jobs: Iterable<Job>): InFlightFrame[] | undefined {
+  const inFlight: InFlightFrame[] = []
   for (const job of jobsInOrder(jobs)) {
-    if (isFinished(job.state) || job.state === 'paused' || job.blocklist[node.name] !== undefined) continue
+    if (isFinished(job.state) || job.state === 'paused') continue
     for (const frame of frameNumbers(job)) {
       const record = job.frames[frame] as FrameRecord
       if (record.state === 'pending') return undefined // real work exists: no backups yet
-      if (record.state !== 'rendering' || record.backupNodeId !== undefined || record.nodeId === node.id) continue
-      if (record.failedOn.includes(node.name)) continue
-      const finish = estimates.expectedFinish(job, frame, record)
-      if (finish === undefined || finish <= backupDone) continue
-      if (best === undefined || finish > best.finish) best = { job, frame, finish }
+      if (record.state === 'rendering') inFlight.push({ job, frame, record })
     }
+  }
+  return inFlight
+}
+
+export function pickBackup (jobs: Iterable<Job>, node: NodeRef, taskId: string, estimates: BackupEstimates): Task | undefined {
+  return pickBackupFrom(framesInFlight(jobs), node, taskId, estimates)
+}
+
+/** pickBackup over frames in flight found already (undefined: real work is pending). */
+export function pickBackupFrom (inFlight: readonly InFlightFrame[] | undefined, node: NodeRef, taskId: string, estimates: BackupEstimates): Task | undefined {
+  if (inFlight === undefined || estimates.frameMsOnThisNode === undefined) return undefined
+  const backupDone = estimates.now + estimates.frameMsOnThisNode * MARGIN
+  let best: { job: Job, frame: number, finish: number } | undefined
+  for (const { job, frame, record } of inFlight) {
+    if (job.blocklist[node.name] !== undefined) continue
+    // Read now, not when the list was made: another node may have taken the copy in this pass.
+    if (record.state !== 'rendering' || record.backupNodeId !== undefined || record.nodeId === node.id) continue
+    if (record.failedOn.includes(node.name)) continue
+    const finish = estimates.expectedFinish(job, frame, record)
+    if (finish === undefined || finish <= backupDone) continue
+    if (best === undefined || finish > best.finish) best = { job, frame, finish }
   }
   if (best === undefined) return undefined
   const record = best.job.frames[best.frame] as FrameRecord

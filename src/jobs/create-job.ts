@@ -1,5 +1,6 @@
 import type { SubmitRequest } from '../protocol/messages.js'
 import type { FrameRecord, Job } from './job.js'
+import { framesAdded } from './job.js'
 import { parseFrameList, sceneFrames } from './frame-range.js'
 import type { ProjectManifest, ProjectRef, SceneInfoMessage } from './types.js'
 
@@ -47,6 +48,7 @@ export function setSceneInfo (job: Job, info: SceneInfoMessage): void {
 
 function setFrames (job: Job, frames: number[]): void {
   for (const frame of frames) job.frames[frame] = newFrame()
+  framesAdded(job)
 }
 
 export function newFrame (): FrameRecord {

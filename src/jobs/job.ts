@@ -72,8 +72,25 @@ export function taskScene (job: Job): { blendSha256: string, blendSize: number, 
   }
 }
 
-export function frameNumbers (job: Job): number[] {
-  return Object.keys(job.frames).map(Number).sort((a, b) => a - b)
+/**
+ * The job's frame numbers in order. Sorted once per set of frames, not per
+ * call: dispatch asks for every job on every work request. A job's frames are
+ * only ever added by setFrames (create-job.ts), which forgets the order.
+ */
+export function frameNumbers (job: Job): readonly number[] {
+  let numbers = frameOrder.get(job.frames)
+  if (numbers === undefined) {
+    numbers = Object.keys(job.frames).map(Number).sort((a, b) => a - b)
+    frameOrder.set(job.frames, numbers)
+  }
+  return numbers
+}
+
+const frameOrder = new WeakMap<Job['frames'], readonly number[]>()
+
+/** Frames were added to the job: the next frameNumbers sorts again. */
+export function framesAdded (job: Job): void {
+  frameOrder.delete(job.frames)
 }
 
 export function framesIn (job: Job, state: FrameState): number[] {

@@ -36,7 +36,7 @@ export function survey (jobs: readonly Job[]): Survey {
     // Object.values, not for…in or Object.entries: a job of 50 000 frames is
     // walked ten times a second, and string keys cost eight times as much.
     const records = Object.values(job.frames)
-    const numbers = frameNumbersOf(job, records.length)
+    const numbers = frameNumbers(job)
     for (let i = 0; i < records.length; i++) {
       const record = records[i] as FrameRecord
       facts.counts[record.state]++
@@ -57,22 +57,6 @@ export function survey (jobs: readonly Job[]): Survey {
     result.jobs.set(job.id, facts)
   }
   return result
-}
-
-/**
- * A job's frame numbers in frame order (the order Object.values gives). They
- * change once at most (when a node reads the scene's range), so they are kept
- * per job and made again only when the count changes.
- */
-const numbersByJob = new WeakMap<Job, number[]>()
-
-function frameNumbersOf (job: Job, count: number): number[] {
-  let numbers = numbersByJob.get(job)
-  if (numbers?.length !== count) {
-    numbers = frameNumbers(job)
-    numbersByJob.set(job, numbers)
-  }
-  return numbers
 }
 
 function workOf (survey: Survey, nodeId: string, jobId: string, probe: boolean): NodeWork {
