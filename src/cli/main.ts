@@ -7,6 +7,7 @@ import type { runJobs as RunJobs } from './commands/jobs.js'
 import type { runClear as RunClear, runControl as RunControl } from './commands/control.js'
 import { byteSize, integer, oneOf, port, positiveInt, positiveNumber } from './parse.js'
 import type { JobAction } from '../protocol/messages.js'
+import { errorMessage } from '../util/error-message.js'
 
 const CODECS = ['h264', 'h265', 'prores'] as const
 const QUALITIES = ['high', 'medium', 'low'] as const
@@ -129,7 +130,7 @@ export async function main (argv: readonly string[]): Promise<number> {
     await program.parseAsync([...argv])
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode
-    console.error(`microfarm: ${err instanceof Error ? err.message : String(err)}`)
+    console.error(`microfarm: ${errorMessage(err)}`)
     return 1
   }
   return exitCode

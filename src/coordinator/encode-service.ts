@@ -9,6 +9,7 @@ import type { JobEncoder } from './api.js'
 import { ApiError } from './api.js'
 import type { CoordinatorEvents } from './events.js'
 import type { Farm } from './farm.js'
+import { errorMessage } from '../util/error-message.js'
 
 /** Used when neither the scene nor the user said: Blender's own default. */
 const FALLBACK_FPS = 24
@@ -147,7 +148,7 @@ export class EncodeService implements JobEncoder {
         // Cut short by the shutdown, not failed: waiting, so the next start makes it.
         job.encode = { settings: job.encode.settings, state: 'waiting' }
       } else {
-        const message = err instanceof Error ? err.message : String(err)
+        const message = errorMessage(err)
         job.encode = { settings: job.encode.settings, state: 'failed', error: message }
         this.events.emit({ type: 'encode', jobId: job.id, state: 'failed', message: `video failed: ${message}` })
       }

@@ -18,6 +18,7 @@ import type { DispatchView, TaskInfo } from './dispatch-estimates.js'
 import { FramePhases } from './frame-phases.js'
 import type { FramePhase } from './frame-phases.js'
 import type { NodeSession } from './node-registry.js'
+import { errorMessage } from '../util/error-message.js'
 
 export interface FarmInit {
   policy: SchedulerPolicy
@@ -296,14 +297,14 @@ export class Farm {
     try {
       setSceneInfo(job, info)
     } catch (err) {
-      this.failJob(job, err instanceof Error ? err.message : String(err))
+      this.failJob(job, errorMessage(err))
       return
     }
     const frames = frameNumbers(job)
     this.events.emit({ type: 'job-state', jobId, state: job.state, message: `job ${jobId}: scene range read by ${this.nodes.get(nodeId)?.name ?? 'a node'}: ${frames.length} frames (${formatFrameList(frames)})` })
     this.store.prepareJobDir(job).catch((err: unknown) => {
       // Frames that cannot be stored wait on the nodes (see the frame handler); say why.
-      this.events.emit({ type: 'warning', message: `job ${jobId}: cannot make its frames folder: ${err instanceof Error ? err.message : String(err)}` })
+      this.events.emit({ type: 'warning', message: `job ${jobId}: cannot make its frames folder: ${errorMessage(err)}` })
     })
     this.afterChange(job, previous)
     this.dispatch()
@@ -350,7 +351,7 @@ export class Farm {
     try {
       await this.store.save(job)
     } catch (err) {
-      throw new JobNotSavedError(`job ${jobId} is ${job.state} now, but its manifest could not be written (${err instanceof Error ? err.message : String(err)}); it is written again shortly, and a restart before that may bring back the old state`, { cause: err })
+      throw new JobNotSavedError(`job ${jobId} is ${job.state} now, but its manifest could not be written (${errorMessage(err)}); it is written again shortly, and a restart before that may bring back the old state`, { cause: err })
     }
     return result.message
   }
@@ -394,7 +395,7 @@ export class Farm {
           for (const file of (await this.store.content.manifest(job.project)).files) needed.add(file.sha256)
         } catch (err) {
           // Without the job's list, nothing can be known unused: keep everything.
-          this.events.emit({ type: 'warning', message: `job ${job.id}: ${err instanceof Error ? err.message : String(err)}; stored content kept` })
+          this.events.emit({ type: 'warning', message: `job ${job.id}: ${errorMessage(err)}; stored content kept` })
           return undefined
         }
       }
@@ -446,7 +447,7 @@ export class Farm {
   persist (job: Job): void {
     if (!this.jobs.has(job.id)) return
     this.store.save(job).catch((err: unknown) => {
-      this.events.emit({ type: 'warning', message: `could not save job ${job.id}'s manifest: ${err instanceof Error ? err.message : String(err)}` })
+      this.events.emit({ type: 'warning', message: `could not save job ${job.id}'s manifest: ${errorMessage(err)}` })
     })
   }
 }

@@ -1,6 +1,7 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Stream } from '@libp2p/interface'
 import type { Host } from './host.js'
+import { errorMessage } from '../util/error-message.js'
 
 export class DialError extends Error {
   override name = 'DialError'
@@ -30,7 +31,7 @@ export async function dialFirst (host: Host, addresses: readonly string[], proto
       return { stream, address }
     } catch (err) {
       options.signal?.throwIfAborted()
-      failures.push(`${address}: ${err instanceof Error ? err.message : String(err)}`)
+      failures.push(`${address}: ${errorMessage(err)}`)
     }
   }
   throw new DialError(`could not reach the coordinator (${failures.join('; ') || 'no address'})`)

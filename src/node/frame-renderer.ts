@@ -2,6 +2,7 @@ import type { RenderTask } from '../protocol/messages.js'
 import { BlenderPool } from './blender-pool.js'
 import type { BlenderPoolOptions, LoadableScene } from './blender-pool.js'
 import type { BlenderInstall } from '../blender/find-blender.js'
+import { errorMessage } from '../util/error-message.js'
 
 export interface FrameFailure { frame: number, error: string }
 
@@ -51,7 +52,7 @@ export class BlenderFrameRenderer implements FrameRenderer {
         onSaved(frame, await driver.render(frame, outputDir, task.format))
       } catch (err) {
         // A frame stopped because another copy won is not a failure.
-        if (!this.dropped.delete(key)) failed.push({ frame, error: err instanceof Error ? err.message : String(err) })
+        if (!this.dropped.delete(key)) failed.push({ frame, error: errorMessage(err) })
       } finally {
         this.current = undefined
       }

@@ -24,6 +24,7 @@ import type { FrameRenderer } from './frame-renderer.js'
 import { sleep } from '../util/sleep.js'
 import { BlenderNotFoundError } from '../blender/errors.js'
 import { ProgressReporter } from './progress-reporter.js'
+import { errorMessage } from '../util/error-message.js'
 
 /** Heartbeats of the coordinator missed in a row before a node takes it for gone and reconnects. */
 const SILENT_HEARTBEATS = 3
@@ -129,7 +130,7 @@ export class RenderNode {
   private send (message: NodeToCoordinator): boolean {
     if (this.session === undefined) return false
     this.session.channel.write(message).catch((err: unknown) => {
-      this.init.log(`could not send ${message.type}: ${err instanceof Error ? err.message : String(err)}`)
+      this.init.log(`could not send ${message.type}: ${errorMessage(err)}`)
     })
     return true
   }
@@ -153,7 +154,7 @@ export class RenderNode {
         if (signal.aborted) return
         if (err instanceof SeveralFarmsError || err instanceof BlenderNotFoundError) throw err
         // Said once, then every half minute while the coordinator stays away.
-        const message = err instanceof Error ? err.message : String(err)
+        const message = errorMessage(err)
         if (message !== lastProblem.message || Date.now() - lastProblem.at > 30_000) {
           this.init.log(`${message}; trying again every 2 s`)
           lastProblem = { message, at: Date.now() }
@@ -241,7 +242,7 @@ export class RenderNode {
         }
       }
     } catch (err) {
-      if (!signal.aborted) this.init.log(err instanceof StreamEndedError ? 'the coordinator closed the session' : `session ended: ${err instanceof Error ? err.message : String(err)}`)
+      if (!signal.aborted) this.init.log(err instanceof StreamEndedError ? 'the coordinator closed the session' : `session ended: ${errorMessage(err)}`)
     } finally {
       clearInterval(heartbeat)
       signal.removeEventListener('abort', onStop)

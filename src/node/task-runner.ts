@@ -7,6 +7,7 @@ import type { OpenStream } from './content-cache.js'
 import type { PreparedScene, ProjectTrees } from './project-trees.js'
 import type { FrameUploader } from './frame-uploader.js'
 import type { FrameFailure, FrameRenderer } from './frame-renderer.js'
+import { errorMessage } from '../util/error-message.js'
 
 export interface TaskRunnerDeps {
   blender: BlenderInstall
@@ -176,6 +177,6 @@ export class TaskRunner {
 }
 
 function errorText (err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err)
+  const text = errorMessage(err)
   return text.length > 3900 ? text.slice(0, 3900) + '…' : text
 }

@@ -8,6 +8,7 @@ import { initialUiState, PANELS } from './ui-state.js'
 import type { Overlay, Status, UiState } from './ui-state.js'
 import { pickJob } from './view-model.js'
 import type { View } from './view-model.js'
+import { errorMessage } from '../util/error-message.js'
 
 /** A key as the terminal layer reports it: blessed's `full` name, and the character typed, if any. */
 export interface KeyPress {
@@ -250,5 +251,5 @@ function clampStep (value: number, delta: number): number {
 }
 
 function errorText (err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
+  return errorMessage(err)
 }

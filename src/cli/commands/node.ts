@@ -6,6 +6,7 @@ import { parseCoordinatorAddress } from '../../net/dial.js'
 import { RenderNode } from '../../node/render-node.js'
 import { logLine } from '../log.js'
 import { untilSignal } from '../signals.js'
+import { errorMessage } from '../../util/error-message.js'
 
 export interface NodeFlags {
   name?: string
@@ -38,7 +39,7 @@ export async function runNode (flags: NodeFlags): Promise<number> {
   // Left by Blenders of a node that was killed: cleaned up without holding up the start.
   removeStaleBlenderTemps().then((count) => {
     if (count > 0) logLine(`removed ${count} temporary folder(s) that Blender left when an earlier node was killed`)
-  }, (err: unknown) => { logLine(`could not remove Blender's old temporary folders: ${err instanceof Error ? err.message : String(err)}`) })
+  }, (err: unknown) => { logLine(`could not remove Blender's old temporary folders: ${errorMessage(err)}`) })
   try {
     const found = await blender
     logLine(`Blender ${found.version} at ${found.path}`)

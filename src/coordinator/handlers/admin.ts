@@ -4,6 +4,7 @@ import { MessageChannel } from '../../protocol/framing.js'
 import { adminRequest } from '../../protocol/messages.js'
 import type { AdminReply, AdminRequest } from '../../protocol/messages.js'
 import type { CoordinatorApi } from '../api.js'
+import { errorMessage } from '../../util/error-message.js'
 
 /** `microfarm jobs`, `cancel`, … : one request, one reply, through the same API the UI uses. */
 export async function handleAdmin (api: CoordinatorApi, stream: Stream): Promise<void> {
@@ -28,6 +29,6 @@ async function answer (api: CoordinatorApi, request: AdminRequest): Promise<Admi
     }
   } catch (err) {
     // A control that does not fit is the user's error, not the stream's: answer it.
-    return { type: 'error', message: err instanceof Error ? err.message : String(err) }
+    return { type: 'error', message: errorMessage(err) }
   }
 }

@@ -1,6 +1,7 @@
 import type { Connection, Stream } from '@libp2p/interface'
 import { MessageChannel } from '../../protocol/framing.js'
 import type { CoordinatorEvents } from '../events.js'
+import { asError } from '../../util/error-message.js'
 
 type Handler = (stream: Stream, connection: Connection) => Promise<void>
 
@@ -15,7 +16,7 @@ export function guarded (protocol: string, events: CoordinatorEvents, handler: H
     try {
       await handler(stream, connection)
     } catch (err) {
-      const error = err instanceof Error ? err : new Error(String(err))
+      const error = asError(err)
       events.emit({ type: 'peer-error', peer: connection.remotePeer.toString(), protocol, error: `${error.name}: ${error.message}` })
       await closeWithError(stream, error)
     }

@@ -7,6 +7,7 @@ import type { CoordinatorToNode, NodeToCoordinator } from '../../protocol/messag
 import type { CoordinatorEvents } from '../events.js'
 import type { Farm } from '../farm.js'
 import { newNodeSession } from '../node-registry.js'
+import { errorMessage } from '../../util/error-message.js'
 
 export interface SessionContext {
   farm: Farm
@@ -34,7 +35,7 @@ export async function handleSession (ctx: SessionContext, stream: Stream, connec
     platform: hello.platform,
     send: (message: CoordinatorToNode) => {
       channel.write(message).catch((err: unknown) => {
-        ctx.events.emit({ type: 'warning', message: `could not send ${message.type} to ${hello.name}: ${err instanceof Error ? err.message : String(err)}` })
+        ctx.events.emit({ type: 'warning', message: `could not send ${message.type} to ${hello.name}: ${errorMessage(err)}` })
       })
     },
     disconnect: (reason: string) => stream.abort(new Error(reason)),
