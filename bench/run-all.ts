@@ -3,6 +3,7 @@ import { assets } from './assets.js'
 import { farmVsBlender } from './farm-vs-blender.js'
 import { nodeStartup } from './node-startup.js'
 import { scheduling } from './scheduling.js'
+import { soak } from './soak.js'
 import { transfer } from './transfer.js'
 import { ui } from './ui.js'
 
@@ -14,6 +15,7 @@ const benches: Array<[string, () => Promise<string[]>]> = [
   ['transfer', transfer],
   ['ui', ui],
   ['assets', assets],
+  ['soak', soak],
 ]
 
 for (const [name, bench] of benches) {
