@@ -1,5 +1,6 @@
 import type { CoordinatorEvent } from '../coordinator/events.js'
 import type { NodeSnapshot } from '../coordinator/node-registry.js'
+import type { FramePhase } from '../coordinator/frame-phases.js'
 import type { Job } from '../jobs/job.js'
 import { Controller } from './controller.js'
 import type { DashboardActions } from './controller.js'
@@ -14,7 +15,7 @@ import { buildView } from './view-model.js'
 /** What the dashboard reads and drives: a Coordinator has all of it; tests pass fakes. */
 export interface FarmSource {
   events: { on: (listener: (event: CoordinatorEvent) => void) => () => void }
-  farm: { jobs: ReadonlyMap<string, Job>, nodes: { snapshots: () => NodeSnapshot[] } }
+  farm: { jobs: ReadonlyMap<string, Job>, nodes: { snapshots: () => NodeSnapshot[] }, phases?: { of: (job: Job, frame: number) => FramePhase | undefined } }
   api: DashboardActions
 }
 
@@ -101,6 +102,8 @@ export class Dashboard {
     else this.settle.resolve()
   }
 
+  private readonly framePhase = (job: Job, frame: number): FramePhase | undefined => this.source.farm.phases?.of(job, frame)
+
   private jobs (): Job[] {
     return [...this.source.farm.jobs.values()].sort((a, b) => Number(a.id) - Number(b.id))
   }
@@ -114,6 +117,7 @@ export class Dashboard {
         now: this.now(),
         jobs: this.jobs(),
         sessions: this.source.farm.nodes.snapshots(),
+        ...(this.source.farm.phases !== undefined ? { framePhase: this.framePhase } : {}),
         model: this.model,
         ui: this.controller.state,
         glyphs: this.glyphs,

@@ -5,6 +5,7 @@ import type { Glyphs } from './glyphs.js'
 import { percent } from './format.js'
 import type { JobFacts } from './survey.js'
 import type { Line } from './styled.js'
+import { frameNumbers } from '../jobs/job.js'
 
 export interface DetailInputs {
   job: Job
@@ -14,6 +15,8 @@ export interface DetailInputs {
   width: number
   mapRows: number
   glyphs: Glyphs
+  /** Whether a frame handed to a node is in Blender (or uploading) rather than waiting there; absent: all are. */
+  inBlender?: (frame: number) => boolean
 }
 
 export interface Detail {
@@ -26,7 +29,13 @@ export interface Detail {
 export function jobDetail (o: DetailInputs): Detail {
   const { job, facts, glyphs } = o
   // Integer keys iterate in ascending order: these are the states in frame order.
-  const map = frameMap(Object.values(job.frames).map(record => record.state), o.width * o.mapRows)
+  // A frame waiting on a node (its next task) still has to be rendered: drawn as such.
+  const inBlender = o.inBlender
+  // Object.values and the sorted numbers line up (integer keys ascend); no string keys per frame.
+  const numbers = frameNumbers(job)
+  const states = Object.values(job.frames).map((record, i) =>
+    record.state === 'rendering' && inBlender !== undefined && !inBlender(numbers[i] as number) ? 'pending' : record.state)
+  const map = frameMap(states, o.width * o.mapRows)
   const rows: Line[] = mapRows(map.cells, o.width).map(cells => runs(cells.map(state => ({ text: glyphs.frame[state], fg: FRAME_COLORS[state] }))))
   if (facts.total === 0) rows.push(noFrames(job))
   while (rows.length < o.mapRows) rows.push([])

@@ -1,4 +1,5 @@
 import type { NodeSnapshot } from '../coordinator/node-registry.js'
+import type { FramePhase } from '../coordinator/frame-phases.js'
 import type { Job } from '../jobs/job.js'
 import { header, footer, statusLine } from './chrome.js'
 import { jobDetail } from './detail-panel.js'
@@ -23,6 +24,8 @@ export interface ViewInput {
   /** In id order. */
   jobs: readonly Job[]
   sessions: readonly NodeSnapshot[]
+  /** What nodes say of the frames they hold (in Blender, uploading); absent: every frame handed out counts as rendering. */
+  framePhase?: (job: Job, frame: number) => FramePhase | undefined
   model: FarmModel
   ui: UiState
   glyphs: Glyphs
@@ -112,7 +115,12 @@ function detailSection (input: ViewInput, facts: Survey, selected: Job | undefin
     return [title([{ text: 'JOB' }]), ...pad([[{ text: 'no job selected: n submits a .blend from this machine, or use microfarm submit', fg: 'gray' }]], mapRows + DETAIL_INFO_LINES)]
   }
   const lastFrameError = input.model.lastFrameError.get(selected.id)
-  const detail = jobDetail({ job: selected, facts: selectedFacts, width: input.width, mapRows, glyphs: input.glyphs, ...(lastFrameError !== undefined ? { lastFrameError } : {}) })
+  const phaseOf = input.framePhase
+  const detail = jobDetail({
+    job: selected, facts: selectedFacts, width: input.width, mapRows, glyphs: input.glyphs,
+    ...(lastFrameError !== undefined ? { lastFrameError } : {}),
+    ...(phaseOf !== undefined ? { inBlender: (frame: number) => phaseOf(selected, frame) !== undefined } : {}),
+  })
   return [title([{ text: detail.title }]), ...detail.lines]
 }
 

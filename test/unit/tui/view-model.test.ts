@@ -166,3 +166,12 @@ test('selection: the user\'s pick, else the active job, then a waiting one, then
   t.is(keepVisible(2, 8, 5, 20), 2)
   t.is(keepVisible(-1, 30, 5, 20), 15)
 })
+
+test('the frame map draws a frame waiting on a node as still to render, and one in Blender as rendering', (t) => {
+  const job = jobWith('1', 'drrrp')
+  // Frame 2 is in Blender on its node; 3 and 4 wait there (the node's next frames).
+  const lines = screen({ jobs: [job], framePhase: (_job, frame) => frame === 2 ? 'rendering' : undefined })
+  const at = lines.findIndex(line => line.startsWith('JOB 1  scene.blend'))
+  t.is(lines[at + 1]?.trimEnd(), '#*...')
+  t.is(screen({ jobs: [job] })[at + 1]?.trimEnd(), '#***.', 'without what the nodes say: every frame handed out')
+})
