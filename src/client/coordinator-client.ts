@@ -55,12 +55,8 @@ export class CoordinatorClient {
     return new CoordinatorClient(openStream, async () => {})
   }
 
-  private async open (protocol: string): Promise<Stream> {
-    return this.openStream(protocol)
-  }
-
   private async admin (request: AdminRequest): Promise<AdminReply> {
-    const stream = await this.open(ADMIN_PROTOCOL)
+    const stream = await this.openStream(ADMIN_PROTOCOL)
     const channel = new MessageChannel<AdminReply, AdminRequest>(stream)
     await channel.write(request)
     const reply = await channel.read(adminReply, { signal: AbortSignal.timeout(30_000) })
@@ -93,7 +89,7 @@ export class CoordinatorClient {
    * not sent again).
    */
   async submit (project: LocalProject, settings: Omit<SubmitRequest, 'type' | 'project'>, onProgress?: (progress: SubmitProgress) => void): Promise<SubmitResult> {
-    const stream = await this.open(SUBMIT_PROTOCOL)
+    const stream = await this.openStream(SUBMIT_PROTOCOL)
     const channel = new MessageChannel<SubmitReply, SubmitRequest>(stream)
     const progress: SubmitProgress = { files: 0, filesTotal: 0, bytes: 0, bytesTotal: 0 }
     let sending: string | undefined

@@ -55,6 +55,15 @@ function frames (task: Task | undefined): number[] {
   return task.frames
 }
 
+/** The node asks for work and fails the oldest frame it renders, again and again, until the job fails (at most 20 rounds). */
+function failUntilJobFails (farm: Farm, node: FakeNode, jobId: string, errors: readonly string[]): void {
+  for (let step = 0; step < 20 && farm.job(jobId).state !== 'failed'; step++) {
+    farm.requestWork(node.id)
+    const oldest = assigned(node).map(frames).flat().find(frame => farm.job(jobId).frames[frame]?.state === 'rendering')
+    farm.frameFailed(node.id, jobId, oldest ?? 0, errors[step % errors.length] ?? 'Error: boom')
+  }
+}
+
 interface Setup { farm: Farm, store: JobStore, events: CoordinatorEvent[] }
 
 async function setup (t: ExecutionContext): Promise<Setup> {
@@ -366,12 +375,7 @@ test('a job no node may render any more fails with Blender\'s own message, and t
   farm.nodeJoined(a)
   // a holds two frames at once (a prefetch); each time the older one fails in Blender, until a is blocklisted.
   farm.requestWork('peer-a')
-  farm.requestWork('peer-a')
-  for (let step = 0; step < 20 && farm.job(jobId).state !== 'failed'; step++) {
-    const oldest = assigned(a).map(frames).flat().find(frame => farm.job(jobId).frames[frame]?.state === 'rendering')
-    farm.frameFailed('peer-a', jobId, oldest ?? 0, step % 2 === 0 ? 'Error: Cannot render, no camera' : 'Error: Out of GPU memory')
-    farm.requestWork('peer-a')
-  }
+  failUntilJobFails(farm, a, jobId, ['Error: Cannot render, no camera', 'Error: Out of GPU memory'])
   const job = farm.job(jobId)
   t.is(job.state, 'failed')
   t.regex(job.error ?? '', /^no node may render it any more; last error: frame \d+ on a: Error: (Cannot render, no camera|Out of GPU memory)$/)
@@ -386,11 +390,7 @@ test('retry of a job every node is blocklisted for renders it again, as activate
     const jobId = await submit(farm, { frames: '1-3', chunk: 1 })
     const node = fakeNode(`peer-${action}`, action)
     farm.nodeJoined(node)
-    for (let step = 0; step < 20 && farm.job(jobId).state !== 'failed'; step++) {
-      farm.requestWork(node.id)
-      const rendering = assigned(node).map(frames).flat().find(frame => farm.job(jobId).frames[frame]?.state === 'rendering')
-      farm.frameFailed(node.id, jobId, rendering ?? 0, 'Error: boom')
-    }
+    failUntilJobFails(farm, node, jobId, ['Error: boom'])
     t.is(farm.job(jobId).state, 'failed')
     const before = assigned(node).length
     await farm.control(jobId, action)
