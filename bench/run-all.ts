@@ -1,5 +1,6 @@
 // npm run bench: every benchmark, each result a ratio measured in this run.
 import { assets } from './assets.js'
+import { dispatch } from './dispatch.js'
 import { farmVsBlender } from './farm-vs-blender.js'
 import { nodeStartup } from './node-startup.js'
 import { scheduling } from './scheduling.js'
@@ -12,6 +13,7 @@ const benches: Array<[string, () => Promise<string[]>]> = [
   ['farm', farmVsBlender],
   ['startup', nodeStartup],
   ['scheduling', scheduling],
+  ['dispatch', dispatch],
   ['transfer', transfer],
   ['ui', ui],
   ['assets', assets],

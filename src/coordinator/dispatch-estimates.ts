@@ -1,5 +1,5 @@
 import type { Job } from '../jobs/job.js'
-import { isFinished } from '../jobs/index.js'
+import { frameIndex, isFinished } from '../jobs/index.js'
 import { isSchedulable, jobsInOrder } from '../jobs/scheduler.js'
 import { freeAt, leaveToFasterNodes } from '../jobs/tail.js'
 import type { NodeOutlook } from '../jobs/tail.js'
@@ -30,18 +30,23 @@ interface JobWork { job: Job, pending: number, retried: boolean }
 
 /**
  * The facts one dispatch pass needs, each computed at most once and only when
- * asked: a pass serves every waiting node, and walking every frame of every
- * job for each of them froze the coordinator with 200 nodes and 20 000
- * frames. The farm makes a new one whenever a task hands out frames (that
- * changes what is pending and who holds what); a backup copy or nothing
- * handed out leaves them as they are.
+ * asked, from the jobs' frame indexes (never a walk over their frames): a
+ * pass serves every waiting node. The farm makes a new one whenever a task
+ * hands out frames (that changes what is pending and who holds what); a
+ * backup copy or nothing handed out leaves them as they are.
  */
 export class DispatchFacts {
-  private work?: { withWork: JobWork[], held: Map<string, number> }
+  private withWork?: JobWork[]
+  private readonly held = new Map<string, number>()
   private firstAssigned?: Map<string, number>
-  /** nodeId → `jobId:frame` of the frame it renders now (the first of those handed to it). */
-  private heads?: Map<string, string>
+  private readonly heads = new Map<string, string | undefined>()
+  private readonly next = new Map<string, JobWork | undefined>()
+  private readonly outlooks = new Map<string, NodeOutlook>()
+  /** Job id → the outlooks of the nodes that would render it next. */
+  private contenders?: Map<string, Array<{ id: string, outlook: NodeOutlook }>>
   private inFlight?: { frames: readonly InFlightFrame[] | undefined }
+
+  constructor (private readonly view: DispatchView) {}
 
   /** What a backup copy may be made of (undefined: real work is pending); see framesInFlight. */
   framesInFlight (): readonly InFlightFrame[] | undefined {
@@ -49,31 +54,19 @@ export class DispatchFacts {
     return this.inFlight.frames
   }
 
-  constructor (private readonly view: DispatchView) {}
-
   /**
    * Near a job's end: the job whose pending frames the other nodes (those that
    * would render it next) are expected to finish before this one could finish
    * one, or undefined. See leaveToFasterNodes.
    */
   jobLeftToOthers (node: NodeSession): Job | undefined {
-    const { withWork, held } = this.jobsWithWork()
-    // The job each node would render next: the most urgent one it may render that has work.
-    const nextFor = (n: NodeSession): Job | undefined => withWork.find(w => w.job.blocklist[n.name] === undefined)?.job
-    const next = withWork.find(w => w.job === nextFor(node))
+    const next = this.nextFor(node)
     if (next === undefined || next.job.probe?.state === 'needed') return undefined
     // A frame that failed somewhere is not for every node (chunkFor steers it
     // away from where it failed): holding back for it could leave it to nobody.
     if (next.retried) return undefined
-    const now = this.view.now
-    const firstAssigned = this.firstAssignedByNode()
-    const outlook = (n: NodeSession): NodeOutlook => {
-      const frameMs = averageFrameMs(n)
-      const startedAt = Math.max(n.lastFrameAt ?? n.connectedAt, firstAssigned.get(n.id) ?? 0)
-      return { frameMs, freeAt: freeAt(startedAt, held.get(n.id) ?? 0, frameMs, now) }
-    }
-    const others = this.view.nodes.filter(n => n.id !== node.id && nextFor(n) === next.job).map(outlook)
-    return leaveToFasterNodes(outlook(node), others, next.pending, now) ? next.job : undefined
+    const others = (this.contendersByJob().get(next.job.id) ?? []).filter(other => other.id !== node.id).map(other => other.outlook)
+    return leaveToFasterNodes(this.outlook(node), others, next.pending, this.view.now) ? next.job : undefined
   }
 
   /** Expected frame times from what each node delivered so far; see pickBackup. */
@@ -90,33 +83,65 @@ export class DispatchFacts {
         if (holder === undefined || ms === undefined) return undefined
         // Only the frame a node renders now gets a copy: one still queued behind
         // it is not rendered twice in the normal case (it is next in line).
-        if (this.headsByNode().get(holder.id) !== `${job.id}:${frame}`) return undefined
+        if (this.headOf(holder.id) !== `${job.id}:${frame}`) return undefined
         return (holder.lastFrameAt ?? holder.connectedAt) + ms
       },
     }
   }
 
-  /** One pass over every frame: each job's pending work, and how many frames each node holds. */
-  private jobsWithWork (): { withWork: JobWork[], held: Map<string, number> } {
-    if (this.work !== undefined) return this.work
-    const withWork: JobWork[] = []
-    const held = new Map<string, number>()
+  /** Unfinished jobs with work to hand out, most urgent first. */
+  private jobsWithWork (): JobWork[] {
+    if (this.withWork !== undefined) return this.withWork
+    this.withWork = []
     for (const job of jobsInOrder(this.view.jobs)) {
-      if (isFinished(job.state)) continue
-      let pending = 0
-      let retried = false
-      for (const record of Object.values(job.frames)) {
-        if (record.state === 'pending') {
-          pending++
-          if (record.failedOn.length > 0) retried = true
-        } else if (record.state === 'rendering') {
-          for (const id of [record.nodeId, record.backupNodeId]) if (id !== undefined) held.set(id, (held.get(id) ?? 0) + 1)
-        }
+      if (!isSchedulable(job)) continue
+      const index = frameIndex(job)
+      if (index.counts.pending > 0 || job.probe?.state === 'needed') {
+        this.withWork.push({ job, pending: index.counts.pending, retried: index.pendingRetried > 0 })
       }
-      if (isSchedulable(job) && (pending > 0 || job.probe?.state === 'needed')) withWork.push({ job, pending, retried })
     }
-    this.work = { withWork, held }
-    return this.work
+    return this.withWork
+  }
+
+  /** The job a node would render next: the most urgent one it may render that has work. */
+  private nextFor (node: NodeSession): JobWork | undefined {
+    if (!this.next.has(node.id)) this.next.set(node.id, this.jobsWithWork().find(w => w.job.blocklist[node.name] === undefined))
+    return this.next.get(node.id)
+  }
+
+  private contendersByJob (): Map<string, Array<{ id: string, outlook: NodeOutlook }>> {
+    if (this.contenders !== undefined) return this.contenders
+    this.contenders = new Map()
+    for (const n of this.view.nodes) {
+      const next = this.nextFor(n)
+      if (next === undefined) continue
+      let list = this.contenders.get(next.job.id)
+      if (list === undefined) this.contenders.set(next.job.id, list = [])
+      list.push({ id: n.id, outlook: this.outlook(n) })
+    }
+    return this.contenders
+  }
+
+  private outlook (n: NodeSession): NodeOutlook {
+    let outlook = this.outlooks.get(n.id)
+    if (outlook === undefined) {
+      const frameMs = averageFrameMs(n)
+      const startedAt = Math.max(n.lastFrameAt ?? n.connectedAt, this.firstAssignedByNode().get(n.id) ?? 0)
+      outlook = { frameMs, freeAt: freeAt(startedAt, this.heldBy(n.id), frameMs, this.view.now) }
+      this.outlooks.set(n.id, outlook)
+    }
+    return outlook
+  }
+
+  /** How many frames the node renders, over every unfinished job (originals and backup copies). */
+  private heldBy (nodeId: string): number {
+    let held = this.held.get(nodeId)
+    if (held === undefined) {
+      held = 0
+      for (const job of this.view.jobs) if (!isFinished(job.state)) held += frameIndex(job).held.get(nodeId)?.size ?? 0
+      this.held.set(nodeId, held)
+    }
+    return held
   }
 
   private firstAssignedByNode (): Map<string, number> {
@@ -127,22 +152,19 @@ export class DispatchFacts {
     return first
   }
 
-  /** Each node renders its frames in the order they were handed out (task, then frame): the first is its head. */
-  private headsByNode (): Map<string, string> {
-    if (this.heads !== undefined) return this.heads
-    const best = new Map<string, { task: number, frame: number, key: string }>()
+  /** A node renders its frames in the order they were handed out (task, then frame): `jobId:frame` of its first. */
+  private headOf (nodeId: string): string | undefined {
+    if (this.heads.has(nodeId)) return this.heads.get(nodeId)
+    let best: { task: number, frame: number, key: string } | undefined
     for (const job of this.view.jobs) {
-      for (const [frameKey, record] of Object.entries(job.frames)) {
-        if (record.state !== 'rendering' || record.nodeId === undefined) continue
+      for (const frame of frameIndex(job).held.get(nodeId) ?? []) {
+        const record = job.frames[frame]
+        if (record?.state !== 'rendering' || record.nodeId !== nodeId) continue
         const task = Number(record.taskId?.slice(1))
-        const frame = Number(frameKey)
-        const current = best.get(record.nodeId)
-        if (current === undefined || task < current.task || (task === current.task && frame < current.frame)) {
-          best.set(record.nodeId, { task, frame, key: `${job.id}:${frame}` })
-        }
+        if (best === undefined || task < best.task || (task === best.task && frame < best.frame)) best = { task, frame, key: `${job.id}:${frame}` }
       }
     }
-    this.heads = new Map([...best].map(([id, head]) => [id, head.key]))
-    return this.heads
+    this.heads.set(nodeId, best?.key)
+    return best?.key
   }
 }

@@ -1,9 +1,9 @@
 import type { Job } from '../jobs/job.js'
-import { countFrames, formatFrameList, frameNumbers, isFinished } from '../jobs/index.js'
+import { countFrames, formatFrameList, frameIndex, frameNumbers, isFinished } from '../jobs/index.js'
 import { applyControl, failForLackOfNodes, JobControlError } from '../jobs/job-state.js'
 import type { ControlAction } from '../jobs/job-state.js'
 import { createJob, setSceneInfo } from '../jobs/create-job.js'
-import { frameDone, frameFailed, pickTask, releaseNode, unfinishedFrames } from '../jobs/scheduler.js'
+import { frameDone, frameFailed, framesOfTask, holdsFramesOf, pickTask, releaseNode } from '../jobs/scheduler.js'
 import { dropBackup } from '../jobs/frame-record.js'
 import { framesInFlight, pickBackupFrom } from '../jobs/backup.js'
 import type { SchedulerPolicy } from '../jobs/scheduler.js'
@@ -32,6 +32,12 @@ export interface FarmComponents {
 
 /** Distinct load warnings kept per job (a scene with hundreds of missing files says enough with these). */
 const MAX_JOB_WARNINGS = 100
+
+/**
+ * What one node may hold: the task it renders and one in line. More would let
+ * a node (or a peer posing as one) sit on a job's frames while others idle.
+ */
+export const MAX_TASKS_PER_NODE = 2
 
 
 export class UnknownJobError extends Error {
@@ -118,7 +124,7 @@ export class Farm {
     if (session === undefined) node.disconnect(reason)
     for (const [taskId, task] of this.tasks) if (task.nodeId === nodeId) this.tasks.delete(taskId)
     this.phases.forgetNode(nodeId)
-    const touched = [...this.jobs.values()].filter(job => Object.values(job.frames).some(f => f.nodeId === nodeId) || job.probe?.nodeId === nodeId)
+    const touched = [...this.jobs.values()].filter(job => holdsFramesOf(job, nodeId) || job.probe?.nodeId === nodeId)
     const requeued = releaseNode(touched, nodeId, this.now())
     touched.forEach(job => this.persist(job))
     this.events.emit({ type: 'node-left', nodeId, name: node.name, reason, requeued })
@@ -144,19 +150,25 @@ export class Farm {
     if (node !== undefined) node.lastSeen = this.clock()
   }
 
+  /**
+   * A node asks for a task. One request stands per node: a second, before the
+   * first was answered, replaces it (a flood of requests is one request). It
+   * is answered at once when there is work for this node, or when the next
+   * dispatch pass finds some.
+   */
   requestWork (nodeId: string): void {
     const node = this.nodes.get(nodeId)
     if (node === undefined) return
-    node.wants++
-    this.dispatch()
+    node.wants = 1
+    this.dispatch([node])
   }
 
-  /** Hands tasks to every node that is waiting for one, while there is work. */
-  dispatch (): void {
+  /** Hands tasks to every node that is waiting for one (or to `only` these), while there is work. */
+  dispatch (only?: readonly NodeSession[]): void {
     // One set of facts for the whole pass, made anew once frames were handed out.
     let facts: DispatchFacts | undefined
-    for (const node of this.nodes.waiting()) {
-      while (node.wants > 0) {
+    for (const node of only ?? this.nodes.waiting()) {
+      while (node.wants > 0 && node.tasks.size < MAX_TASKS_PER_NODE) {
         facts ??= new DispatchFacts(this.dispatchView())
         const task = this.nextTaskFor(node, facts)
         // Nothing for this node (blocklisted, or only frames that failed on it) may still leave work for the next.
@@ -242,7 +254,7 @@ export class Farm {
     // New timings may make a backup copy worth it for a waiting node.
     this.dispatch()
     const counts = countFrames(job)
-    this.events.emit({ type: 'frame-done', jobId, frame, nodeName, done: counts.done, total: Object.keys(job.frames).length, ...(seconds !== undefined ? { seconds } : {}) })
+    this.events.emit({ type: 'frame-done', jobId, frame, nodeName, done: counts.done, total: frameIndex(job).total, ...(seconds !== undefined ? { seconds } : {}) })
     this.afterChange(job, previous)
     return outcome
   }
@@ -267,27 +279,33 @@ export class Farm {
   private failIfNobodyMayRender (job: Job): void {
     const nodes = this.nodes.all()
     if (isFinished(job.state) || nodes.length === 0 || nodes.some(node => job.blocklist[node.name] === undefined)) return
-    for (const nodeId of failForLackOfNodes(job, this.now())) {
-      this.nodes.get(nodeId)?.send({ type: 'cancel-job', jobId: job.id, reason: 'job failed: no node may render it any more' })
-    }
+    const holding = failForLackOfNodes(job, this.now()).map(id => this.nodes.get(id)).filter((n): n is NodeSession => n !== undefined)
+    this.stopTasksOf(job, holding, 'job failed: no node may render it any more')
   }
 
   taskFinished (nodeId: string, taskId: string): void {
     const task = this.tasks.get(taskId)
     const node = this.nodes.get(nodeId)
     node?.tasks.delete(taskId)
-    if (task === undefined || task.nodeId !== nodeId) return
+    if (task === undefined || task.nodeId !== nodeId) {
+      // A slot on the node is free again.
+      this.dispatch()
+      return
+    }
     this.tasks.delete(taskId)
     const job = this.jobs.get(task.jobId)
-    if (job === undefined) return
-    // A backup copy that ended without a frame: the original carries on alone.
-    for (const record of Object.values(job.frames)) {
-      if (record.backupTaskId === taskId) dropBackup(record)
+    for (const frame of job === undefined ? [] : framesOfTask(job, nodeId, taskId)) {
+      const record = job?.frames[frame]
+      if (job === undefined || record === undefined) continue
+      if (record.backupTaskId === taskId) {
+        // A backup copy that ended without a frame: the original carries on alone.
+        dropBackup(job, frame)
+      } else {
+        // Neither delivered nor reported.
+        this.frameFailed(nodeId, job.id, frame, 'the node finished its task without delivering this frame')
+      }
     }
-    // Frames still marked as rendering on this task were neither delivered nor reported.
-    for (const frame of unfinishedFrames(job, taskId)) {
-      this.frameFailed(nodeId, job.id, frame, 'the node finished its task without delivering this frame')
-    }
+    this.dispatch()
   }
 
   sceneInfo (nodeId: string, taskId: string, jobId: string, info: SceneInfoMessage): void {
@@ -341,9 +359,7 @@ export class Farm {
     const previous = job.state
     const rendering = this.nodesRendering(job)
     const result = applyControl(job, action, this.now(), this.phases.counts(job).rendering)
-    if (result.stopRendering) {
-      for (const node of rendering) node.send({ type: 'cancel-job', jobId, reason: `job ${action}` })
-    }
+    if (result.stopRendering) this.stopTasksOf(job, rendering, `job ${action}`)
     // Whatever the control, a job no online node may render fails now, saying so, instead of waiting forever.
     this.failIfNobodyMayRender(job)
     this.afterChange(job, previous)
@@ -357,15 +373,29 @@ export class Farm {
   }
 
   private nodesRendering (job: Job): NodeSession[] {
-    const ids = new Set(Object.values(job.frames).flatMap(f => [f.nodeId, f.backupNodeId]).filter((id): id is string => id !== undefined))
+    const ids = new Set(frameIndex(job).held.keys())
     if (job.probe?.nodeId !== undefined) ids.add(job.probe.nodeId)
     return [...ids].map(id => this.nodes.get(id)).filter((n): n is NodeSession => n !== undefined)
   }
 
+  /**
+   * The job's tasks are void (it stopped, failed or went): its nodes are told
+   * to stop, and their slots are free now, whether or not they say so.
+   */
+  private stopTasksOf (job: Job, nodes: readonly NodeSession[], reason: string): void {
+    for (const node of nodes) node.send({ type: 'cancel-job', jobId: job.id, reason })
+    for (const [taskId, task] of this.tasks) {
+      if (task.jobId !== job.id) continue
+      this.tasks.delete(taskId)
+      this.nodes.get(task.nodeId)?.tasks.delete(taskId)
+    }
+  }
+
   async deleteJob (jobId: string): Promise<string> {
     const job = this.job(jobId)
-    for (const node of this.nodesRendering(job)) node.send({ type: 'cancel-job', jobId, reason: 'job deleted' })
+    this.stopTasksOf(job, this.nodesRendering(job), 'job deleted')
     this.jobs.delete(jobId)
+    this.dispatch()
     await this.store.deleteJob(job)
     await this.removeUnusedContent()
     this.events.emit({ type: 'job-state', jobId, state: 'deleted', message: `job ${jobId} deleted with its files` })
@@ -436,7 +466,7 @@ export class Farm {
     this.persist(job)
     if (job.state === previous) return
     if (job.state === 'completed') {
-      this.events.emit({ type: 'job-completed', jobId: job.id, name: job.name, missing: Object.keys(job.frames).length - countFrames(job).done })
+      this.events.emit({ type: 'job-completed', jobId: job.id, name: job.name, missing: frameIndex(job).total - countFrames(job).done })
     } else if (job.state === 'failed') {
       this.events.emit({ type: 'job-failed', jobId: job.id, error: job.error ?? 'failed' })
     } else {
@@ -444,9 +474,10 @@ export class Farm {
     }
   }
 
+  /** Writes the job's manifest soon (see JobStore.saveLater); a user's control awaits its own save instead. */
   persist (job: Job): void {
     if (!this.jobs.has(job.id)) return
-    this.store.save(job).catch((err: unknown) => {
+    this.store.saveLater(job, (err: unknown) => {
       this.events.emit({ type: 'warning', message: `could not save job ${job.id}'s manifest: ${errorMessage(err)}` })
     })
   }

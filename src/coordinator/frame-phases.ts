@@ -1,4 +1,5 @@
 import type { Job } from '../jobs/job.js'
+import { frameIndex } from '../jobs/frame-index.js'
 
 export type FramePhase = 'rendering' | 'uploading'
 
@@ -28,9 +29,8 @@ export class FramePhases {
   /** The job's frames handed to nodes: in Blender, uploading, or waiting on the node. */
   counts (job: Job): { rendering: number, uploading: number, queued: number } {
     const counts = { rendering: 0, uploading: 0, queued: 0 }
-    for (const [frame, record] of Object.entries(job.frames)) {
-      if (record.state !== 'rendering') continue
-      const phase = this.of(job, Number(frame))
+    for (const frame of frameIndex(job).rendering) {
+      const phase = this.of(job, frame)
       if (phase === undefined) counts.queued++
       else counts[phase]++
     }

@@ -1,9 +1,10 @@
 import type { Task } from '../protocol/messages.js'
 import type { FrameRecord, Job } from './job.js'
-import { frameNumbers, isFinished, taskScene } from './job.js'
+import { isFinished, taskScene } from './job.js'
 import type { NodeRef } from './scheduler.js'
 import { jobsInOrder } from './scheduler.js'
 import { assignBackup } from './frame-record.js'
+import { frameIndex } from './frame-index.js'
 
 // The tail of a job: when nothing is pending and a node is idle, it may render
 // a copy of the in-flight frame expected to finish last, so a job's end is not
@@ -26,17 +27,17 @@ export interface InFlightFrame { job: Job, frame: number, record: FrameRecord }
 
 /**
  * The frames a backup may copy, or undefined when real work is pending (no
- * backups then). One pass over every job; a dispatch pass computes it once
- * for all its nodes (see DispatchFacts).
+ * backups then). Costs what is in flight, not what the jobs hold; a dispatch
+ * pass computes it once for all its nodes (see DispatchFacts).
  */
 export function framesInFlight (jobs: Iterable<Job>): InFlightFrame[] | undefined {
   const inFlight: InFlightFrame[] = []
   for (const job of jobsInOrder(jobs)) {
     if (isFinished(job.state) || job.state === 'paused') continue
-    for (const frame of frameNumbers(job)) {
-      const record = job.frames[frame] as FrameRecord
-      if (record.state === 'pending') return undefined // real work exists: no backups yet
-      if (record.state === 'rendering') inFlight.push({ job, frame, record })
+    const index = frameIndex(job)
+    if (index.counts.pending > 0) return undefined // real work exists: no backups yet
+    for (const frame of [...index.rendering].sort((a, b) => a - b)) {
+      inFlight.push({ job, frame, record: job.frames[frame] as FrameRecord })
     }
   }
   return inFlight
@@ -61,7 +62,6 @@ export function pickBackupFrom (inFlight: readonly InFlightFrame[] | undefined, 
     if (best === undefined || finish > best.finish) best = { job, frame, finish }
   }
   if (best === undefined) return undefined
-  const record = best.job.frames[best.frame] as FrameRecord
-  assignBackup(record, node.id, taskId)
+  assignBackup(best.job, best.frame, node.id, taskId)
   return { kind: 'render', taskId, jobId: best.job.id, ...taskScene(best.job), format: best.job.format, frames: [best.frame] }
 }

@@ -1,6 +1,6 @@
 import type { SubmitRequest } from '../protocol/messages.js'
 import type { FrameRecord, Job } from './job.js'
-import { framesAdded } from './job.js'
+import { framesAdded } from './frame-index.js'
 import { parseFrameList, sceneFrames } from './frame-range.js'
 import type { ProjectManifest, ProjectRef, SceneInfoMessage } from './types.js'
 

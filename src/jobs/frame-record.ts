@@ -1,65 +1,109 @@
 import type { FrameRecord, Job } from './job.js'
+import { frameIndex, indexViolations } from './frame-index.js'
 
-// Every change of a frame record's state goes through here: the scheduler,
-// the job controls, the backup renders and the reconciliation with the disk
-// call these transitions, never `record.state = …` themselves. A record's
-// rule: rendering ⇔ it is held by a node (nodeId, taskId); a backup copy is
-// held by another node of its own; done carries when; nothing else holds.
+// Every change of a frame record goes through here: the scheduler, the job
+// controls, the backup renders and the reconciliation with the disk call
+// these transitions, never `record.state = …` themselves. A record's rule:
+// rendering ⇔ it is held by a node (nodeId, taskId); a backup copy is held by
+// another node of its own; done carries when; nothing else holds. Each
+// transition keeps the job's FrameIndex (frame-index.ts) true as it goes.
+
+/** Changes one record, keeping the job's index true: its old share out, its new share in. */
+function change (job: Job, frame: number, mutate: (record: FrameRecord) => void): void {
+  const record = job.frames[frame]
+  if (record === undefined) throw new RangeError(`job ${job.id} has no frame ${frame}`)
+  const index = frameIndex(job)
+  index.remove(frame, record)
+  try {
+    mutate(record)
+  } finally {
+    index.add(frame, record)
+  }
+}
 
 /** A node starts rendering the frame (state rendering). */
-export function assignFrame (record: FrameRecord, node: { id: string, name: string }, taskId: string): void {
-  record.state = 'rendering'
-  record.attempts++
-  record.nodeId = node.id
-  record.node = node.name
-  record.taskId = taskId
+export function assignFrame (job: Job, frame: number, node: { id: string, name: string }, taskId: string): void {
+  change(job, frame, record => {
+    record.state = 'rendering'
+    record.attempts++
+    record.nodeId = node.id
+    record.node = node.name
+    record.taskId = taskId
+  })
 }
 
 /** A second node renders a copy of a frame that is rendering (the tail of a job). */
-export function assignBackup (record: FrameRecord, nodeId: string, taskId: string): void {
-  record.attempts++
-  record.backupNodeId = nodeId
-  record.backupTaskId = taskId
+export function assignBackup (job: Job, frame: number, nodeId: string, taskId: string): void {
+  change(job, frame, record => {
+    record.attempts++
+    record.backupNodeId = nodeId
+    record.backupTaskId = taskId
+  })
 }
 
 /** The first complete copy arrived (from the node holding it, its backup, or the disk). */
-export function completeFrame (record: FrameRecord, nodeName: string | undefined, doneAt: string): void {
-  record.state = 'done'
-  if (nodeName !== undefined) record.node = nodeName
-  record.doneAt = doneAt
-  letGo(record)
-  delete record.error
+export function completeFrame (job: Job, frame: number, nodeName: string | undefined, doneAt: string): void {
+  change(job, frame, record => {
+    record.state = 'done'
+    if (nodeName !== undefined) record.node = nodeName
+    record.doneAt = doneAt
+    letGo(record)
+    delete record.error
+  })
+}
+
+/** Blender failed the frame on this node: counted against it (the frame stays held until released or given up). */
+export function recordFailure (job: Job, frame: number, nodeName: string, error: string): void {
+  change(job, frame, record => {
+    record.failures++
+    record.error = error
+    record.node = nodeName
+    if (!record.failedOn.includes(nodeName)) record.failedOn.push(nodeName)
+  })
 }
 
 /** Back in line for any node: a node left, the job was paused, the file vanished. */
-export function releaseFrame (record: FrameRecord): void {
-  record.state = 'pending'
-  letGo(record)
+export function releaseFrame (job: Job, frame: number): void {
+  change(job, frame, record => {
+    record.state = 'pending'
+    letGo(record)
+  })
 }
 
 /** Given up: no more attempts (too many failures, or no node may render the job). */
-export function giveUpFrame (record: FrameRecord): void {
-  record.state = 'failed'
-  letGo(record)
+export function giveUpFrame (job: Job, frame: number): void {
+  change(job, frame, record => {
+    record.state = 'failed'
+    letGo(record)
+  })
 }
 
 /** A failed frame gets a new start: attempts on every node again (retry, activate). */
-export function resetFrame (record: FrameRecord): void {
-  record.state = 'pending'
-  record.failures = 0
-  record.failedOn = []
-  letGo(record)
+export function resetFrame (job: Job, frame: number): void {
+  change(job, frame, record => {
+    record.state = 'pending'
+    record.failures = 0
+    record.failedOn = []
+    letGo(record)
+  })
 }
 
 /** The node holding the frame dropped out or failed it: its backup copy carries on as the only render. */
-export function promoteBackup (record: FrameRecord): void {
-  if (record.backupNodeId === undefined || record.backupTaskId === undefined) return
-  record.nodeId = record.backupNodeId
-  record.taskId = record.backupTaskId
-  dropBackup(record)
+export function promoteBackup (job: Job, frame: number): void {
+  change(job, frame, record => {
+    if (record.backupNodeId === undefined || record.backupTaskId === undefined) return
+    record.nodeId = record.backupNodeId
+    record.taskId = record.backupTaskId
+    forgetBackup(record)
+  })
 }
 
-export function dropBackup (record: FrameRecord): void {
+/** The backup copy ended (failed, dropped, its node left): the original carries on alone. */
+export function dropBackup (job: Job, frame: number): void {
+  change(job, frame, forgetBackup)
+}
+
+function forgetBackup (record: FrameRecord): void {
   delete record.backupNodeId
   delete record.backupTaskId
 }
@@ -67,7 +111,7 @@ export function dropBackup (record: FrameRecord): void {
 function letGo (record: FrameRecord): void {
   delete record.nodeId
   delete record.taskId
-  dropBackup(record)
+  forgetBackup(record)
 }
 
 /** What is wrong with the job's frame records, if anything: the tests check this after every step. */
@@ -82,5 +126,5 @@ export function frameInvariantViolations (job: Job): string[] {
     if (r.state === 'done' && r.doneAt === undefined) problems.push(`frame ${frame}: done without a time`)
     if (r.failures > r.attempts) problems.push(`frame ${frame}: ${r.failures} failures in ${r.attempts} attempts`)
   }
-  return problems
+  return [...problems, ...indexViolations(job)]
 }

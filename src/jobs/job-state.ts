@@ -1,5 +1,6 @@
 import type { Job, JobState } from './job.js'
-import { countFrames, framesIn, isFinished } from './job.js'
+import { countFrames, frameNumbers, framesIn, isFinished } from './job.js'
+import { frameIndex } from './frame-index.js'
 import { giveUpFrame, releaseFrame, resetFrame } from './frame-record.js'
 
 // The job state machine: how frame changes roll up to the job, and which
@@ -13,7 +14,7 @@ export class JobControlError extends Error {
 /** Recomputes the job's state from its frames after any frame change. */
 export function rollUp (job: Job, now: Date): void {
   if (job.state === 'paused' || isFinished(job.state)) return
-  const total = Object.keys(job.frames).length
+  const total = frameIndex(job).total
   if (total === 0) return
   const counts = countFrames(job)
   if (counts.done === total) {
@@ -47,11 +48,10 @@ function lastFrameError (job: Job): string | undefined {
  * nodes that were rendering it, which must stop.
  */
 export function failForLackOfNodes (job: Job, now: Date): string[] {
-  const stop = new Set<string>()
-  for (const record of Object.values(job.frames)) {
-    if (record.state !== 'pending' && record.state !== 'rendering') continue
-    for (const id of [record.nodeId, record.backupNodeId]) if (id !== undefined) stop.add(id)
-    giveUpFrame(record)
+  const stop = new Set<string>(frameIndex(job).held.keys())
+  for (const frame of frameNumbers(job)) {
+    const state = job.frames[frame]?.state
+    if (state === 'pending' || state === 'rendering') giveUpFrame(job, frame)
   }
   if (job.probe?.nodeId !== undefined) stop.add(job.probe.nodeId)
   finish(job, 'failed', now)
@@ -149,22 +149,15 @@ function hint (action: ControlAction): string {
 }
 
 function requeueRendering (job: Job): number {
-  let count = 0
-  for (const record of Object.values(job.frames)) {
-    if (record.state !== 'rendering') continue
-    releaseFrame(record)
-    count++
-  }
+  const rendering = [...frameIndex(job).rendering]
+  for (const frame of rendering) releaseFrame(job, frame)
+  const count = rendering.length
   if (job.probe?.state === 'running') job.probe = { state: 'needed', attempts: job.probe.attempts }
   return count
 }
 
 function resetFailed (job: Job): number {
-  let count = 0
-  for (const record of Object.values(job.frames)) {
-    if (record.state !== 'failed') continue
-    resetFrame(record)
-    count++
-  }
-  return count
+  const failed = framesIn(job, 'failed')
+  for (const frame of failed) resetFrame(job, frame)
+  return failed.length
 }

@@ -1,3 +1,4 @@
+import { frameIndex } from './frame-index.js'
 import type { EncodeSettingsMessage, MissingDependency, ProjectRef, RenderFormatName, SceneInfoMessage } from './types.js'
 
 export type JobState = 'queued' | 'active' | 'paused' | 'completed' | 'cancelled' | 'failed'
@@ -72,25 +73,9 @@ export function taskScene (job: Job): { blendSha256: string, blendSize: number, 
   }
 }
 
-/**
- * The job's frame numbers in order. Sorted once per set of frames, not per
- * call: dispatch asks for every job on every work request. A job's frames are
- * only ever added by setFrames (create-job.ts), which forgets the order.
- */
+/** The job's frame numbers in ascending order (kept by its index, not sorted per call). */
 export function frameNumbers (job: Job): readonly number[] {
-  let numbers = frameOrder.get(job.frames)
-  if (numbers === undefined) {
-    numbers = Object.keys(job.frames).map(Number).sort((a, b) => a - b)
-    frameOrder.set(job.frames, numbers)
-  }
-  return numbers
-}
-
-const frameOrder = new WeakMap<Job['frames'], readonly number[]>()
-
-/** Frames were added to the job: the next frameNumbers sorts again. */
-export function framesAdded (job: Job): void {
-  frameOrder.delete(job.frames)
+  return frameIndex(job).order
 }
 
 export function framesIn (job: Job, state: FrameState): number[] {
@@ -98,17 +83,12 @@ export function framesIn (job: Job, state: FrameState): number[] {
 }
 
 export function countFrames (job: Job): Record<FrameState, number> {
-  const counts: Record<FrameState, number> = { pending: 0, rendering: 0, done: 0, failed: 0 }
-  for (const record of Object.values(job.frames)) counts[record.state]++
-  return counts
+  return { ...frameIndex(job).counts }
 }
 
+/** Frames done by each node (by name). */
 export function framesByNode (job: Job): Record<string, number> {
-  const byNode: Record<string, number> = {}
-  for (const record of Object.values(job.frames)) {
-    if (record.state === 'done' && record.node !== undefined) byNode[record.node] = (byNode[record.node] ?? 0) + 1
-  }
-  return byNode
+  return Object.fromEntries(frameIndex(job).doneBy)
 }
 
 export function isFinished (state: JobState): boolean {

@@ -17,12 +17,12 @@ export function reconcileWithDisk (job: Job, framesOnDisk: ReadonlySet<number>, 
     if (record === undefined) continue
     if (framesOnDisk.has(frame)) {
       if (record.state !== 'done') {
-        completeFrame(record, undefined, record.doneAt ?? now.toISOString())
+        completeFrame(job, frame, undefined, record.doneAt ?? now.toISOString())
         recovered.push(frame)
       }
     } else if (record.state === 'rendering' || record.state === 'done') {
       // 'done' without a file: the file was removed by hand; render it again.
-      releaseFrame(record)
+      releaseFrame(job, frame)
       requeued.push(frame)
     }
   }

@@ -1,8 +1,9 @@
 import type { Task } from '../protocol/messages.js'
 import type { FrameRecord, Job } from './job.js'
-import { frameNumbers, isFinished, taskScene } from './job.js'
+import { isFinished, taskScene } from './job.js'
 import { rollUp } from './job-state.js'
-import { assignFrame, completeFrame, dropBackup, giveUpFrame, promoteBackup, releaseFrame } from './frame-record.js'
+import { assignFrame, completeFrame, dropBackup, giveUpFrame, promoteBackup, recordFailure, releaseFrame } from './frame-record.js'
+import { frameIndex } from './frame-index.js'
 
 // Pull scheduling: a node that is idle asks, and gets the next chunk of the
 // most urgent job it may render. Faster nodes ask more often, so they render
@@ -41,9 +42,7 @@ export function pickTask (jobs: Iterable<Job>, node: NodeRef, online: readonly N
     }
     const frames = chunkFor(job, node, online)
     if (frames.length === 0) continue
-    for (const frame of frames) {
-      assignFrame(job.frames[frame] as FrameRecord, node, taskId)
-    }
+    for (const frame of frames) assignFrame(job, frame, node, taskId)
     rollUp(job, now)
     return { kind: 'render', taskId, jobId: job.id, ...taskScene(job), format: job.format, frames }
   }
@@ -55,18 +54,22 @@ export function isSchedulable (job: Job): boolean {
 }
 
 function chunkFor (job: Job, node: NodeRef, online: readonly NodeRef[]): number[] {
-  const others = online.filter(other => other.id !== node.id && job.blocklist[other.name] === undefined)
+  let others: NodeRef[] | undefined
   const chunk: number[] = []
-  for (const frame of frameNumbers(job)) {
+  // The next pending frames in order, not necessarily neighbours: Blender
+  // renders any frame list in one process (-f 3,7,8). A frame that failed on
+  // this node is left to another that may still try it; a node is blocklisted
+  // after a few such frames, so few are ever skipped.
+  frameIndex(job).eachPending(job, frame => {
+    if (chunk.length >= job.chunk) return false
     const record = job.frames[frame] as FrameRecord
-    if (record.state !== 'pending') continue
-    const failedHere = record.failedOn.includes(node.name)
-    if (failedHere && others.some(other => !record.failedOn.includes(other.name))) continue
-    // The next pending frames in order, not necessarily neighbours: Blender
-    // renders any frame list in one process (-f 3,7,8).
+    if (record.failedOn.includes(node.name)) {
+      others ??= online.filter(other => other.id !== node.id && job.blocklist[other.name] === undefined)
+      if (others.some(other => !record.failedOn.includes(other.name))) return 'skip'
+    }
     chunk.push(frame)
-    if (chunk.length >= job.chunk) break
-  }
+    return true
+  })
   return chunk
 }
 
@@ -77,7 +80,7 @@ export function frameDone (job: Job, frame: number, nodeName: string, now: Date)
   const record = job.frames[frame]
   if (record === undefined) throw new RangeError(`job ${job.id} has no frame ${frame}`)
   if (record.state === 'done') return 'duplicate'
-  completeFrame(record, nodeName, now.toISOString())
+  completeFrame(job, frame, nodeName, now.toISOString())
   rollUp(job, now)
   return 'counted'
 }
@@ -95,19 +98,16 @@ export function frameFailed (job: Job, frame: number, node: NodeRef, error: stri
   if (record === undefined || record.state !== 'rendering') return { gaveUp: false, blocklisted: false }
   const isBackup = record.backupNodeId === node.id
   if (!isBackup && record.nodeId !== node.id) return { gaveUp: false, blocklisted: false }
-  record.failures++
-  record.error = error
-  record.node = node.name
-  if (!record.failedOn.includes(node.name)) record.failedOn.push(node.name)
+  recordFailure(job, frame, node.name, error)
   if (isBackup || record.backupNodeId !== undefined) {
     // The other copy goes on; this failure still counts against the node.
-    if (isBackup) dropBackup(record)
-    else promoteBackup(record)
+    if (isBackup) dropBackup(job, frame)
+    else promoteBackup(job, frame)
     return { gaveUp: false, blocklisted: maybeBlocklist(job, node.name, policy) }
   }
   const gaveUp = record.failures >= policy.maxAttempts
-  if (gaveUp) giveUpFrame(record)
-  else releaseFrame(record)
+  if (gaveUp) giveUpFrame(job, frame)
+  else releaseFrame(job, frame)
   const blocklisted = maybeBlocklist(job, node.name, policy)
   rollUp(job, now)
   return { gaveUp, blocklisted }
@@ -115,7 +115,7 @@ export function frameFailed (job: Job, frame: number, node: NodeRef, error: stri
 
 function maybeBlocklist (job: Job, nodeName: string, policy: SchedulerPolicy): boolean {
   if (job.blocklist[nodeName] !== undefined) return false
-  const failedHere = Object.values(job.frames).filter(record => record.failedOn.includes(nodeName)).length
+  const failedHere = frameIndex(job).failedOn.get(nodeName) ?? 0
   if (failedHere < policy.blocklistAfter) return false
   job.blocklist[nodeName] = `${failedHere} frames failed on it`
   return true
@@ -125,15 +125,16 @@ function maybeBlocklist (job: Job, nodeName: string, policy: SchedulerPolicy): b
 export function releaseNode (jobs: Iterable<Job>, nodeId: string, now: Date): number {
   let released = 0
   for (const job of jobs) {
-    for (const record of Object.values(job.frames)) {
-      if (record.state !== 'rendering') continue
+    const held = frameIndex(job).held.get(nodeId)
+    for (const frame of held === undefined ? [] : [...held]) {
+      const record = job.frames[frame] as FrameRecord
       if (record.backupNodeId === nodeId) {
-        dropBackup(record)
-      } else if (record.nodeId === nodeId && record.backupNodeId !== undefined) {
+        dropBackup(job, frame)
+      } else if (record.backupNodeId !== undefined) {
         // The backup copy carries on as the frame's only render.
-        promoteBackup(record)
-      } else if (record.nodeId === nodeId) {
-        releaseFrame(record)
+        promoteBackup(job, frame)
+      } else {
+        releaseFrame(job, frame)
         released++
       }
     }
@@ -145,7 +146,17 @@ export function releaseNode (jobs: Iterable<Job>, nodeId: string, now: Date): nu
   return released
 }
 
-/** Frames a node still holds for a task it says is finished: they failed without a word. */
-export function unfinishedFrames (job: Job, taskId: string): number[] {
-  return frameNumbers(job).filter(frame => job.frames[frame]?.taskId === taskId && job.frames[frame]?.state === 'rendering')
+/** The frames of one of a node's tasks it still holds (as the original or as a backup copy), in order. */
+export function framesOfTask (job: Job, nodeId: string, taskId: string): number[] {
+  const held = frameIndex(job).held.get(nodeId)
+  if (held === undefined) return []
+  return [...held].filter(frame => {
+    const record = job.frames[frame]
+    return (record?.nodeId === nodeId && record.taskId === taskId) || (record?.backupNodeId === nodeId && record.backupTaskId === taskId)
+  }).sort((a, b) => a - b)
+}
+
+/** Whether the node holds any frame of the job. */
+export function holdsFramesOf (job: Job, nodeId: string): boolean {
+  return frameIndex(job).held.has(nodeId)
 }

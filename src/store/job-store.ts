@@ -10,6 +10,15 @@ import { ContentStore } from './content-store.js'
 /** A manifest that could not be written is tried again after this long (a full disk, a lost mount). */
 const RETRY_WRITE_MS = 2_000
 
+/**
+ * How long a change nobody waits for (a frame handed out, a frame done) may
+ * stay in memory only. A job of 100 000 frames is megabytes of manifest:
+ * written on every change, it kept the coordinator busy writing. Nothing is
+ * lost in the gap: after a crash the frame files on disk are the truth
+ * (reconcile.ts) and frames that were rendering are handed out again.
+ */
+export const SAVE_LATER_MS = 250
+
 const MANIFEST_NAME = /^job_([0-9]{1,9})_info\.json$/
 /** A video ffmpeg is writing, and its frame list (see encodeFrames): never a finished file. */
 const STALE_VIDEO = /\.[0-9a-f]{8}\.partial(\.ffconcat)?$/
@@ -34,6 +43,7 @@ export class JobStore {
   private readonly writing = new Map<string, Promise<void>>()
   private readonly dirty = new Map<string, Job>()
   private readonly queued = new Map<string, Promise<void>>()
+  private readonly later = new Map<string, { job: Job, timer: NodeJS.Timeout, onError: (err: unknown) => void }>()
 
   constructor (root: string) {
     this.layout = new OutputLayout(root)
@@ -142,6 +152,12 @@ export class JobStore {
    * is on disk. While one write runs, all further saves share one queued write.
    */
   save (job: Job): Promise<void> {
+    // This write takes whatever a save-later was waiting to write.
+    const later = this.later.get(job.id)
+    if (later !== undefined) {
+      clearTimeout(later.timer)
+      this.later.delete(job.id)
+    }
     this.dirty.set(job.id, job)
     const queued = this.queued.get(job.id)
     if (queued !== undefined) return queued
@@ -156,6 +172,34 @@ export class JobStore {
     const next = inFlight.then(start, start)
     this.queued.set(job.id, next)
     return next
+  }
+
+  /**
+   * A save nobody waits for: written within SAVE_LATER_MS, together with every
+   * other change of the job until then. A write failure is reported to
+   * `onError`; the state stays dirty and is written again (see flush).
+   */
+  saveLater (job: Job, onError: (err: unknown) => void): void {
+    const pending = this.later.get(job.id)
+    if (pending !== undefined) {
+      pending.job = job
+      return
+    }
+    const timer = setTimeout(() => {
+      const entry = this.later.get(job.id)
+      this.later.delete(job.id)
+      if (entry !== undefined) this.save(entry.job).catch(entry.onError)
+    }, SAVE_LATER_MS)
+    this.later.set(job.id, { job, timer, onError })
+  }
+
+  /** Starts now the saves that were to wait (see saveLater). */
+  private flushLater (): void {
+    for (const [jobId, { job, timer, onError }] of this.later) {
+      clearTimeout(timer)
+      this.later.delete(jobId)
+      this.save(job).catch(onError)
+    }
   }
 
   private startWrite (jobId: string): Promise<void> {
@@ -184,6 +228,7 @@ export class JobStore {
 
   /** Waits for every pending manifest write. */
   async drain (): Promise<void> {
+    this.flushLater()
     while (this.writing.size > 0 || this.queued.size > 0) {
       await Promise.allSettled([...this.writing.values(), ...this.queued.values()])
     }

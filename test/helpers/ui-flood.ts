@@ -1,3 +1,4 @@
+import { completeFrame } from '../../src/jobs/frame-record.js'
 import { Dashboard } from '../../src/tui/dashboard.js'
 import type { Terminal } from '../../src/tui/terminal.js'
 import { fakeFarm, fakeTerminal, screenText } from '../unit/tui/headless.js'
@@ -70,10 +71,7 @@ export async function floodDashboard (o: FloodOptions): Promise<FloodResult> {
       for (const due = Math.floor(elapsed * o.eventsPerSecond / 1000); emitted < due && emitted < o.frames; emitted++) {
         const frame = emitted + 1
         const record = job.frames[frame]
-        if (record !== undefined) {
-          record.state = 'done'
-          record.node = nodes[emitted % nodes.length]?.name ?? ''
-        }
+        if (record !== undefined) completeFrame(job, frame, nodes[emitted % nodes.length]?.name ?? '', new Date().toISOString())
         farm.events.emit({ type: 'frame-done', jobId: '1', frame, nodeName: record?.node ?? '', done: frame, total: o.frames, seconds: 1.5 })
       }
       setImmediate(flood)

@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises'
 import type { Connection, Stream } from '@libp2p/interface'
 import { FIRST_MESSAGE_TIMEOUT_MS, HEARTBEAT_INTERVAL_MS, PROTOCOL_VERSION } from '../../protocol/constants.js'
 import { ProtocolError } from '../../protocol/errors.js'
@@ -50,6 +51,9 @@ export async function handleSession (ctx: SessionContext, stream: Stream, connec
       // Any message shows the node is alive, not only heartbeats.
       ctx.farm.heartbeat(nodeId)
       handleMessage(ctx.farm, nodeId, message)
+      // Messages that arrived together are read without a pause otherwise: a
+      // burst from one peer would keep heartbeats and other peers waiting.
+      await setImmediate()
     }
   } catch (err) {
     if (stream.status === 'open' && err instanceof ProtocolError && !/EOF|closed/i.test(err.message)) {

@@ -61,6 +61,10 @@ function failUntilJobFails (farm: Farm, node: FakeNode, jobId: string, errors: r
     farm.requestWork(node.id)
     const oldest = assigned(node).map(frames).flat().find(frame => farm.job(jobId).frames[frame]?.state === 'rendering')
     farm.frameFailed(node.id, jobId, oldest ?? 0, errors[step % errors.length] ?? 'Error: boom')
+    // As a real node does: a task whose frames are all through is finished (its slot on the node is free).
+    for (const task of assigned(node)) {
+      if (task.kind === 'render' && task.frames.every(frame => farm.job(jobId).frames[frame]?.state !== 'rendering')) farm.taskFinished(node.id, task.taskId)
+    }
   }
 }
 
@@ -489,4 +493,37 @@ test('truthful counts: frames handed to a node are queued there, rendering, or u
   t.deepEqual(farm.phases.counts(job), { rendering: 1, uploading: 1, queued: 8 }, 'a node that does not hold a frame is not believed')
   t.is(await farm.control(jobId, 'pause'), 'job 1 paused (1 frame(s) stopped mid-render, 9 waiting on nodes handed back)')
   t.deepEqual(farm.phases.counts(job), { rendering: 0, uploading: 0, queued: 0 })
+})
+
+/** Wraps the job's frame records so every read of one (or of the list) is counted. */
+function countReads (farm: Farm, jobId: string): { reads: number } {
+  const counter = { reads: 0 }
+  const job = farm.job(jobId)
+  job.frames = new Proxy(job.frames, {
+    get (target, key, receiver) { counter.reads++; return Reflect.get(target, key, receiver) },
+    ownKeys (target) { counter.reads += Object.keys(target).length; return Reflect.ownKeys(target) },
+  })
+  return counter
+}
+
+// Issue 11, finding 1: every request walked every frame of every unfinished
+// job (paused ones too); three paused jobs of 100 000 frames and a burst of 60
+// requests froze the coordinator for 10 s. Counted in records read, not time.
+test('a burst of work requests costs what it hands out, not what the jobs hold', async (t) => {
+  const { farm } = await setup(t)
+  const paused = [await submit(farm, { frames: '1-100000', chunk: 1 }), await submit(farm, { frames: '1-100000', chunk: 1 }), await submit(farm, { frames: '1-100000', chunk: 1 })]
+  for (const id of paused) await farm.control(id, 'pause')
+  const active = await submit(farm, { frames: '1-100000', chunk: 1 })
+  const node = fakeNode('peer-burst', 'burst')
+  farm.nodeJoined(node)
+  const counters = [...paused, active].map(id => countReads(farm, id))
+  // The first request after the records were wrapped may look at each job once.
+  farm.requestWork(node.id)
+  for (const counter of counters) counter.reads = 0
+  for (let i = 0; i < 60; i++) farm.requestWork(node.id)
+  const reads = counters.reduce((sum, c) => sum + c.reads, 0)
+  t.true(reads < 200, `60 requests read ${reads} frame records`)
+  t.is(assigned(node).length, 2, 'one task and one in line, however often it asks')
+  t.is(node.wants, 1, 'a request that stands replaces the ones before it')
+  t.deepEqual(frameInvariantViolations(farm.job(active)), [])
 })

@@ -1,3 +1,4 @@
+import { completeFrame } from '../../../src/jobs/frame-record.js'
 import test from 'ava'
 import { applyControl, JobControlError, rollUp } from '../../../src/jobs/job-state.js'
 import type { ControlAction } from '../../../src/jobs/job-state.js'
@@ -54,7 +55,7 @@ test('rollUp: a job fails when nothing is left to render and some frames failed'
 
 test('rollUp leaves paused and finished jobs alone', (t) => {
   const job = makeJob('1', { frames: '1' })
-  for (const record of Object.values(job.frames)) record.state = 'done'
+  completeFrame(job, 1, 'a', at().toISOString())
   job.state = 'paused'
   rollUp(job, at())
   t.is(job.state, 'paused')

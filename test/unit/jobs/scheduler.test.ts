@@ -3,7 +3,7 @@ import { applyControl } from '../../../src/jobs/job-state.js'
 import { setSceneInfo } from '../../../src/jobs/create-job.js'
 import type { Job } from '../../../src/jobs/job.js'
 import { framesIn } from '../../../src/jobs/job.js'
-import { frameDone, frameFailed, jobsInOrder, pickTask, releaseNode, unfinishedFrames } from '../../../src/jobs/scheduler.js'
+import { frameDone, frameFailed, jobsInOrder, pickTask, releaseNode, framesOfTask } from '../../../src/jobs/scheduler.js'
 import type { NodeRef, SchedulerPolicy } from '../../../src/jobs/scheduler.js'
 import { task as taskSchema } from '../../../src/protocol/messages.js'
 import type { Task } from '../../../src/protocol/messages.js'
@@ -195,12 +195,13 @@ test('releaseNode puts a running probe back', (t) => {
   t.is(pick([job], slow)?.kind, 'probe')
 })
 
-test('unfinishedFrames lists what a task still holds', (t) => {
+test('framesOfTask lists what a task still holds', (t) => {
   const job = makeJob('1', { frames: '1-3', chunk: 3 })
   const task = pick([job], fast)
   frameDone(job, 2, 'fast', at())
-  t.deepEqual(unfinishedFrames(job, task?.taskId ?? ''), [1, 3])
-  t.deepEqual(unfinishedFrames(job, 'other'), [])
+  t.deepEqual(framesOfTask(job, fast.id, task?.taskId ?? ''), [1, 3])
+  t.deepEqual(framesOfTask(job, fast.id, 'other'), [])
+  t.deepEqual(framesOfTask(job, slow.id, task?.taskId ?? ''), [])
 })
 
 // A chunk is the next pending frames in order, across gaps: Blender renders
