@@ -10,9 +10,14 @@ import { sleep } from '../util/sleep.js'
 export async function waitForJob (client: CoordinatorClient, jobId: string, options: { json: boolean, pollMs?: number }): Promise<number> {
   let last = ''
   while (true) {
-    const job = (await client.listJobs()).find(j => j.id === jobId)
+    const list = await client.jobList()
+    const job = list.jobs.find(j => j.id === jobId)
     if (job === undefined) {
-      console.error(`job ${jobId} is gone from the coordinator (deleted or cleared)`)
+      // Left out as unreadable is not gone: say so, it may still be rendering.
+      const note = list.notes.find(n => n.startsWith(`job ${jobId}: `))
+      console.error(note !== undefined
+        ? `cannot follow job ${jobId}: ${note.slice(`job ${jobId}: `.length)}; it may still be rendering (microfarm jobs --json shows what the coordinator says)`
+        : `job ${jobId} is gone from the coordinator (deleted or cleared)`)
       return 1
     }
     const line = progressLine(job)

@@ -8,8 +8,10 @@ import { locateCoordinators } from '../discovery/locate.js'
 import { ADMIN_PROTOCOL, SUBMIT_PROTOCOL } from '../protocol/constants.js'
 import { RemoteError, ProtocolError } from '../protocol/errors.js'
 import { MessageChannel } from '../protocol/framing.js'
-import { adminReply, submitReply } from '../protocol/messages.js'
-import type { AdminReply, AdminRequest, JobSummary, SubmitReply, SubmitRequest } from '../protocol/messages.js'
+import { adminReplyAsRead, submitReply } from '../protocol/messages.js'
+import type { AdminReplyAsRead, AdminRequest, JobSummary, SubmitReply, SubmitRequest } from '../protocol/messages.js'
+import { parseJobList } from './job-list.js'
+import type { JobList } from './job-list.js'
 
 export class FileChangedError extends Error {
   override name = 'FileChangedError'
@@ -55,26 +57,34 @@ export class CoordinatorClient {
     return new CoordinatorClient(openStream, async () => {})
   }
 
-  private async admin (request: AdminRequest): Promise<AdminReply> {
+  private async admin (request: AdminRequest): Promise<AdminReplyAsRead> {
     const stream = await this.openStream(ADMIN_PROTOCOL)
-    const channel = new MessageChannel<AdminReply, AdminRequest>(stream)
+    const channel = new MessageChannel<AdminReplyAsRead, AdminRequest>(stream)
     await channel.write(request)
-    const reply = await channel.read(adminReply, { signal: AbortSignal.timeout(30_000) })
+    const reply = await channel.read(adminReplyAsRead, { signal: AbortSignal.timeout(30_000) })
     await stream.close()
     if (reply.type === 'error') throw new RemoteError(reply.message)
     return reply
   }
 
-  async listJobs (): Promise<JobSummary[]> {
+  /** The coordinator's jobs; one this client cannot read is left out with a note (see parseJobList). */
+  async jobList (): Promise<JobList> {
     const reply = await this.admin({ type: 'list-jobs' })
     if (reply.type !== 'jobs') throw new ProtocolError(`expected a job list, got ${reply.type}`)
-    return reply.jobs
+    return parseJobList(reply.jobs)
   }
 
-  async jobAction (request: Extract<AdminRequest, { type: 'job-action' }>): Promise<{ message: string, job?: JobSummary }> {
+  /** The jobs alone, for callers that look for a job of their own (tests, benchmarks); what users see shows the notes. */
+  async listJobs (): Promise<JobSummary[]> {
+    return (await this.jobList()).jobs
+  }
+
+  /** What the control did, and the job as it is now when the coordinator sent it and it can be read. */
+  async jobAction (request: Extract<AdminRequest, { type: 'job-action' }>): Promise<{ message: string, job?: JobSummary, notes: string[] }> {
     const reply = await this.admin(request)
     if (reply.type !== 'done') throw new ProtocolError(`expected an answer, got ${reply.type}`)
-    return reply
+    const { jobs: [job], notes } = parseJobList(reply.job === undefined ? [] : [reply.job])
+    return { message: reply.message, ...(job !== undefined ? { job } : {}), notes }
   }
 
   async clearJobs (): Promise<string> {

@@ -1,7 +1,18 @@
+import { plainText } from '../protocol/plain-text.js'
 import type { CoordinatorEvent } from './events.js'
 
-/** One line per event for the headless coordinator (and the UI's log pane). */
+/**
+ * One line per event for the headless coordinator (and the UI's log pane).
+ * Exactly one: texts from peers are plain when they arrive, and whatever got
+ * past that (an error's message quoting what a peer sent) is made plain here,
+ * so no line shows what the coordinator did not say.
+ */
 export function formatEvent (event: CoordinatorEvent): string | undefined {
+  const line = describe(event)
+  return line === undefined ? undefined : plainText(line)
+}
+
+function describe (event: CoordinatorEvent): string | undefined {
   switch (event.type) {
     case 'listening':
       return `farm "${event.farm}" listening as ${event.peerId} on ${event.addresses.join(' ')}`

@@ -19,6 +19,8 @@ import { FramePhases } from './frame-phases.js'
 import type { FramePhase } from './frame-phases.js'
 import type { NodeSession } from './node-registry.js'
 import { errorMessage } from '../util/error-message.js'
+import { MAX_ERROR_TEXT } from '../protocol/constants.js'
+import { fitText } from '../util/fit-text.js'
 
 export interface FarmInit {
   policy: SchedulerPolicy
@@ -344,7 +346,8 @@ export class Farm {
   private failJob (job: Job, error: string): void {
     const previous = job.state
     job.state = 'failed'
-    job.error = error
+    // The node's own text (up to the limit) comes after words of ours: cut to what a summary carries.
+    job.error = fitText(error, MAX_ERROR_TEXT)
     job.finishedAt = this.now().toISOString()
     this.afterChange(job, previous)
   }

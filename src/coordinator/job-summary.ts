@@ -1,9 +1,20 @@
 import type { Job } from '../jobs/job.js'
-import { countFrames, formatFrameList, frameNumbers, framesByNode } from '../jobs/index.js'
+import { countFrames, frameNumbers, framesByNode } from '../jobs/index.js'
+import { summarizeFrameList } from '../jobs/frame-list-summary.js'
+import { MAX_ERROR_TEXT, MAX_FRAME_LIST_TEXT, MAX_SHORT_TEXT } from '../protocol/constants.js'
 import type { JobSummary } from '../protocol/messages.js'
+import { plainText } from '../protocol/plain-text.js'
 import type { OutputLayout } from '../store/layout.js'
+import { fitText } from '../util/fit-text.js'
 
-/** What `microfarm jobs` (and the UI) show of a job. */
+/** The longest reason a blocklist entry may give (jobSummary's schema). */
+const MAX_BLOCKLIST_REASON = 500
+
+/**
+ * What `microfarm jobs` (and the UI) show of a job. Always within the limits
+ * of its schema, whatever a job stored holds (one an older coordinator wrote,
+ * before it cut texts): a summary that misses them fails the list for everyone.
+ */
 export function summarizeJob (job: Job, layout: OutputLayout, phases?: { rendering: number, uploading: number, queued: number }): JobSummary {
   const counts = countFrames(job)
   const frames = frameNumbers(job)
@@ -12,7 +23,7 @@ export function summarizeJob (job: Job, layout: OutputLayout, phases?: { renderi
     : undefined
   return {
     id: job.id,
-    name: job.name,
+    name: shown(job.name, MAX_SHORT_TEXT),
     state: job.state,
     priority: job.priority,
     framesTotal: frames.length,
@@ -23,23 +34,39 @@ export function summarizeJob (job: Job, layout: OutputLayout, phases?: { renderi
     ...(phases !== undefined ? { framesQueuedOnNodes: phases.queued, framesUploading: phases.uploading } : {}),
     chunk: job.chunk,
     format: job.format,
-    frameRange: frames.length > 0 ? formatFrameList(frames) : '(read from the scene)',
+    frameRange: frames.length > 0 ? summarizeFrameList(frames, MAX_FRAME_LIST_TEXT) : '(read from the scene)',
     createdAt: job.createdAt,
     ...(job.finishedAt !== undefined ? { finishedAt: job.finishedAt } : {}),
-    ...(job.error !== undefined ? { error: job.error } : {}),
+    ...(job.error !== undefined ? { error: shown(job.error, MAX_ERROR_TEXT) } : {}),
     outputDir: layout.jobDir(job.id),
-    byNode: framesByNode(job),
-    blocklist: job.blocklist,
+    byNode: countsByName(framesByNode(job)),
+    blocklist: Object.fromEntries(Object.entries(job.blocklist).map(([name, why]) => [shown(name, MAX_SHORT_TEXT), shown(why, MAX_BLOCKLIST_REASON)])),
     ...(missing !== undefined ? { missingFrames: missing } : {}),
-    ...(job.missingFiles !== undefined ? { missingFiles: job.missingFiles } : {}),
-    ...(job.warnings !== undefined ? { warnings: job.warnings } : {}),
+    // Paths as the submitter's .blend names them: shown, so plain (the manifest itself keeps them as they are).
+    ...(job.missingFiles !== undefined ? { missingFiles: job.missingFiles.map(m => ({ kind: plainText(m.kind), owner: plainText(m.owner), stored: plainText(m.stored), resolved: plainText(m.resolved) })) } : {}),
+    ...(job.warnings !== undefined ? { warnings: job.warnings.map(warning => shown(warning, MAX_ERROR_TEXT)) } : {}),
     ...(job.project !== undefined ? { projectFiles: job.project.files, projectBytes: job.project.bytes } : {}),
     encode: {
       settings: job.encode.settings,
       state: job.encode.state,
       ...(job.encode.progress !== undefined ? { progress: job.encode.progress } : {}),
       ...(job.encode.outputPath !== undefined ? { outputPath: job.encode.outputPath } : {}),
-      ...(job.encode.error !== undefined ? { error: job.encode.error } : {}),
+      ...(job.encode.error !== undefined ? { error: shown(job.encode.error, MAX_ERROR_TEXT) } : {}),
     },
   }
+}
+
+/** A stored text as a message may carry it: plain, and cut to its limit. */
+function shown (text: string, max: number): string {
+  return fitText(plainText(text), max)
+}
+
+/** Frames per node name; two names that are one once cut add up. */
+function countsByName (byNode: Record<string, number>): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const [name, frames] of Object.entries(byNode)) {
+    const key = shown(name, MAX_SHORT_TEXT)
+    counts[key] = (counts[key] ?? 0) + frames
+  }
+  return counts
 }

@@ -1,4 +1,6 @@
+import { MAX_SHORT_TEXT } from '../protocol/constants.js'
 import type { CoordinatorToNode } from '../protocol/messages.js'
+import { fitText } from '../util/fit-text.js'
 
 /** A render node connected to this coordinator (one per session stream). */
 export interface NodeSession {
@@ -52,7 +54,12 @@ export class NodeRegistry {
   private freeName (wanted: string, id: string): string {
     const taken = new Set(this.all().filter(other => other.id !== id).map(other => other.name))
     if (!taken.has(wanted)) return wanted
-    for (let n = 2; ; n++) if (!taken.has(`${wanted}#${n}`)) return `${wanted}#${n}`
+    // Within the limit of a name, suffix included: summaries key counts and blocklists by it.
+    for (let n = 2; ; n++) {
+      const suffix = `#${n}`
+      const name = fitText(wanted, MAX_SHORT_TEXT - suffix.length) + suffix
+      if (!taken.has(name)) return name
+    }
   }
   remove (id: string): boolean { return this.nodes.delete(id) }
   get (id: string): NodeSession | undefined { return this.nodes.get(id) }

@@ -2,6 +2,8 @@ import type { Job, JobState } from './job.js'
 import { countFrames, frameNumbers, framesIn, isFinished } from './job.js'
 import { frameIndex } from './frame-index.js'
 import { giveUpFrame, releaseFrame, resetFrame } from './frame-record.js'
+import { MAX_ERROR_TEXT } from '../protocol/constants.js'
+import { fitText } from '../util/fit-text.js'
 
 // The job state machine: how frame changes roll up to the job, and which
 // controls fit which state. Pure: the coordinator applies the side effects
@@ -22,7 +24,7 @@ export function rollUp (job: Job, now: Date): void {
     if (job.encode.settings.enabled) job.encode.state = 'waiting'
   } else if (counts.pending === 0 && counts.rendering === 0) {
     finish(job, 'failed', now)
-    job.error = lastFrameError(job) ?? 'frames failed'
+    job.error = fitText(lastFrameError(job) ?? 'frames failed', MAX_ERROR_TEXT)
   } else if (job.state === 'queued' && (counts.rendering > 0 || counts.done > 0)) {
     job.state = 'active'
     job.startedAt ??= now.toISOString()
@@ -55,7 +57,7 @@ export function failForLackOfNodes (job: Job, now: Date): string[] {
   }
   if (job.probe?.nodeId !== undefined) stop.add(job.probe.nodeId)
   finish(job, 'failed', now)
-  job.error = `no node may render it any more; last error: ${lastFrameError(job) ?? 'none reported'}`
+  job.error = fitText(`no node may render it any more; last error: ${lastFrameError(job) ?? 'none reported'}`, MAX_ERROR_TEXT)
   return [...stop]
 }
 

@@ -14,6 +14,13 @@ export const MDNS_SERVICE_TYPE = 'microfarm'
 /** Blender's highest frame number (MAXFRAME). */
 export const MAX_FRAME_NUMBER = 1_048_574
 
+/** Longest name or short fact in a message (a node's or a job's name, Blender's version). */
+export const MAX_SHORT_TEXT = 200
+/** Longest error or warning text in a message; what the coordinator stores of one is cut to it. */
+export const MAX_ERROR_TEXT = 4000
+/** Longest frame list in a message: what a user types, and a job summary's range. */
+export const MAX_FRAME_LIST_TEXT = 10_000
+
 /** Largest control message (JSON) either side accepts. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024
 /** Largest single file of a project (a .blend, a texture, a cache) a coordinator accepts. */

@@ -1,6 +1,7 @@
 import { z } from 'zod'
-import { MAX_FRAME_NUMBER, MAX_PROJECT_FILES } from './constants.js'
+import { MAX_ERROR_TEXT, MAX_FRAME_LIST_TEXT, MAX_FRAME_NUMBER, MAX_PROJECT_FILES, MAX_SHORT_TEXT } from './constants.js'
 import { missingDependency, projectRef, sha256 } from './project.js'
+import { plainText } from './plain-text.js'
 
 // The wire format in one place. Every message is JSON in a length-prefixed frame
 // and is validated against these schemas on arrival; nothing else crosses machines
@@ -8,8 +9,11 @@ import { missingDependency, projectRef, sha256 } from './project.js'
 
 const jobId = z.string().regex(/^[0-9]{1,9}$/, 'a job id')
 const frameNumber = z.number().int().min(0).max(MAX_FRAME_NUMBER)
-const shortText = z.string().max(200)
-const errorText = z.string().max(4000)
+// Texts a peer wrote (names, Blender's errors) arrive plain: a line break or an
+// escape sequence in one must not forge a log line or move a terminal's cursor.
+// Cleaned, not refused: a node whose Blender error spans lines still reports it.
+const shortText = z.string().max(MAX_SHORT_TEXT).overwrite(plainText)
+const errorText = z.string().max(MAX_ERROR_TEXT).overwrite(plainText)
 
 export const renderFormat = z.enum(['PNG', 'JPEG', 'OPEN_EXR'])
 export type RenderFormatName = z.infer<typeof renderFormat>
@@ -148,7 +152,7 @@ export const submitRequest = z.object({
   /** The project manifest (see project.ts): the main .blend and every file it needs. */
   project: projectRef,
   /** Frame list as the user typed it, e.g. "1-100,120"; absent = the scene's own range. */
-  frames: z.string().max(10_000).optional(),
+  frames: z.string().max(MAX_FRAME_LIST_TEXT).optional(),
   chunk: z.number().int().min(1).max(10_000),
   format: renderFormat,
   priority: z.number().int().min(-1000).max(1000),
@@ -200,7 +204,7 @@ export const jobSummary = z.object({
   framesUploading: z.number().int().nonnegative().optional(),
   chunk: z.number().int(),
   format: renderFormat,
-  frameRange: z.string().max(10_000),
+  frameRange: z.string().max(MAX_FRAME_LIST_TEXT).overwrite(plainText),
   createdAt: z.string().max(40),
   finishedAt: z.string().max(40).optional(),
   error: errorText.optional(),
@@ -226,9 +230,22 @@ export const jobSummary = z.object({
 })
 export type JobSummary = z.infer<typeof jobSummary>
 
-export const adminReply = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('jobs'), jobs: z.array(jobSummary) }),
-  z.object({ type: z.literal('done'), message: errorText, job: jobSummary.optional() }),
-  z.object({ type: z.literal('error'), message: errorText }),
-])
+function adminReplyOf<Job extends z.ZodType> (job: Job) {
+  return z.discriminatedUnion('type', [
+    z.object({ type: z.literal('jobs'), jobs: z.array(job) }),
+    z.object({ type: z.literal('done'), message: errorText, job: job.optional() }),
+    z.object({ type: z.literal('error'), message: errorText }),
+  ])
+}
+
+/** What a coordinator sends. */
+export const adminReply = adminReplyOf(jobSummary)
 export type AdminReply = z.infer<typeof adminReply>
+
+/**
+ * The same replies as a client reads them: each job is checked on its own
+ * (src/client/job-list.ts), so one that misses its schema (an older
+ * coordinator stored texts past the limits) does not hide the others.
+ */
+export const adminReplyAsRead = adminReplyOf(z.unknown())
+export type AdminReplyAsRead = z.infer<typeof adminReplyAsRead>

@@ -4,6 +4,7 @@ import type { Readable, Writable } from 'node:stream'
 import type { KeyPress } from './controller.js'
 import type { Color, Line } from './styled.js'
 import type { View } from './view-model.js'
+import { plainText } from '../protocol/plain-text.js'
 
 // The only file that knows blessed: it paints a View (lines of styled text and
 // an optional dialog) and reports keys and resizes. Everything it shows was
@@ -74,7 +75,7 @@ export class Terminal {
     } else {
       this.dialog.width = view.overlay.width
       this.dialog.height = view.overlay.height
-      this.dialog.setLabel(` ${blessed.escape(view.overlay.title)} `)
+      this.dialog.setLabel(` ${blessed.escape(plainText(view.overlay.title))} `)
       this.dialog.setContent(view.overlay.lines.map(line => toTags(line, grey)).join('\n'))
       this.dialog.show()
       this.dialog.setFront()
@@ -102,7 +103,8 @@ function toTags (line: Line, grey: Color): string {
       segment.bg !== undefined ? `{${segment.bg}-bg}` : '',
       segment.bold === true ? '{bold}' : '',
     ].join('')
-    const text = blessed.escape(segment.text)
+    // Plain before it is drawn: a control character would act on the terminal, not show.
+    const text = blessed.escape(plainText(segment.text))
     return open === '' ? text : `${open}${text}{/}`
   }).join('')
 }

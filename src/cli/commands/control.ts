@@ -14,8 +14,9 @@ export async function runControl (action: JobAction, jobId: string, flags: Clien
   }
   const client = await CoordinatorClient.connect(flags)
   try {
-    const { message, job } = await client.jobAction({ type: 'job-action', action, jobId, ...(flags.encode !== undefined ? { encode: flags.encode } : {}) })
+    const { message, job, notes } = await client.jobAction({ type: 'job-action', action, jobId, ...(flags.encode !== undefined ? { encode: flags.encode } : {}) })
     console.log(message)
+    for (const note of notes) console.error(note)
     if (action === 'complete' && job?.missingFrames !== undefined && job.missingFrames.length > 0) {
       console.log(`missing frames: ${job.missingFrames.join(',')}`)
     }

@@ -6,13 +6,15 @@ import { formatTable } from '../table.js'
 export async function runJobs (flags: ClientOptions & { json: boolean }): Promise<number> {
   const client = await CoordinatorClient.connect(flags)
   try {
-    const jobs = await client.listJobs()
+    const { jobs, notes } = await client.jobList()
     if (flags.json) {
       console.log(JSON.stringify(jobs, null, 2))
-    } else if (jobs.length === 0) {
+      // Beside the list, not in it: the JSON stays the jobs alone, for scripts.
+      for (const note of notes) console.error(note)
+    } else if (jobs.length === 0 && notes.length === 0) {
       console.log('no jobs')
     } else {
-      console.log(formatJobs(jobs))
+      console.log([formatJobs(jobs), ...notes].join('\n'))
     }
     return 0
   } finally {

@@ -82,3 +82,13 @@ test('an unknown admin action is refused', (t) => {
   t.truthy(decodeMessage(adminRequest, bytes({ type: 'job-action', action: 'pause', jobId: '3' })))
   t.throws(() => decodeMessage(adminRequest, bytes({ type: 'job-action', action: 'rm -rf', jobId: '3' })), { instanceOf: ProtocolError, message: /at action/ })
 })
+
+test('texts from a peer arrive without control characters: a name cannot forge a log line or move the cursor', (t) => {
+  const forged = 'evil\n[12:00:00] job 1 complete\u001b[2J\u202e'
+  const hello = decodeMessage(nodeToCoordinator, bytes({ type: 'hello', protocolVersion: 2, name: forged, cores: 8, blenderVersion: forged, platform: 'linux' }))
+  t.like(hello, { name: 'evil [12:00:00] job 1 complete?[2J?', blenderVersion: 'evil [12:00:00] job 1 complete?[2J?' })
+  const failed = decodeMessage(nodeToCoordinator, bytes({ type: 'frame-failed', taskId: 't', jobId: '1', frame: 1, error: `Traceback:\n  ${forged}` }))
+  t.like(failed, { error: 'Traceback:   evil [12:00:00] job 1 complete?[2J?' })
+  const submit = decodeMessage(submitRequest, bytes(validSubmit({ name: forged })))
+  t.is(submit.name, 'evil [12:00:00] job 1 complete?[2J?')
+})
