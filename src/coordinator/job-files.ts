@@ -1,5 +1,6 @@
 import { readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
+import { isJobVideo } from '../encode/output-path.js'
 import type { Job } from '../jobs/job.js'
 import type { OutputLayout } from '../store/layout.js'
 
@@ -13,14 +14,14 @@ const VIDEO = /\.(mp4|mov)$/i
 
 /**
  * A job's files on disk: the frames in its folder, then its videos (the last
- * encode's, plus every `job_<id>_render*` beside or inside the frames folder).
+ * encode's, plus every other video of its own, by the rule that deletes them,
+ * beside the frames folder: never one of a job named to look like it).
  * Temporary dot-files (uploads in flight) are not listed.
  */
 export async function listJobFiles (job: Job, layout: OutputLayout): Promise<JobFile[]> {
   const dir = layout.jobDir(job.id)
   const inJobDir = (await namesIn(dir)).map(name => path.join(dir, name))
-  const videoName = new RegExp(`^job_${job.id}_render.*\\.(mp4|mov)$`, 'i')
-  const besideJobDir = (await namesIn(layout.root)).filter(name => videoName.test(name)).map(name => path.join(layout.root, name))
+  const besideJobDir = (await namesIn(layout.root)).filter(name => isJobVideo(name, job.id, job.name)).map(name => path.join(layout.root, name))
   const candidates = new Set([...inJobDir, ...besideJobDir, ...(job.encode.outputPath !== undefined ? [job.encode.outputPath] : [])])
   const files: JobFile[] = []
   for (const file of candidates) {

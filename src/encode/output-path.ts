@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { videoExtension } from './settings.js'
+import { codecSchema, qualitySchema, videoExtension } from './settings.js'
 import type { Codec, Mp4Location, Quality } from './settings.js'
 
 /**
@@ -32,13 +32,26 @@ export function videoPath (o: {
   }
 }
 
-/** Whether `file` (a name in the output root or the job's folder) is one of this job's videos, whatever its settings. */
+/**
+ * `_<codec>_<quality>`, then `_<fps>fps` (digits, `p` for the point, an
+ * exponent) when the rate was overridden. No base name ends like this (they
+ * end in `_render` or `_job<id>`), so stripping it is unambiguous.
+ */
+const REENCODE_SUFFIX = new RegExp(`_(${codecSchema.options.join('|')})_(${qualitySchema.options.join('|')})(_[0-9pe+-]+fps)?$`)
+
+/**
+ * Whether `fileName` (a name in the output root or the job's folder) is one of
+ * this job's videos, whatever its settings. Exact, not a prefix: another job's
+ * .blend may be named after this job's video (`job_1_render.blend` makes job
+ * 2's `job_1_render_job2.mp4`), so only a re-encode suffix as
+ * `reencodeSuffix` writes it may follow the job's own base name.
+ */
 export function isJobVideo (fileName: string, jobId: string, jobName: string): boolean {
+  const base = /^(.*)\.(mp4|mov)$/.exec(fileName)?.[1]
+  if (base === undefined) return false
   const id = safeBaseName(jobId, 'job')
-  if (!/\.(mp4|mov)$/.test(fileName)) return false
-  const base = fileName.replace(/\.(mp4|mov)$/, '')
-  const named = jobNameBase(jobName, id)
-  return base === `job_${id}_render` || base.startsWith(`job_${id}_render_`) || base === named || base.startsWith(`${named}_`)
+  const own = base.replace(REENCODE_SUFFIX, '')
+  return own === `job_${id}_render` || own === jobNameBase(jobName, id)
 }
 
 /** The suffix for an on-demand re-encode: `<codec>_<quality>`, plus `_<fps>fps` when the rate was overridden. */

@@ -1,5 +1,7 @@
-import { mkdir, stat } from 'node:fs/promises'
+import { mkdir, readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
+import type { ExecutionContext } from 'ava'
+import { CoordinatorClient } from '../../src/client/coordinator-client.js'
 import { blenderTest, makeScene } from '../helpers/blender.js'
 import { coordinatorAddress, runCli, startCli, waitFor, waitForJob } from '../helpers/cli.js'
 import { probeVideo } from '../helpers/ffprobe.js'
@@ -8,13 +10,19 @@ import { tempFolder } from '../helpers/temp-folder.js'
 // Videos made by the coordinator itself: settings given at submit, an encode
 // on demand with other settings, and a coordinator without ffmpeg.
 
-blenderTest('submit settings shape the video; encode on demand with other settings writes a new file', async (t) => {
-  const dir = await tempFolder(t, 'mf-encfarm-')
+/** A coordinator with one node, and a scene of `frames` frames, in a new folder. */
+async function farmOfOne (t: ExecutionContext, prefix: string, frames: number): Promise<{ out: string, scene: string, address: string }> {
+  const dir = await tempFolder(t, prefix)
   const out = path.join(dir, 'out')
-  const scene = await makeScene(dir, { frames: 4 })
+  const scene = await makeScene(dir, { frames })
   const coordinator = startCli(t, ['coordinator', '--output-dir', out, '--port', '0', '--no-advertise', '--no-tui'])
   const address = await coordinatorAddress(coordinator)
   startCli(t, ['node', '--name', 'enc', '--coordinator', address, '--work-dir', path.join(dir, 'work')])
+  return { out, scene, address }
+}
+
+blenderTest('submit settings shape the video; encode on demand with other settings writes a new file', async (t) => {
+  const { out, scene, address } = await farmOfOne(t, 'mf-encfarm-', 4)
 
   const submit = await runCli(['submit', scene, '--codec', 'h265', '--quality', 'medium', '--mp4-location', 'frames', '--fps', '12', '--chunk', '4', '--wait', '--coordinator', address], { timeoutMs: 150_000 })
   t.is(submit.code, 0, submit.stdout + submit.stderr)
@@ -32,6 +40,27 @@ blenderTest('submit settings shape the video; encode on demand with other settin
   const after = await stat(first)
   t.is(after.mtimeMs, before.mtimeMs, 'the first video is untouched')
   t.is(after.size, before.size)
+})
+
+blenderTest('twelve re-encodes asked at once: one is made, the rest are refused plainly, the first video is untouched', async (t) => {
+  const { out, scene, address } = await farmOfOne(t, 'mf-encflood-', 2)
+  const submit = await runCli(['submit', scene, '--chunk', '2', '--wait', '--coordinator', address], { timeoutMs: 150_000 })
+  t.is(submit.code, 0, submit.stdout + submit.stderr)
+  const first = path.join(out, 'job_1_render.mp4')
+  const before = await stat(first)
+
+  // Through the admin protocol itself, as any peer may: all twelve at once.
+  const client = await CoordinatorClient.connect({ coordinator: address })
+  t.teardown(async () => { await client.close() })
+  const answers = await Promise.allSettled(Array.from({ length: 12 }, async (_, i) => client.jobAction({ type: 'job-action', action: 'encode', jobId: '1', encode: { fps: i + 1 } })))
+  const refused = answers.flatMap(a => a.status === 'rejected' ? [a.reason instanceof Error ? a.reason.message : String(a.reason)] : [])
+  t.true(refused.length >= 1, 'a job has one encode at a time')
+  for (const message of refused) t.regex(message, /job 1's video is already being made \(.*\): wait for it to finish, then ask again/)
+  await waitForJob(address, '1', 'the re-encode', j => j.encode?.state === 'done' && j.encode.outputPath !== first)
+  const videos = (await readdir(out)).filter(name => name.endsWith('.mp4'))
+  t.is(videos.length, 1 + answers.length - refused.length, videos.join(', '))
+  const after = await stat(first)
+  t.is(after.mtimeMs, before.mtimeMs, 'the first video is untouched')
 })
 
 blenderTest('without ffmpeg the job stays completed with its frames, and the user is told how to install it', async (t) => {

@@ -14,6 +14,7 @@ import { JobStore } from '../../../src/store/job-store.js'
 import { parseManifest } from '../../../src/store/manifest.js'
 import { projectManifest, sceneInfo, submitRequest } from '../../helpers/job-fixtures.js'
 import { tempFolder } from '../../helpers/temp-folder.js'
+import { tempFarm } from '../../helpers/temp-farm.js'
 import { waitFor } from '../../helpers/cli.js'
 
 interface FakeNode extends NodeSession {
@@ -71,15 +72,7 @@ function failUntilJobFails (farm: Farm, node: FakeNode, jobId: string, errors: r
 interface Setup { farm: Farm, store: JobStore, events: CoordinatorEvent[] }
 
 async function setup (t: ExecutionContext): Promise<Setup> {
-  const store = new JobStore(await tempFolder(t, 'mf-farm-'))
-  await store.init()
-  // Registered after the folder, so it runs first: no manifest write lands in a removed folder.
-  t.teardown(async () => { await store.drain() })
-  const events = new CoordinatorEvents()
-  const seen: CoordinatorEvent[] = []
-  events.on(event => { seen.push(event) })
-  const farm = new Farm({ policy: { maxAttempts: 3, blocklistAfter: 3 } }, { store, events })
-  return { farm, store, events: seen }
+  return tempFarm(t, 'mf-farm-')
 }
 
 async function submit (farm: Farm, overrides: Partial<SubmitRequest> = {}): Promise<string> {

@@ -61,3 +61,50 @@ test('a job\'s videos are told apart from other jobs\' whatever their settings',
   for (const name of ['job_1_render.mp4', 'job_1_render_h265_medium.mp4', 'shot_job1.mov', 'shot_job1_prores_low.mov']) t.true(isJobVideo(name, '1', 'shot.blend'), name)
   for (const name of ['job_12_render.mp4', 'shot_job12.mp4', 'shot.mp4', 'job_1_info.json', 'other_job1.mp4']) t.false(isJobVideo(name, '1', 'shot.blend'), name)
 })
+
+// Issue 11, finding 3: names chosen to collide. Job 2's .blend is named after
+// job 1's video, job 3's after job 1's root video, job 4's after job 1's frames
+// folder, and so on: no two jobs may share a video path, and a job's videos are
+// told apart from every other job's, whatever the settings and place.
+const collidingJobs = [
+  { id: '1', name: 'shot.blend' },
+  { id: '2', name: 'job_1_render.blend' },
+  { id: '3', name: 'shot_job1.blend' },
+  { id: '4', name: 'job_1.blend' },
+  { id: '5', name: '..' },
+  { id: '6', name: 'job_1_render_h264_high.blend' },
+  { id: '7', name: 'shot_job1_h265_medium.blend' },
+  { id: '8', name: 'job_1_render_job2.blend' },
+  { id: '9', name: 'Shot_job1_h264_high_12fps.blend' },
+  { id: '12', name: 'shot.blend' },
+  { id: '21', name: 'shot_job2.blend' },
+]
+const codecs = ['h264', 'h265', 'prores'] as const
+const suffixes = [undefined, reencodeSuffix({ codec: 'h264', quality: 'high' }), reencodeSuffix({ codec: 'h265', quality: 'medium', fps: 12 }), reencodeSuffix({ codec: 'prores', quality: 'low', fps: 23.976 })]
+
+function everyVideoOf (job: { id: string, name: string }): string[] {
+  return codecs.flatMap(codec => (['parent', 'frames', 'root'] as const).flatMap(location =>
+    suffixes.map(suffix => videoPath({ outputRoot: root, jobId: job.id, jobName: job.name, codec, location, ...(suffix !== undefined ? { suffix } : {}) }))))
+}
+
+test('no job\'s video path is another job\'s, nor its frames folder or manifest, even ignoring case', (t) => {
+  const owner = new Map<string, string>()
+  for (const job of collidingJobs) {
+    for (const file of [path.join(root, `job_${job.id}`), path.join(root, `job_${job.id}_info.json`), ...everyVideoOf(job)]) {
+      const key = file.toLowerCase()
+      const other = owner.get(key)
+      if (other !== undefined && other !== job.id) t.fail(`${file} of job ${job.id} is also job ${other}'s`)
+      owner.set(key, job.id)
+    }
+  }
+  t.pass()
+})
+
+test('a video in the output root belongs to its own job only, whatever the other jobs are named', (t) => {
+  for (const job of collidingJobs) {
+    for (const file of everyVideoOf(job).filter(file => path.dirname(file) === root)) {
+      const name = path.basename(file)
+      for (const other of collidingJobs) t.is(isJobVideo(name, other.id, other.name), other.id === job.id, `${name} (job ${job.id}) as job ${other.id}'s`)
+    }
+  }
+})
