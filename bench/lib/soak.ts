@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { createWriteStream, readFileSync } from 'node:fs'
+import { pngNote } from '../../test/helpers/tiny-png.js'
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import os from 'node:os'
@@ -475,8 +476,8 @@ async function checkOutput (soak: Soak, jobs: SubmittedJob[]): Promise<void> {
       const files = onDisk.get(frame)
       if (files === undefined) { missing.push(frame); continue }
       if (files.length > 1) problems.push(`job ${job.id}: frame ${frame} on disk ${files.length} times: ${files.join(', ')}`)
-      const content = await readFile(path.join(soak.out, `job_${job.id}`, files[0] as string), 'utf8')
-      if (content !== `frame ${frame} of job ${job.id}\n`) problems.push(`job ${job.id}: ${files[0] ?? ''} holds ${JSON.stringify(content.slice(0, 60))}`)
+      const note = pngNote(await readFile(path.join(soak.out, `job_${job.id}`, files[0] as string)))
+      if (note !== `frame ${frame} of job ${job.id}`) problems.push(`job ${job.id}: ${files[0] ?? ''} holds ${JSON.stringify(note?.slice(0, 60))}`)
       const record = manifest?.job.frames[String(frame)]
       if (manifest !== undefined && record?.state !== 'done') problems.push(`job ${job.id}: frame ${frame} has a file but the manifest says ${record?.state ?? 'nothing'}`)
     }

@@ -698,6 +698,7 @@ def scene_facts():
         'resolutionY': render.resolution_y, 'resolutionPercentage': render.resolution_percentage,
         'fileFormat': render.image_settings.file_format, 'engine': render.engine,
         'hasCamera': scene.camera is not None,
+        'cropToBorder': bool(render.use_border and render.use_crop_to_border),
     }
 
 

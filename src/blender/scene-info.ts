@@ -24,7 +24,7 @@ const SCENE_INFO_EXPR = [
     "'frameStart': s.frame_start, 'frameEnd': s.frame_end, 'frameStep': s.frame_step, " +
     "'fps': r.fps / r.fps_base, 'resolutionX': r.resolution_x, 'resolutionY': r.resolution_y, " +
     "'resolutionPercentage': r.resolution_percentage, 'fileFormat': r.image_settings.file_format, " +
-    "'engine': r.engine, 'hasCamera': s.camera is not None}), flush=True)",
+    "'engine': r.engine, 'hasCamera': s.camera is not None, 'cropToBorder': bool(r.use_border and r.use_crop_to_border)}), flush=True)",
 ].join('; ')
 
 export function sceneInfoArgs (blendPath: string): string[] {

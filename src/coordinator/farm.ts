@@ -1,8 +1,10 @@
 import type { Job } from '../jobs/job.js'
-import { countFrames, formatFrameList, frameIndex, frameNumbers, isFinished } from '../jobs/index.js'
+import { countFrames, frameIndex, frameNumbers, isFinished } from '../jobs/index.js'
+import { summarizeFrameList } from '../jobs/frame-list-summary.js'
 import { applyControl, failForLackOfNodes, JobControlError } from '../jobs/job-state.js'
 import type { ControlAction } from '../jobs/job-state.js'
-import { createJob, setSceneInfo } from '../jobs/create-job.js'
+import { createJob, requestedFrames, setSceneInfo } from '../jobs/create-job.js'
+import { checkWorkLimits } from '../jobs/work-limits.js'
 import { frameDone, frameFailed, framesOfTask, holdsFramesOf, pickTask, releaseNode } from '../jobs/scheduler.js'
 import { dropBackup } from '../jobs/frame-record.js'
 import { framesInFlight, pickBackupFrom } from '../jobs/backup.js'
@@ -41,6 +43,9 @@ const MAX_JOB_WARNINGS = 100
  */
 export const MAX_TASKS_PER_NODE = 2
 
+/** A frame list in a log line: one line's worth (a 100 000-frame list of pairs would be 690 KB). */
+const LOGGED_FRAME_LIST = 200
+
 
 export class UnknownJobError extends Error {
   override name = 'UnknownJobError'
@@ -62,6 +67,8 @@ export class Farm {
   /** Where the frames handed to nodes are, as the nodes say (in Blender, uploading, waiting). */
   readonly phases = new FramePhases()
   private taskCounter = 0
+  /** `jobId:frame` of the frame files being moved into place now (see claimFrame). */
+  private readonly storing = new Set<string>()
   private diskIsFull = false
   private readonly now: () => Date
 
@@ -99,15 +106,25 @@ export class Farm {
     return job
   }
 
+  /**
+   * Throws (FrameRangeError, WorkLimitError) when the coordinator would not
+   * take this job: frames it cannot render, or more work than it takes on.
+   * Asked before any of the job's bytes move, and again when it is made.
+   */
+  checkSubmit (request: SubmitRequest): void {
+    checkWorkLimits(this.jobs.values(), requestedFrames(request)?.length)
+  }
+
   /** A new job; its project's files are in the content store already. */
   async submit (request: SubmitRequest, project: ProjectManifest): Promise<Job> {
+    this.checkSubmit(request)
     const id = await this.store.allocateJobId()
     const job = createJob(id, request, project, this.now())
     this.jobs.set(id, job)
     await this.store.prepareJobDir(job)
     await this.store.save(job)
     const frames = frameNumbers(job)
-    this.events.emit({ type: 'job-created', jobId: id, name: job.name, frames: frames.length, range: formatFrameList(frames) })
+    this.events.emit({ type: 'job-created', jobId: id, name: job.name, frames: frames.length, range: summarizeFrameList(frames, LOGGED_FRAME_LIST) })
     this.dispatch()
     return job
   }
@@ -219,14 +236,39 @@ export class Farm {
     this.events.emit({ type: 'frame-progress', jobId, frame, nodeName: node.name, fraction })
   }
 
-  /** Why a frame upload is refused, or undefined when it is welcome. */
-  refuseFrame (jobId: string, frame: number): string | undefined {
+  /**
+   * Why a frame upload from this node is refused, or undefined when it is
+   * welcome: only the node rendering the frame (or its backup copy) may send
+   * it, or the node that rendered it last when the frame went back in line
+   * meanwhile (a coordinator restart, a dropped session). A frame already
+   * done is welcome (and a duplicate).
+   */
+  refuseFrame (jobId: string, frame: number, nodeId: string): string | undefined {
     const job = this.jobs.get(jobId)
     if (job === undefined) return `no job ${jobId}`
-    if (job.frames[frame] === undefined) return `job ${jobId} has no frame ${frame}`
+    const record = job.frames[frame]
+    if (record === undefined) return `job ${jobId} has no frame ${frame}`
     if (job.state === 'cancelled' || job.state === 'paused') return `job ${jobId} is ${job.state}`
     if (job.state === 'completed' || job.state === 'failed') return `job ${jobId} is ${job.state}`
+    const holds = record.nodeId === nodeId || record.backupNodeId === nodeId || (record.state === 'pending' && record.lastNodeId === nodeId)
+    if (record.state !== 'done' && !holds) return `frame ${frame} of job ${jobId} was not handed to this node`
     return undefined
+  }
+
+  /**
+   * Takes the right to store this frame's file now (false: another copy is
+   * being stored). With the check for done before it, one synchronous step:
+   * of copies arriving together exactly one is stored and counted.
+   */
+  claimFrame (jobId: string, frame: number): boolean {
+    const key = `${jobId}:${frame}`
+    if (this.storing.has(key)) return false
+    this.storing.add(key)
+    return true
+  }
+
+  unclaimFrame (jobId: string, frame: number): void {
+    this.storing.delete(`${jobId}:${frame}`)
   }
 
   /** A frame's file is in place: count it (first complete copy wins). */
@@ -316,12 +358,14 @@ export class Farm {
     const previous = job.state
     try {
       setSceneInfo(job, info)
+      // The range only now known must fit what the coordinator takes on, as a submitted one does.
+      checkWorkLimits([...this.jobs.values()].filter(other => other !== job), frameIndex(job).total)
     } catch (err) {
       this.failJob(job, errorMessage(err))
       return
     }
     const frames = frameNumbers(job)
-    this.events.emit({ type: 'job-state', jobId, state: job.state, message: `job ${jobId}: scene range read by ${this.nodes.get(nodeId)?.name ?? 'a node'}: ${frames.length} frames (${formatFrameList(frames)})` })
+    this.events.emit({ type: 'job-state', jobId, state: job.state, message: `job ${jobId}: scene range read by ${this.nodes.get(nodeId)?.name ?? 'a node'}: ${frames.length} frames (${summarizeFrameList(frames, LOGGED_FRAME_LIST)})` })
     this.store.prepareJobDir(job).catch((err: unknown) => {
       // Frames that cannot be stored wait on the nodes (see the frame handler); say why.
       this.events.emit({ type: 'warning', message: `job ${jobId}: cannot make its frames folder: ${errorMessage(err)}` })
@@ -417,7 +461,7 @@ export class Farm {
   }
 
   /** The content store keeps what the remaining jobs need (their .blend, manifest and files), nothing more. */
-  private async removeUnusedContent (): Promise<void> {
+  async removeUnusedContent (): Promise<void> {
     await this.store.content.collect(async () => {
       const needed = new Set<string>()
       for (const job of [...this.jobs.values()]) {

@@ -1,10 +1,8 @@
-import { open } from 'node:fs/promises'
 import { EncodeError, UnsupportedFramesError } from './errors.js'
 import { inspectExrHeader } from './exr-header.js'
+import { readFileHead } from './image-header.js'
 import type { FrameFile } from './frame-plan.js'
 
-/** EXR headers are a few KiB even with many passes; more than this we leave to ffmpeg. */
-const HEADER_BYTES = 64 * 1024
 const CONCURRENCY = 8
 
 /**
@@ -34,14 +32,7 @@ export async function assertFramesReadable (frames: readonly FrameFile[]): Promi
 
 async function readHead (file: string): Promise<Uint8Array> {
   try {
-    const handle = await open(file, 'r')
-    try {
-      const buffer = Buffer.alloc(HEADER_BYTES)
-      const { bytesRead } = await handle.read(buffer, 0, HEADER_BYTES, 0)
-      return buffer.subarray(0, bytesRead)
-    } finally {
-      await handle.close()
-    }
+    return await readFileHead(file)
   } catch (error) {
     throw new EncodeError(`cannot read frame ${file}`, { cause: error })
   }

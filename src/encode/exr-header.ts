@@ -26,27 +26,40 @@ export function inspectExrHeader (bytes: Uint8Array): ExrVerdict {
   if ((flags & FLAG_DEEP) !== 0) return { kind: 'unsupported', reason: 'deep OpenEXR' }
 
   let channels: string[] | undefined
+  const walked = walkAttributes(bytes, (name, type, value) => {
+    if (name === 'multiView') return { kind: 'unsupported', reason: 'multiview (stereo) OpenEXR' }
+    if (name === 'channels' && type === 'chlist') channels = readChannelNames(value)
+    return undefined
+  })
+  if (walked !== undefined) return walked
+  if (channels == null) return { kind: 'incomplete' }
+  const layered = channels.find((c) => c.includes('.'))
+  if (layered != null) return { kind: 'unsupported', reason: `multilayer OpenEXR (channel "${layered}")` }
+  return { kind: 'readable', channels }
+}
+
+/**
+ * Calls `visit` with each header attribute (after magic and version) until
+ * the empty name that ends the header, or until `visit` returns a verdict.
+ * Incomplete when the header runs past the bytes given.
+ */
+export function walkAttributes (bytes: Uint8Array, visit: (name: string, type: string, value: Uint8Array) => ExrVerdict | undefined): ExrVerdict | undefined {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   let pos = 8
   for (;;) {
     const name = readString(bytes, pos)
     if (name == null) return { kind: 'incomplete' }
     pos = name.end
-    if (name.text === '') break
+    if (name.text === '') return undefined
     const type = readString(bytes, pos)
     if (type == null || type.end + 4 > bytes.length) return { kind: 'incomplete' }
     const size = view.getInt32(type.end, true)
     const valueStart = type.end + 4
     if (size < 0 || valueStart + size > bytes.length) return { kind: 'incomplete' }
-    if (name.text === 'multiView') return { kind: 'unsupported', reason: 'multiview (stereo) OpenEXR' }
-    if (name.text === 'channels' && type.text === 'chlist') {
-      channels = readChannelNames(bytes.subarray(valueStart, valueStart + size))
-    }
+    const verdict = visit(name.text, type.text, bytes.subarray(valueStart, valueStart + size))
+    if (verdict !== undefined) return verdict
     pos = valueStart + size
   }
-  if (channels == null) return { kind: 'incomplete' }
-  const layered = channels.find((c) => c.includes('.'))
-  if (layered != null) return { kind: 'unsupported', reason: `multilayer OpenEXR (channel "${layered}")` }
-  return { kind: 'readable', channels }
 }
 
 /** A chlist is a run of (name\0, 16 bytes of pixel type and sampling) ended by an empty name. */

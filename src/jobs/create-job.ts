@@ -1,5 +1,6 @@
 import type { SubmitRequest } from '../protocol/messages.js'
-import type { FrameRecord, Job } from './job.js'
+import type { Job } from './job.js'
+import { UNTOUCHED_FRAME } from './frame-record.js'
 import { framesAdded } from './frame-index.js'
 import { parseFrameList, sceneFrames } from './frame-range.js'
 import type { ProjectManifest, ProjectRef, SceneInfoMessage } from './types.js'
@@ -30,10 +31,23 @@ export function createJob (id: string, request: SubmitRequest, project: ProjectM
     encode: { settings: request.encode, state: 'none' },
     ...(request.frames !== undefined ? { frameSpec: request.frames } : {}),
   }
-  if (request.frames !== undefined) setFrames(job, parseFrameList(request.frames))
-  if (request.sceneInfo !== undefined) setSceneInfo(job, request.sceneInfo)
+  const frames = requestedFrames(request)
+  if (frames !== undefined) setFrames(job, frames)
+  if (request.sceneInfo !== undefined) job.sceneInfo = request.sceneInfo
   else if (request.frames === undefined) job.probe = { state: 'needed', attempts: 0 }
   return job
+}
+
+/**
+ * The frames a submit asks for: its frame list, else the scene's range the
+ * submitter read, else undefined (a node reads the scene first). Throws
+ * FrameRangeError for a list or range the farm cannot render, so a submit
+ * is refused before any of its bytes are sent.
+ */
+export function requestedFrames (request: Pick<SubmitRequest, 'frames' | 'sceneInfo'>): number[] | undefined {
+  if (request.frames !== undefined) return parseFrameList(request.frames)
+  if (request.sceneInfo !== undefined) return sceneFrames(request.sceneInfo.frameStart, request.sceneInfo.frameEnd, request.sceneInfo.frameStep)
+  return undefined
 }
 
 function projectSummary (ref: ProjectRef, project: ProjectManifest): NonNullable<Job['project']> {
@@ -47,10 +61,6 @@ export function setSceneInfo (job: Job, info: SceneInfoMessage): void {
 }
 
 function setFrames (job: Job, frames: number[]): void {
-  for (const frame of frames) job.frames[frame] = newFrame()
+  for (const frame of frames) job.frames[frame] = UNTOUCHED_FRAME
   framesAdded(job)
-}
-
-export function newFrame (): FrameRecord {
-  return { state: 'pending', attempts: 0, failures: 0, failedOn: [] }
 }

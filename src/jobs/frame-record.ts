@@ -8,10 +8,27 @@ import { frameIndex, indexViolations } from './frame-index.js'
 // another node of its own; done carries when; nothing else holds. Each
 // transition keeps the job's FrameIndex (frame-index.ts) true as it goes.
 
+/**
+ * Every frame of a new job is this one record until it changes: a job of
+ * 100 000 frames holds one record, not 100 000 (copy on write, in `change`).
+ * Frozen, so a write that bypasses the transitions fails loudly.
+ */
+export const UNTOUCHED_FRAME: FrameRecord = Object.freeze({ state: 'pending', attempts: 0, failures: 0, failedOn: Object.freeze([]) as unknown as string[] })
+
+/** Whether the record is a frame nothing happened to yet (stored as a range, not a record). */
+export function isUntouched (record: FrameRecord): boolean {
+  return record === UNTOUCHED_FRAME || (record.state === 'pending' && record.attempts === 0 && record.failures === 0 &&
+    record.failedOn.length === 0 && Object.keys(record).length === 4)
+}
+
 /** Changes one record, keeping the job's index true: its old share out, its new share in. */
 function change (job: Job, frame: number, mutate: (record: FrameRecord) => void): void {
-  const record = job.frames[frame]
+  let record = job.frames[frame]
   if (record === undefined) throw new RangeError(`job ${job.id} has no frame ${frame}`)
+  if (record === UNTOUCHED_FRAME) {
+    record = { state: 'pending', attempts: 0, failures: 0, failedOn: [] }
+    job.frames[frame] = record
+  }
   const index = frameIndex(job)
   index.remove(frame, record)
   try {
@@ -27,6 +44,7 @@ export function assignFrame (job: Job, frame: number, node: { id: string, name: 
     record.state = 'rendering'
     record.attempts++
     record.nodeId = node.id
+    record.lastNodeId = node.id
     record.node = node.name
     record.taskId = taskId
   })

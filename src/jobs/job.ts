@@ -18,6 +18,8 @@ export interface FrameRecord {
   /** A second copy rendering on another node at the tail of a job (the first complete copy wins). */
   backupNodeId?: string
   backupTaskId?: string
+  /** The peer id of the node it was last handed to (kept when it goes back in line): that node may still deliver it. */
+  lastNodeId?: string
   /** Name of the node that rendered it (done) or last tried it. */
   node?: string
   error?: string

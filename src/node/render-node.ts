@@ -5,7 +5,8 @@ import type { Stream } from '@libp2p/interface'
 import type { BlenderInstall } from '../blender/find-blender.js'
 import { createHost } from '../net/host.js'
 import type { Host } from '../net/host.js'
-import { ephemeralIdentity } from '../net/identity.js'
+import { loadOrCreateIdentity } from '../net/identity.js'
+import { lockFolder } from '../store/folder-lock.js'
 import { dialFirst } from '../net/dial.js'
 import { locateCoordinators } from '../discovery/locate.js'
 import { NOT_FOUND_HELP, SeveralFarmsError } from '../discovery/locate.js'
@@ -58,6 +59,7 @@ export class RenderNode {
   private session?: { channel: MessageChannel, open: OpenStream }
   private readonly progress = new ProgressReporter((message) => this.send(message))
   private stopped?: Promise<void>
+  private unlock?: () => Promise<void>
 
   constructor (private readonly init: RenderNodeInit) {
     const log = init.log
@@ -107,7 +109,16 @@ export class RenderNode {
   get name (): string { return this.init.name ?? hostname() }
 
   async start (): Promise<void> {
-    this.host = await createHost({ privateKey: await ephemeralIdentity() })
+    // The work folder is this node's: its identity, its cache, its frames waiting to upload.
+    this.unlock = await lockFolder(join(this.init.workDir, '.lock'), this.init.workDir, { holder: 'node' })
+    try {
+      // One peer id across restarts: the coordinator knows the node by it (its name, its blocklists,
+      // the frames it may still deliver).
+      this.host = await createHost({ privateKey: await loadOrCreateIdentity(join(this.init.workDir, 'node-key')) })
+    } catch (err) {
+      await this.unlock()
+      throw err
+    }
     this.stopped = this.connectLoop(this.host)
     // A choice the user must make (several farms answer) can end the loop before
     // anyone awaits done(): observed here, so it is not an unhandled rejection;
@@ -120,6 +131,7 @@ export class RenderNode {
     await this.stopped?.catch(() => undefined)
     await (await this.runner?.catch(() => undefined))?.stop()
     await this.host?.stop()
+    await this.unlock?.()
   }
 
   /** Runs until stopped; a farm choice the user must make ends it with an error. */
@@ -196,7 +208,7 @@ export class RenderNode {
     const welcome = await channel.read(coordinatorToNode, { signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) })
     if (welcome.type === 'error') throw new RemoteError(`the coordinator refused this node: ${welcome.message}`)
     if (welcome.type !== 'welcome') throw new ProtocolError(`expected welcome, got ${welcome.type}`)
-    this.init.log(`connected to farm "${welcome.farm}" at ${address} as ${this.name}`)
+    this.init.log(`connected to farm "${welcome.farm}" at ${address} as ${this.name} (peer id ${welcome.nodeId})`)
     const peerId = /\/p2p\/([^/]+)$/.exec(address)?.[1]
     if (peerId !== undefined) this.joined = { peerId, farm: welcome.farm }
 

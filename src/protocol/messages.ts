@@ -29,6 +29,8 @@ export const sceneInfo = z.object({
   fileFormat: shortText,
   engine: shortText,
   hasCamera: z.boolean(),
+  /** The scene renders only its border region, cropped: frames are smaller than the resolution. */
+  cropToBorder: z.boolean().optional(),
 })
 export type SceneInfoMessage = z.infer<typeof sceneInfo>
 

@@ -30,6 +30,34 @@ export async function ensureRoom (dir: string, bytes: number, what: string, mach
   }
 }
 
+/**
+ * Room promised to uploads under way on one disk. Each upload is checked
+ * against what is free minus what was promised to the others, so three
+ * announcements of 60 GiB are not all accepted with 78 GB free. Conservative:
+ * the part of an upload already written counts twice until it ends.
+ */
+export class DiskReservations {
+  private reserved = 0
+
+  /** Promises `bytes` under `dir` (throws DiskFullError when they do not fit); returns the release. */
+  async reserve (dir: string, bytes: number, what: string): Promise<() => void> {
+    const free = await freeBytes(dir)
+    if (free - this.reserved < bytes + DISK_RESERVE_BYTES) {
+      const promised = this.reserved > 0 ? `, ${formatBytes(this.reserved)} of it promised to uploads under way` : ''
+      throw new DiskFullError(`no room on the coordinator's disk for ${what}: ${formatBytes(bytes)} needed (and ${formatBytes(DISK_RESERVE_BYTES)} kept free), ${formatBytes(free)} free under ${dir}${promised} (free some space there, or wait for the uploads)`)
+    }
+    this.reserved += bytes
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      this.reserved -= bytes
+    }
+  }
+
+  get promised (): number { return this.reserved }
+}
+
 /** A full disk met while writing `what` under `dir`, said the same way as ensureRoom says it. */
 export function diskFullWhileWriting (err: unknown, dir: string, what: string): DiskFullError {
   return new DiskFullError(`the coordinator's disk filled up while writing ${what} under ${dir} (free some space there)`, { cause: err })

@@ -6,13 +6,24 @@ export class FolderInUseError extends Error {
   override name = 'FolderInUseError'
 }
 
+export interface LockOptions {
+  /** Who holds such a folder, and the flag that gives another one (for the message). */
+  holder?: 'coordinator' | 'node'
+  pid?: number
+  host?: string
+  isAlive?: (pid: number) => boolean
+}
+
 /**
- * Takes the output folder for this process: a second coordinator on the same
- * folder would rewrite the first one's manifests. The lock file holds pid and
- * host; a lock whose process is gone (same host, no such pid) is stale and
+ * Takes a folder for this process: a second coordinator on the same output
+ * folder would rewrite the first one's manifests; a second node on the same
+ * work folder would share its identity and its cache. The lock file holds pid
+ * and host; a lock whose process is gone (same host, no such pid) is stale and
  * taken over. Returns the release.
  */
-export async function lockFolder (lockPath: string, folder: string, o: { pid?: number, host?: string, isAlive?: (pid: number) => boolean } = {}): Promise<() => Promise<void>> {
+export async function lockFolder (lockPath: string, folder: string, o: LockOptions = {}): Promise<() => Promise<void>> {
+  const holder = o.holder ?? 'coordinator'
+  const flag = holder === 'coordinator' ? '--output-dir' : '--work-dir'
   const pid = o.pid ?? process.pid
   const host = o.host ?? hostname()
   const isAlive = o.isAlive ?? processIsAlive
@@ -37,12 +48,12 @@ export async function lockFolder (lockPath: string, folder: string, o: { pid?: n
     const [otherPid, otherHost, since] = (await readFile(lockPath, 'utf8').catch(() => '')).split('\n')
     const stale = otherHost === host && !isAlive(Number(otherPid))
     if (!stale) {
-      const elsewhere = otherHost !== host ? `; if that coordinator is gone for good, remove ${lockPath}` : ''
-      throw new FolderInUseError(`${folder} is in use by another coordinator (pid ${otherPid ?? '?'} on ${otherHost ?? '?'}, since ${since ?? '?'}): stop it first, or give this one another --output-dir${elsewhere}`)
+      const elsewhere = otherHost !== host ? `; if that ${holder} is gone for good, remove ${lockPath}` : ''
+      throw new FolderInUseError(`${folder} is in use by another ${holder} (pid ${otherPid ?? '?'} on ${otherHost ?? '?'}, since ${since ?? '?'}): stop it first, or give this one another ${flag}${elsewhere}`)
     }
     await rm(lockPath, { force: true })
   }
-  throw new FolderInUseError(`${folder}: could not take its lock ${lockPath}; another coordinator is starting on it`)
+  throw new FolderInUseError(`${folder}: could not take its lock ${lockPath}; another ${holder} is starting on it`)
 }
 
 function processIsAlive (pid: number): boolean {

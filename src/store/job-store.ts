@@ -1,11 +1,13 @@
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import writeFileAtomic from 'write-file-atomic'
 import type { Job } from '../jobs/job.js'
+import { frameNumbers } from '../jobs/job.js'
 import { OutputLayout } from './layout.js'
 import { isJobVideo } from '../encode/output-path.js'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { parseManifest, serializeManifest } from './manifest.js'
 import { ContentStore } from './content-store.js'
+import { DiskReservations } from './disk.js'
 
 /** A manifest that could not be written is tried again after this long (a full disk, a lost mount). */
 const RETRY_WRITE_MS = 2_000
@@ -40,6 +42,8 @@ export class JobStore {
   readonly layout: OutputLayout
   /** Every job's files by content hash. */
   readonly content: ContentStore
+  /** Room promised to uploads under way (frames, submitted files): the output folder is one disk. */
+  readonly disk = new DiskReservations()
   private readonly writing = new Map<string, Promise<void>>()
   private readonly dirty = new Map<string, Job>()
   private readonly queued = new Map<string, Promise<void>>()
@@ -120,7 +124,16 @@ export class JobStore {
   /** Frame numbers whose final file exists and is not empty. */
   async framesOnDisk (job: Job): Promise<Set<number>> {
     const found = new Set<number>()
-    for (const frame of Object.keys(job.frames).map(Number)) {
+    // One listing, then a stat only for the files there: a job of 100 000 frames is not 100 000 stats.
+    let names: Set<string>
+    try {
+      names = new Set(await readdir(this.layout.jobDir(job.id)))
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return found
+      throw err
+    }
+    for (const frame of frameNumbers(job)) {
+      if (!names.has(basename(this.layout.framePath(job, frame)))) continue
       try {
         if ((await stat(this.layout.framePath(job, frame))).size > 0) found.add(frame)
       } catch (err) {

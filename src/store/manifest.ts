@@ -1,12 +1,20 @@
 import { z } from 'zod'
 import { encodeSettings, renderFormat, sceneInfo } from '../protocol/messages.js'
 import { missingDependency, projectRef, sha256 } from '../protocol/project.js'
-import type { Job } from '../jobs/job.js'
+import type { FrameRecord, Job } from '../jobs/job.js'
+import { frameNumbers } from '../jobs/job.js'
+import { formatFrameList, parseFrameList } from '../jobs/frame-range.js'
+import { isUntouched, UNTOUCHED_FRAME } from '../jobs/frame-record.js'
+import { errorMessage } from '../util/error-message.js'
 
 // A job's manifest on disk (OUTPUT/job_<id>_info.json). Validated on load like
 // any input: a hand-edited or damaged manifest is reported, not trusted.
 
-export const MANIFEST_VERSION = 1
+// Version 2 stores the frames nothing happened to yet as one frame list
+// (`untouchedFrames`, e.g. "1-100000") and a record only for the others, one
+// line each: a new job of 100 000 frames is a few hundred bytes, not 15 MB
+// written again on every change. Version 1 (a record per frame) still loads.
+export const MANIFEST_VERSION = 2
 
 const frameRecord = z.object({
   state: z.enum(['pending', 'rendering', 'done', 'failed']),
@@ -17,6 +25,7 @@ const frameRecord = z.object({
   taskId: z.string().optional(),
   backupNodeId: z.string().optional(),
   backupTaskId: z.string().optional(),
+  lastNodeId: z.string().optional(),
   node: z.string().optional(),
   error: z.string().optional(),
   doneAt: z.string().optional(),
@@ -57,17 +66,32 @@ const jobSchema = z.object({
   }),
 })
 
-const manifestSchema = z.object({
-  manifestVersion: z.literal(MANIFEST_VERSION),
-  job: jobSchema,
-})
+const manifestSchema = z.discriminatedUnion('manifestVersion', [
+  z.object({ manifestVersion: z.literal(1), job: jobSchema }),
+  z.object({
+    manifestVersion: z.literal(2),
+    job: jobSchema.omit({ frames: true }),
+    untouchedFrames: z.string(),
+    frames: jobSchema.shape.frames,
+  }),
+])
 
 export class ManifestError extends Error {
   override name = 'ManifestError'
 }
 
 export function serializeManifest (job: Job): string {
-  return JSON.stringify({ manifestVersion: MANIFEST_VERSION, job }, null, 2) + '\n'
+  const { frames, ...rest } = job
+  const untouched: number[] = []
+  const lines: string[] = []
+  for (const frame of frameNumbers(job)) {
+    const record = frames[frame] as FrameRecord
+    if (isUntouched(record)) untouched.push(frame)
+    else lines.push(`    "${frame}": ${JSON.stringify(record)}`)
+  }
+  const head = JSON.stringify({ manifestVersion: MANIFEST_VERSION, job: rest, untouchedFrames: formatFrameList(untouched) }, null, 2)
+  // The head ends with "\n}": the frames go in before it, one record a line.
+  return `${head.slice(0, -2)},\n  "frames": {\n${lines.join(',\n')}\n  }\n}\n`
 }
 
 export function parseManifest (text: string, path: string): Job {
@@ -82,5 +106,14 @@ export function parseManifest (text: string, path: string): Job {
     const issue = result.error.issues[0]
     throw new ManifestError(`${path} is not a MicroFarm job manifest (${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'})`)
   }
-  return result.data.job as Job
+  const data = result.data
+  if (data.manifestVersion === 1) return data.job as Job
+  const frames: Job['frames'] = {}
+  try {
+    for (const frame of data.untouchedFrames === '' ? [] : parseFrameList(data.untouchedFrames)) frames[frame] = UNTOUCHED_FRAME
+  } catch (err) {
+    throw new ManifestError(`${path} is not a MicroFarm job manifest (untouchedFrames: ${errorMessage(err)})`, { cause: err })
+  }
+  Object.assign(frames, data.frames)
+  return { ...data.job, frames } as Job
 }

@@ -1,4 +1,5 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { tinyPng } from './tiny-png.js'
 import path from 'node:path'
 import type { LoadableScene } from '../../src/node/blender-pool.js'
 import type { FrameFailure, FrameRenderer } from '../../src/node/frame-renderer.js'
@@ -31,7 +32,7 @@ export class SleepingRenderer implements FrameRenderer {
       // frame is saved first and announced when its time is up.
       const due = performance.now() + this.msPerFrame
       const file = path.join(outputDir, `frame_${String(frame).padStart(6, '0')}.png`)
-      await writeFile(file, `frame ${frame} of job ${task.jobId}\n`)
+      await writeFile(file, tinyPng(`frame ${frame} of job ${task.jobId}`))
       const finished = await new Promise<boolean>((resolve) => {
         const stop = (): void => { clearTimeout(timer); resolve(false) }
         const timer = setTimeout(() => { signal.removeEventListener('abort', stop); resolve(true) }, Math.max(0, due - performance.now()))

@@ -6,9 +6,11 @@ import { MessageChannel } from '../../protocol/framing.js'
 import { frameHeader } from '../../protocol/messages.js'
 import type { FrameAck, FrameHeader } from '../../protocol/messages.js'
 import { receiveFile } from '../../net/payload.js'
-import { diskFullWhileWriting, DiskFullError, ensureRoom, isDiskFull } from '../../store/disk.js'
+import { diskFullWhileWriting, DiskFullError, isDiskFull } from '../../store/disk.js'
 import type { JobStore } from '../../store/job-store.js'
 import type { Farm } from '../farm.js'
+import type { Job } from '../../jobs/job.js'
+import { frameFileProblem } from '../frame-check.js'
 
 /**
  * A node uploads one rendered frame. The file name comes from the job and the
@@ -19,7 +21,8 @@ export async function handleFrameUpload (farm: Farm, store: JobStore, stream: St
   const channel = new MessageChannel<FrameHeader, FrameAck>(stream)
   const header = await channel.read(frameHeader, { signal: AbortSignal.timeout(FIRST_MESSAGE_TIMEOUT_MS) })
   if (header.size > MAX_FRAME_BYTES) throw new ProtocolError(`frame of ${header.size} bytes is larger than the ${MAX_FRAME_BYTES} bytes allowed`)
-  const refusal = farm.refuseFrame(header.jobId, header.frame)
+  const nodeId = connection.remotePeer.toString()
+  const refusal = farm.refuseFrame(header.jobId, header.frame, nodeId)
   if (refusal !== undefined) throw new ProtocolError(`frame ${header.frame} refused: ${refusal}`)
   const job = farm.job(header.jobId)
   if (job.frames[header.frame]?.state === 'done') {
@@ -28,31 +31,58 @@ export async function handleFrameUpload (farm: Farm, store: JobStore, stream: St
     return
   }
   const tempPath = store.layout.frameTempPath(job, header.frame)
+  let release: (() => void) | undefined
+  let duplicate: boolean
   try {
-    await store.prepareJobDir(job)
-    await ensureRoom(store.layout.jobDir(job.id), header.size, `frame ${header.frame} of job ${job.id}`)
-    await channel.write({ type: 'send-frame' })
-    await receiveFile(channel.unwrap(), { size: header.size, sha256: header.sha256, tempPath })
-  } catch (err) {
-    if (!isDiskFull(err)) throw err
-    await rm(tempPath, { force: true })
-    await askToRetryLater(farm, stream, err instanceof DiskFullError ? err : diskFullWhileWriting(err, store.layout.jobDir(job.id), `frame ${header.frame} of job ${job.id}`))
-    return
-  }
-
-  // The job may have changed while the bytes were in flight (cancelled, or another copy won).
-  const lateRefusal = farm.refuseFrame(header.jobId, header.frame)
-  const duplicate = job.frames[header.frame]?.state === 'done'
-  if (lateRefusal !== undefined || duplicate || farm.jobs.get(job.id) !== job) {
-    await rm(tempPath, { force: true })
-    if (lateRefusal !== undefined) throw new ProtocolError(`frame ${header.frame} refused: ${lateRefusal}`)
-  } else {
-    await rename(tempPath, store.layout.framePath(job, header.frame))
-    farm.diskHasRoom()
-    farm.frameStored(header.jobId, header.frame, connection.remotePeer.toString())
+    try {
+      await store.prepareJobDir(job)
+      release = await store.disk.reserve(store.layout.jobDir(job.id), header.size, `frame ${header.frame} of job ${job.id}`)
+      await channel.write({ type: 'send-frame' })
+      await receiveFile(channel.unwrap(), { size: header.size, sha256: header.sha256, tempPath })
+    } catch (err) {
+      await rm(tempPath, { force: true })
+      if (!isDiskFull(err)) throw err
+      await askToRetryLater(farm, stream, err instanceof DiskFullError ? err : diskFullWhileWriting(err, store.layout.jobDir(job.id), `frame ${header.frame} of job ${job.id}`))
+      return
+    }
+    duplicate = await keepFrame(farm, store, job, header.frame, nodeId, tempPath)
+  } finally {
+    release?.()
   }
   await new MessageChannel<never, FrameAck>(stream).write({ type: 'frame-stored', jobId: header.jobId, frame: header.frame, duplicate })
   await stream.close()
+}
+
+/**
+ * The bytes are in: the frame counts if it is still wanted from this node and
+ * is an image of the job, and if no other copy got there first. Deciding
+ * that and taking the frame's name is one step (the claim), so of copies that
+ * arrive together exactly one is counted and it is the one on disk.
+ * Returns whether it was a duplicate.
+ */
+async function keepFrame (farm: Farm, store: JobStore, job: Job, frame: number, nodeId: string, tempPath: string): Promise<boolean> {
+  try {
+    // The job may have changed while the bytes were in flight (cancelled, or another copy won).
+    const lateRefusal = farm.jobs.get(job.id) !== job ? `job ${job.id} was deleted` : farm.refuseFrame(job.id, frame, nodeId)
+    if (lateRefusal !== undefined) throw new ProtocolError(`frame ${frame} refused: ${lateRefusal}`)
+    const problem = await frameFileProblem(tempPath, job)
+    if (problem !== undefined) {
+      farm.frameFailed(nodeId, job.id, frame, `the frame it uploaded was refused: ${problem}`)
+      throw new ProtocolError(`frame ${frame} of job ${job.id} refused: ${problem}`)
+    }
+    if (job.frames[frame]?.state === 'done' || !farm.claimFrame(job.id, frame)) return true
+    try {
+      await rename(tempPath, store.layout.framePath(job, frame))
+      farm.diskHasRoom()
+      farm.frameStored(job.id, frame, nodeId)
+    } finally {
+      farm.unclaimFrame(job.id, frame)
+    }
+    return false
+  } finally {
+    // Gone after the rename; otherwise not wanted.
+    await rm(tempPath, { force: true })
+  }
 }
 
 /** The frame stays on the node, which sends it again later; the user hears why. */

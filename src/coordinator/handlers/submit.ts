@@ -6,12 +6,12 @@ import { submitRequest } from '../../protocol/messages.js'
 import type { SubmitReply, SubmitRequest } from '../../protocol/messages.js'
 import { parseProjectManifest } from '../../protocol/project.js'
 import type { ProjectFile } from '../../protocol/project.js'
-import { parseFrameList } from '../../jobs/frame-range.js'
 import { receiveFile } from '../../net/payload.js'
-import { ensureRoom } from '../../store/disk.js'
 import type { ContentStore } from '../../store/content-store.js'
 import type { JobStore } from '../../store/job-store.js'
 import type { Farm } from '../farm.js'
+import type { Job } from '../../jobs/job.js'
+import { frameIndex } from '../../jobs/frame-index.js'
 
 /**
  * A user submits a job: settings and the project's manifest hash first
@@ -26,7 +26,8 @@ const REPLY_WRITE_TIMEOUT_MS = 30_000
 export async function handleSubmit (farm: Farm, store: JobStore, stream: Stream): Promise<void> {
   const channel = new MessageChannel<SubmitRequest, SubmitReply>(stream)
   const request = await channel.read(submitRequest, { signal: AbortSignal.timeout(FIRST_MESSAGE_TIMEOUT_MS) })
-  if (request.frames !== undefined) parseFrameList(request.frames)
+  // Everything about the job is checked before its bytes move: a refusal after them would leave them stored.
+  farm.checkSubmit(request)
   // From here on the submitter sends raw bytes only when asked; replies go out
   // with writeMessage, which reads nothing (a reader would take the file bytes).
   const raw = channel.unwrap()
@@ -43,10 +44,11 @@ export async function handleSubmit (farm: Farm, store: JobStore, stream: Stream)
     })
     const project = await content.manifest(request.project)
     const releaseFiles = content.pin(project.files.map(file => file.sha256))
+    let releaseRoom: (() => void) | undefined
     try {
       const lacking = await contentsLacking(content, project.files)
       const bytes = lacking.reduce((sum, index) => sum + (project.files[index] as ProjectFile).size, 0)
-      await ensureRoom(store.layout.contentDir, bytes, `the ${lacking.length} file(s) of this job it does not have yet`)
+      releaseRoom = await store.disk.reserve(store.layout.contentDir, bytes, `the ${lacking.length} file(s) of this job it does not have yet`)
       await reply({ type: 'need', files: lacking.length, bytes })
       for (const index of lacking) {
         const file = project.files[index] as ProjectFile
@@ -55,9 +57,20 @@ export async function handleSubmit (farm: Farm, store: JobStore, stream: Stream)
           await receiveFile(raw, { size: file.size, sha256: file.sha256, tempPath })
         })
       }
-      const job = await farm.submit(request, project)
-      await reply({ type: 'submitted', jobId: job.id, frames: Object.keys(job.frames).length })
+      let job: Job
+      try {
+        job = await farm.submit(request, project)
+      } catch (err) {
+        // Refused after all (limits reached while the files came, a manifest that cannot be written):
+        // what arrived for it belongs to no job. (A submit cut off earlier keeps its files: run again, it sends the rest.)
+        releaseFiles()
+        releaseManifest()
+        await farm.removeUnusedContent()
+        throw err
+      }
+      await reply({ type: 'submitted', jobId: job.id, frames: frameIndex(job).total })
     } finally {
+      releaseRoom?.()
       releaseFiles()
     }
   } finally {

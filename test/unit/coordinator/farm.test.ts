@@ -216,13 +216,33 @@ test('a control that does not fit throws JobControlError; an unknown job Unknown
 test('refuseFrame explains unknown jobs and frames and finished jobs', async (t) => {
   const { farm } = await setup(t)
   const jobId = await submit(farm, { frames: '1-4' })
-  t.is(farm.refuseFrame(jobId, 2), undefined)
-  t.is(farm.refuseFrame('99', 2), 'no job 99')
-  t.is(farm.refuseFrame(jobId, 50), `job ${jobId} has no frame 50`)
+  t.is(farm.refuseFrame(jobId, 2, 'peer-a'), `frame 2 of job ${jobId} was not handed to this node`)
+  farm.nodeJoined(fakeNode('peer-a', 'a'))
+  farm.requestWork('peer-a')
+  t.is(farm.refuseFrame(jobId, 2, 'peer-a'), undefined)
+  t.is(farm.refuseFrame('99', 2, 'peer-a'), 'no job 99')
+  t.is(farm.refuseFrame(jobId, 50, 'peer-a'), `job ${jobId} has no frame 50`)
   await farm.control(jobId, 'pause')
-  t.is(farm.refuseFrame(jobId, 2), `job ${jobId} is paused`)
+  t.is(farm.refuseFrame(jobId, 2, 'peer-a'), `job ${jobId} is paused`)
   await farm.control(jobId, 'cancel')
-  t.is(farm.refuseFrame(jobId, 2), `job ${jobId} is cancelled`)
+  t.is(farm.refuseFrame(jobId, 2, 'peer-a'), `job ${jobId} is cancelled`)
+})
+
+// Issue 11, finding 2: any peer could upload any frame of a running job.
+test('only the node a frame was handed to may deliver it, also after the frame went back in line', async (t) => {
+  const { farm } = await setup(t)
+  const jobId = await submit(farm, { frames: '1-4', chunk: 2 })
+  farm.nodeJoined(fakeNode('peer-a', 'a'))
+  farm.nodeJoined(fakeNode('peer-b', 'b'))
+  farm.requestWork('peer-a')
+  t.is(farm.refuseFrame(jobId, 1, 'peer-b'), `frame 1 of job ${jobId} was not handed to this node`)
+  t.is(farm.refuseFrame(jobId, 3, 'peer-a'), `frame 3 of job ${jobId} was not handed to this node`)
+  farm.nodeLeft('peer-a', 'gone')
+  t.is(farm.job(jobId).frames[1]?.state, 'pending')
+  t.is(farm.refuseFrame(jobId, 1, 'peer-a'), undefined, 'a rendered it: its late copy is welcome')
+  t.is(farm.refuseFrame(jobId, 1, 'peer-b'), `frame 1 of job ${jobId} was not handed to this node`)
+  farm.frameStored(jobId, 1, 'peer-a')
+  t.is(farm.refuseFrame(jobId, 1, 'peer-b'), undefined, 'a frame already done is a duplicate, not an error')
 })
 
 test('a failed frame is retried on another waiting node', async (t) => {
@@ -519,4 +539,17 @@ test('a burst of work requests costs what it hands out, not what the jobs hold',
   t.is(assigned(node).length, 2, 'one task and one in line, however often it asks')
   t.is(node.wants, 1, 'a request that stands replaces the ones before it')
   t.deepEqual(frameInvariantViolations(farm.job(active)), [])
+})
+
+// Issue 11, findings 9 and 10: a submit the coordinator would refuse is refused before its bytes move.
+test('a submit is checked before its bytes: frames it cannot render, and work past the limits', async (t) => {
+  const { farm } = await setup(t)
+  t.throws(() => { farm.checkSubmit(submitRequest({ frames: undefined, sceneInfo: sceneInfo({ frameStart: -5, frameEnd: 10 }) })) }, { name: 'FrameRangeError', message: /starts at frame -5/ })
+  t.throws(() => { farm.checkSubmit(submitRequest({ frames: '1-200000' })) }, { name: 'FrameRangeError', message: /more than 100000 frames/ })
+  for (let i = 0; i < 10; i++) await submit(farm, { frames: '1-100000' })
+  t.throws(() => { farm.checkSubmit(submitRequest({ frames: '1-10' })) }, { name: 'WorkLimitError', message: /would take the frames waiting to render to 1000010, past the most the coordinator queues \(1000000\)/ })
+  await t.throwsAsync(submit(farm, { frames: '1-10' }), { name: 'WorkLimitError' })
+  t.is(farm.jobs.size, 10)
+  await farm.control('1', 'cancel')
+  t.notThrows(() => { farm.checkSubmit(submitRequest({ frames: '1-10' })) }, 'a cancelled job no longer counts')
 })

@@ -75,7 +75,7 @@ test('damaged manifests are reported, not loaded, and left as they were', async 
   const wrongSchema = JSON.stringify({ manifestVersion: 1, job: { ...makeJob('3'), state: 'exploded' } })
   await writeFile(store.layout.manifestPath('3'), wrongSchema)
   await writeFile(store.layout.manifestPath('4'), serializeManifest(makeJob('5')))
-  await writeFile(store.layout.manifestPath('6'), JSON.stringify({ manifestVersion: 2, job: makeJob('6') }))
+  await writeFile(store.layout.manifestPath('6'), JSON.stringify({ manifestVersion: 3, job: makeJob('6') }))
   const { jobs, problems } = await store.loadJobs()
   t.deepEqual(jobs.map(job => job.id), ['1'])
   const byPath = new Map(problems.map(problem => [path.basename(problem.path), problem.error]))
@@ -86,6 +86,22 @@ test('damaged manifests are reported, not loaded, and left as they were', async 
   t.regex(byPath.get('job_4_info.json')?.message ?? '', /holds job 5/)
   t.regex(byPath.get('job_6_info.json')?.message ?? '', /manifestVersion/)
   t.is(await readFile(store.layout.manifestPath('2'), 'utf8'), broken)
+})
+
+test('a manifest stores untouched frames as one frame list and a line per other frame; version 1 manifests still load', async (t) => {
+  const store = await newStore(t)
+  const job = makeJob('7', { frames: '1-100000', chunk: 2 })
+  pickTask([job], { id: 'peer-a', name: 'a' }, [], 't1', new Date())
+  await store.save(job)
+  const text = await readFile(store.layout.manifestPath('7'), 'utf8')
+  t.true(text.length < 4000, `${text.length} bytes for a job of 100 000 frames, 2 handed out`)
+  t.regex(text, /"untouchedFrames": "3-100000"/)
+  const loaded = (await store.loadJobs()).jobs[0]
+  t.deepEqual(loaded?.frames, job.frames)
+  const v1 = JSON.stringify({ manifestVersion: 1, job: makeJob('8', { frames: '1-3' }) })
+  await writeFile(store.layout.manifestPath('8'), v1)
+  const old = (await store.loadJobs()).jobs.find(j => j.id === '8')
+  t.deepEqual(Object.keys(old?.frames ?? {}), ['1', '2', '3'])
 })
 
 test('files that are not manifests are ignored when loading', async (t) => {

@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto'
+import { readdir, readFile, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import test from 'ava'
+import type { ExecutionContext } from 'ava'
+import { CoordinatorClient } from '../../src/client/coordinator-client.js'
+import { blendOnlyProject } from '../../src/project/local-project.js'
+import type { SubmitRequest } from '../../src/protocol/messages.js'
+import { coordinatorAddress, startCli } from '../helpers/cli.js'
+import { HostilePeer } from '../helpers/hostile-peer.js'
+import { sceneInfo } from '../helpers/job-fixtures.js'
+import { tempFolder } from '../helpers/temp-folder.js'
+import { pngGrey, tinyPng } from '../helpers/tiny-png.js'
+
+// Peers that speak the protocol correctly and lie (issue 11), against a real
+// coordinator process. No Blender: the frames are small true PNGs made here.
+
+interface Farm { address: string, out: string, client: CoordinatorClient, submit: (overrides: Partial<SubmitRequest>) => Promise<string> }
+
+async function startFarm (t: ExecutionContext): Promise<Farm> {
+  const dir = await tempFolder(t, 'mf-hostile-')
+  const out = path.join(dir, 'out')
+  const coordinator = startCli(t, ['coordinator', '--output-dir', out, '--port', '0', '--no-advertise', '--no-tui', '--farm', 'hostile'])
+  const address = await coordinatorAddress(coordinator)
+  const client = await CoordinatorClient.connect({ coordinator: address })
+  t.teardown(async () => { await client.close() })
+  const blend = path.join(dir, 'scene.blend')
+  await writeFile(blend, Buffer.concat([Buffer.from('BLENDER-v304'), randomBytes(4096)]))
+  const submit = async (overrides: Partial<SubmitRequest>): Promise<string> => (await client.submit(await blendOnlyProject(blend, 'scene.blend'), {
+    name: 'scene.blend', frames: '1-4', chunk: 1, format: 'PNG', priority: 0,
+    sceneInfo: sceneInfo({ frameStart: 1, frameEnd: 4, resolutionX: 64, resolutionY: 48 }),
+    encode: { enabled: false, codec: 'h264', quality: 'high', location: 'parent' },
+    ...overrides,
+  })).jobId
+  return { address, out, client, submit }
+}
+
+async function framesDone (farm: Farm, jobId: string): Promise<number> {
+  return (await farm.client.listJobs()).find(job => job.id === jobId)?.framesDone ?? -1
+}
+
+async function frameFiles (farm: Farm, jobId: string): Promise<string[]> {
+  return (await readdir(path.join(farm.out, `job_${jobId}`)).catch(() => [])).filter(name => name.startsWith('frame_'))
+}
+
+test('forged frames: a peer not rendering a frame cannot deliver it, and bytes that are not an image of the job never count', async (t) => {
+  const farm = await startFarm(t)
+  const jobId = await farm.submit({})
+
+  // A stranger (no session, no task) sends frame 2 with a true hash over text.
+  const stranger = await HostilePeer.start(t, farm.address)
+  const forged = await stranger.uploadFrame(jobId, 2, Buffer.from('this is not a PNG'))
+  t.like(forged, { type: 'error' })
+  t.regex(forged.type === 'error' ? forged.message : '', /frame 2 of job \d+ was not handed to this node/)
+
+  // A node that holds frame 1 sends text, then a PNG of the wrong size.
+  const liar = await HostilePeer.start(t, farm.address)
+  const session = await liar.session('liar')
+  await session.send({ type: 'request-work' })
+  const first = (await session.next('assign')).task
+  t.like(first, { kind: 'render', frames: [1] })
+  const text = await liar.uploadFrame(jobId, 1, Buffer.from('this is not a PNG'))
+  t.regex(text.type === 'error' ? text.message : '', /refused: it is not a PNG image/)
+  await session.send({ type: 'task-finished', taskId: first.taskId })
+  await session.send({ type: 'request-work' })
+  const second = (await session.next('assign')).task
+  const small = await liar.uploadFrame(jobId, second.kind === 'render' ? second.frames[0] ?? 1 : 1, tinyPng('small', 32, 32))
+  t.regex(small.type === 'error' ? small.message : '', /refused: it is 32×32 pixels, the scene renders 64×48/)
+
+  t.is(await framesDone(farm, jobId), 0, 'nothing counted')
+  t.deepEqual(await frameFiles(farm, jobId), [], 'nothing written as a frame')
+  const job = (await farm.client.listJobs()).find(j => j.id === jobId)
+  t.is(job?.framesFailed, 0, 'the frames go back in line for other nodes')
+})
+
+test('copies of one frame arriving together: exactly one counts, and it is the one on disk', async (t) => {
+  const farm = await startFarm(t)
+  // Two frames: the job stays active while the copies of frame 1 arrive.
+  const jobId = await farm.submit({ frames: '1-2', chunk: 2, sceneInfo: sceneInfo({ frameStart: 1, frameEnd: 2, resolutionX: 64, resolutionY: 48 }) })
+  const node = await HostilePeer.start(t, farm.address)
+  const session = await node.session('racer')
+  await session.send({ type: 'request-work' })
+  await session.next('assign')
+  const copies = Array.from({ length: 24 }, (_, i) => tinyPng('frame 1', 64, 48, 10 + i))
+  const answers = await Promise.all(copies.map(async bytes => node.uploadFrame(jobId, 1, bytes)))
+  const counted = answers.flatMap((answer, i) => answer.type === 'frame-stored' && !answer.duplicate ? [i] : [])
+  t.is(counted.length, 1, `answers: ${answers.map(a => a.type === 'frame-stored' ? String(a.duplicate) : a.type).join(',')}`)
+  t.true(answers.every(a => a.type === 'frame-stored'), 'the others are told they are duplicates')
+  const onDisk = await readFile(path.join(farm.out, `job_${jobId}`, (await frameFiles(farm, jobId))[0] ?? 'none'))
+  t.is(pngGrey(onDisk), 10 + (counted[0] ?? -1), 'the file on disk is the copy that was counted')
+  t.is(await framesDone(farm, jobId), 1)
+})
+
+test('hoarding: a peer asking thousands of times holds one task and one in line; an honest node gets the rest', async (t) => {
+  const farm = await startFarm(t)
+  const jobId = await farm.submit({ frames: '1-12', priority: 1000, sceneInfo: sceneInfo({ frameStart: 1, frameEnd: 12, resolutionX: 64, resolutionY: 48 }) })
+  const hoarder = await (await HostilePeer.start(t, farm.address)).session('hoarder')
+  await Promise.all(Array.from({ length: 5000 }, async () => hoarder.send({ type: 'request-work' })))
+  t.is(await HostilePeer.drain(hoarder, 'assign', 2000), 2)
+  const honest = await (await HostilePeer.start(t, farm.address)).session('honest')
+  await honest.send({ type: 'request-work' })
+  const task = (await honest.next('assign')).task
+  t.like(task, { jobId, kind: 'render' })
+  t.deepEqual(task.kind === 'render' ? task.frames : [], [3])
+})
+
+test('a submit the coordinator would refuse is refused before its bytes move, and leaves nothing stored', async (t) => {
+  const farm = await startFarm(t)
+  const error = await t.throwsAsync(farm.submit({ frames: undefined, sceneInfo: sceneInfo({ frameStart: -5, frameEnd: 4 }) }))
+  t.regex(error?.message ?? '', /^the scene starts at frame -5; MicroFarm renders frames from 0 up/)
+  const stored = await readdir(path.join(farm.out, '.microfarm', 'content')).catch(() => [])
+  t.deepEqual(stored.filter(name => !name.startsWith('.')), [], 'no file of the refused job was stored')
+  t.deepEqual(await farm.client.listJobs(), [])
+})
