@@ -10,7 +10,6 @@
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { createWriteStream, readFileSync } from 'node:fs'
-import { pngNote } from '../../test/helpers/tiny-png.js'
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import os from 'node:os'
@@ -18,6 +17,8 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { CoordinatorClient } from '../../src/client/coordinator-client.js'
 import type { JobSummary } from '../../src/protocol/messages.js'
+import { parseManifest } from '../../src/store/manifest.js'
+import { pngNote } from '../../test/helpers/tiny-png.js'
 import { fakeBlend } from './sim-nodes.js'
 import { submitBlend } from './submit-blend.js'
 
@@ -450,8 +451,6 @@ async function waitForCompletion (soak: Soak, jobs: SubmittedJob[], chaos: Promi
   }
 }
 
-interface ManifestFrame { state: string }
-interface Manifest { job: { id: string, state: string, frames: Record<string, ManifestFrame> } }
 
 /** Every frame exactly once on disk, with the content its node wrote; manifests agree; ids unique and not reused. */
 async function checkOutput (soak: Soak, jobs: SubmittedJob[]): Promise<void> {
@@ -460,8 +459,8 @@ async function checkOutput (soak: Soak, jobs: SubmittedJob[]): Promise<void> {
     const manifestPath = path.join(soak.out, `job_${job.id}_info.json`)
     // The coordinator writes manifests after it answers: give the last write a moment.
     const manifest = await waitFor(`job ${job.id}'s manifest to say completed`, async () => {
-      const m = JSON.parse(await readFile(manifestPath, 'utf8')) as Manifest
-      return m.job.state === 'completed' ? m : undefined
+      const m = parseManifest(await readFile(manifestPath, 'utf8'), manifestPath)
+      return m.state === 'completed' ? m : undefined
     }, 15_000, 200).catch((err: unknown) => { problems.push(err instanceof Error ? err.message : String(err)); return undefined })
     const names = await readdir(path.join(soak.out, `job_${job.id}`))
     const onDisk = new Map<number, string[]>()
@@ -478,17 +477,17 @@ async function checkOutput (soak: Soak, jobs: SubmittedJob[]): Promise<void> {
       if (files.length > 1) problems.push(`job ${job.id}: frame ${frame} on disk ${files.length} times: ${files.join(', ')}`)
       const note = pngNote(await readFile(path.join(soak.out, `job_${job.id}`, files[0] as string)))
       if (note !== `frame ${frame} of job ${job.id}`) problems.push(`job ${job.id}: ${files[0] ?? ''} holds ${JSON.stringify(note?.slice(0, 60))}`)
-      const record = manifest?.job.frames[String(frame)]
+      const record = manifest?.frames[String(frame)]
       if (manifest !== undefined && record?.state !== 'done') problems.push(`job ${job.id}: frame ${frame} has a file but the manifest says ${record?.state ?? 'nothing'}`)
     }
     if (missing.length > 0) problems.push(`job ${job.id}: ${missing.length} frame(s) missing on disk: ${missing.slice(0, 20).join(',')}${missing.length > 20 ? ',…' : ''}`)
     const extra = [...onDisk.keys()].filter(f => f < 1 || f > job.frames)
     if (extra.length > 0) problems.push(`job ${job.id}: frames on disk that are not in the job: ${extra.slice(0, 20).join(',')}`)
     if (manifest !== undefined) {
-      const keys = Object.keys(manifest.job.frames).map(Number)
-      if (manifest.job.id !== job.id) problems.push(`${manifestPath} holds job ${manifest.job.id}`)
+      const keys = Object.keys(manifest.frames).map(Number)
+      if (manifest.id !== job.id) problems.push(`${manifestPath} holds job ${manifest.id}`)
       if (keys.length !== job.frames) problems.push(`job ${job.id}: the manifest lists ${keys.length} frames, not ${job.frames}`)
-      const doneWithoutFile = keys.filter(f => manifest.job.frames[String(f)]?.state === 'done' && !onDisk.has(f))
+      const doneWithoutFile = keys.filter(f => manifest.frames[String(f)]?.state === 'done' && !onDisk.has(f))
       if (doneWithoutFile.length > 0) problems.push(`job ${job.id}: ${doneWithoutFile.length} frame(s) done in the manifest with no file: ${doneWithoutFile.slice(0, 20).join(',')}`)
     }
   }

@@ -15,6 +15,8 @@ import type { ProjectManifest } from '../protocol/project.js'
 import type { JobStore } from '../store/job-store.js'
 import type { CoordinatorEvents } from './events.js'
 import { NodeRegistry } from './node-registry.js'
+import { NodeNames } from './node-names.js'
+import { readNodeNames, writeNodeNames } from '../store/node-names-file.js'
 import { DispatchFacts } from './dispatch-estimates.js'
 import type { DispatchView, TaskInfo } from './dispatch-estimates.js'
 import { FramePhases } from './frame-phases.js'
@@ -82,8 +84,35 @@ export class Farm {
   private get events (): CoordinatorEvents { return this.components.events }
   private get store (): JobStore { return this.components.store }
 
-  /** Loads every manifest and reconciles it with the frames on disk. */
+  private namesWriting = false
+  private namesDirty = false
+
+  /**
+   * Writes who owns which node name: one write at a time, and the changes
+   * made meanwhile in one more (a burst of joins is two writes, not a queue).
+   */
+  private saveNodeNames (): void {
+    this.namesDirty = true
+    if (this.namesWriting) return
+    this.namesWriting = true
+    const loop = async (): Promise<void> => {
+      while (this.namesDirty) {
+        this.namesDirty = false
+        await writeNodeNames(this.store.layout.nodeNamesPath, this.nodes.names.entries())
+      }
+    }
+    loop().catch((err: unknown) => {
+      this.events.emit({ type: 'warning', message: `could not save the node names: ${errorMessage(err)}` })
+    }).finally(() => { this.namesWriting = false })
+  }
+
+  /** Loads the node names, every manifest, and reconciles each job with the frames on disk. */
   async load (): Promise<void> {
+    try {
+      this.nodes.names = new NodeNames(await readNodeNames(this.store.layout.nodeNamesPath))
+    } catch (err) {
+      this.events.emit({ type: 'warning', message: errorMessage(err) })
+    }
     const { jobs, problems } = await this.store.loadJobs()
     for (const problem of problems) {
       this.events.emit({ type: 'warning', message: `skipped ${problem.path}: ${problem.error.message}` })
@@ -131,7 +160,8 @@ export class Farm {
 
   nodeJoined (node: NodeSession): void {
     node.connectedAt = node.lastSeen = this.clock()
-    this.nodes.add(node)
+    this.nodes.add(node, this.clock())
+    this.saveNodeNames()
     this.events.emit({ type: 'node-joined', nodeId: node.id, name: node.name, blenderVersion: node.blenderVersion, cores: node.cores })
   }
 
@@ -139,7 +169,8 @@ export class Farm {
   nodeLeft (nodeId: string, reason: string, session?: NodeSession): void {
     const node = this.nodes.get(nodeId)
     if (node === undefined || (session !== undefined && node !== session)) return
-    this.nodes.remove(nodeId)
+    this.nodes.remove(nodeId, this.clock())
+    this.saveNodeNames()
     if (session === undefined) node.disconnect(reason)
     for (const [taskId, task] of this.tasks) if (task.nodeId === nodeId) this.tasks.delete(taskId)
     this.phases.forgetNode(nodeId)
@@ -510,7 +541,8 @@ export class Farm {
 
   /** Persists the job and reports a change of its state. */
   afterChange (job: Job, previous: Job['state']): void {
-    this.persist(job)
+    // A new state of the job (completed, failed, …) is written at once; frame changes may wait a moment.
+    this.persist(job, job.state !== previous)
     if (job.state === previous) return
     if (job.state === 'completed') {
       this.events.emit({ type: 'job-completed', jobId: job.id, name: job.name, missing: frameIndex(job).total - countFrames(job).done })
@@ -521,12 +553,14 @@ export class Farm {
     }
   }
 
-  /** Writes the job's manifest soon (see JobStore.saveLater); a user's control awaits its own save instead. */
-  persist (job: Job): void {
+  /** Writes the job's manifest now, or soon (see JobStore.saveLater); a user's control awaits its own save instead. */
+  persist (job: Job, now = false): void {
     if (!this.jobs.has(job.id)) return
-    this.store.saveLater(job, (err: unknown) => {
+    const warn = (err: unknown): void => {
       this.events.emit({ type: 'warning', message: `could not save job ${job.id}'s manifest: ${errorMessage(err)}` })
-    })
+    }
+    if (now) this.store.save(job).catch(warn)
+    else this.store.saveLater(job, warn)
   }
 }
 

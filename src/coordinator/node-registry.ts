@@ -1,6 +1,5 @@
-import { MAX_SHORT_TEXT } from '../protocol/constants.js'
+import { NodeNames } from './node-names.js'
 import type { CoordinatorToNode } from '../protocol/messages.js'
-import { fitText } from '../util/fit-text.js'
 
 /** A render node connected to this coordinator (one per session stream). */
 export interface NodeSession {
@@ -39,29 +38,26 @@ export function newNodeSession (init: NodeSessionInit, now = Date.now()): NodeSe
 
 export class NodeRegistry {
   private readonly nodes = new Map<string, NodeSession>()
+  /** Who owns which name (see node-names.ts); replaced by the remembered ones on load. */
+  names = new NodeNames()
 
   /**
-   * Adds a node under a name no other connected node has: two machines cloned
-   * with the same host name, or two nodes on one machine, are `vm` and `vm#2`
-   * (blocklists, counts and rows go by this name). A node that comes back
-   * after it left gets its own name again.
+   * Adds a node under a name no other connected node has and no other peer
+   * id owns: two machines cloned with the same host name, or two nodes on one
+   * machine, are `vm` and `vm#2`, and a peer that says hello as `vm` while vm
+   * is offline is `vm#2` too (blocklists, counts and rows go by this name). A
+   * node that comes back gets its own name again.
    */
-  add (node: NodeSession): void {
-    node.name = this.freeName(node.name, node.id)
+  add (node: NodeSession, now: number): void {
+    const taken = new Set(this.all().filter(other => other.id !== node.id).map(other => other.name))
+    node.name = this.names.claim(node.id, node.name, taken, now)
     this.nodes.set(node.id, node)
   }
 
-  private freeName (wanted: string, id: string): string {
-    const taken = new Set(this.all().filter(other => other.id !== id).map(other => other.name))
-    if (!taken.has(wanted)) return wanted
-    // Within the limit of a name, suffix included: summaries key counts and blocklists by it.
-    for (let n = 2; ; n++) {
-      const suffix = `#${n}`
-      const name = fitText(wanted, MAX_SHORT_TEXT - suffix.length) + suffix
-      if (!taken.has(name)) return name
-    }
+  remove (id: string, now: number): boolean {
+    this.names.seen(id, now)
+    return this.nodes.delete(id)
   }
-  remove (id: string): boolean { return this.nodes.delete(id) }
   get (id: string): NodeSession | undefined { return this.nodes.get(id) }
   all (): NodeSession[] { return [...this.nodes.values()] }
 

@@ -2,6 +2,10 @@ import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { ExecutionContext } from 'ava'
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import type { Job } from '../../src/jobs/job.js'
+import { parseManifest } from '../../src/store/manifest.js'
 
 // Runs the real `microfarm` launcher (bin/microfarm → dist/) as separate processes,
 // the way a user does. Every process gets a deadline and is killed in teardown.
@@ -122,4 +126,10 @@ export async function waitForJob (coordinator: string, id: string, what: string,
     const job = (await jobsJson(coordinator)).find(j => j.id === id)
     return job !== undefined && check(job) ? job : undefined
   }, timeoutMs, 300)
+}
+
+/** A job's manifest as the coordinator reads it (whatever its on-disk version): the test sees what a restart would. */
+export async function readJobManifest (out: string, jobId: string): Promise<Job> {
+  const file = path.join(out, `job_${jobId}_info.json`)
+  return parseManifest(await readFile(file, 'utf8'), file)
 }

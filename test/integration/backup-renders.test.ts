@@ -1,9 +1,9 @@
-import { readFile, readdir } from 'node:fs/promises'
+import { readdir } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import test from 'ava'
 import { CoordinatorClient } from '../../src/client/coordinator-client.js'
-import { coordinatorAddress, startCli, waitFor, waitForJob } from '../helpers/cli.js'
+import { coordinatorAddress, readJobManifest, startCli, waitFor, waitForJob } from '../helpers/cli.js'
 import { tempFolder } from '../helpers/temp-folder.js'
 import { fakeBlend } from '../../bench/lib/sim-nodes.js'
 import { submitBlend } from '../../bench/lib/submit-blend.js'
@@ -45,10 +45,10 @@ test('backup renders: the last frames do not wait on the slow node, and nothing 
   const fromSlow = handedTo('slow')
   const copied = [...handedTo('fast')].filter(frame => fromSlow.has(frame))
   t.true(copied.length > 0, 'a frame the slow node held was copied to the fast node')
-  const manifest = JSON.parse(await readFile(path.join(out, `job_${jobId}_info.json`), 'utf8')) as { job: { frames: Record<string, { state: string, node: string }> } }
-  const wonByFast = copied.filter(frame => manifest.job.frames[String(frame)]?.node === 'fast')
+  const manifest = await readJobManifest(out, jobId)
+  const wonByFast = copied.filter(frame => manifest.frames[String(frame)]?.node === 'fast')
   t.true(wonByFast.length > 0, `fast delivered a copied frame first (copied: ${copied.join(',')})`)
-  t.true(Object.values(manifest.job.frames).every(f => f.state === 'done'))
+  t.true(Object.values(manifest.frames).every(f => f.state === 'done'))
   // Counted once each, written once each (no stray temporaries), and slow was told to drop its copies.
   for (let frame = 1; frame <= 12; frame++) t.is(log.match(new RegExp(`frame ${frame} done by`, 'g'))?.length, 1, `frame ${frame}`)
   const files = await readdir(path.join(out, `job_${jobId}`))

@@ -38,7 +38,7 @@ blenderTest('readSceneInfo reads the fixture scene', async (t, blender) => {
   const info = await readSceneInfo(blender, await scene('three-frames'))
   t.deepEqual(info, {
     frameStart: 1, frameEnd: 3, frameStep: 1, fps: 24, resolutionX: 160, resolutionY: 90,
-    resolutionPercentage: 100, fileFormat: 'PNG', engine: 'CYCLES', hasCamera: true,
+    resolutionPercentage: 100, fileFormat: 'PNG', engine: 'CYCLES', hasCamera: true, cropToBorder: false,
   })
   t.false((await readSceneInfo(blender, await scene('no-camera'))).hasCamera)
 })

@@ -1,7 +1,7 @@
-import { readdir, readFile } from 'node:fs/promises'
+import { readdir } from 'node:fs/promises'
 import path from 'node:path'
 import { blenderTest, makeScene } from '../helpers/blender.js'
-import { runCli, startCli, waitFor } from '../helpers/cli.js'
+import { readJobManifest, runCli, startCli, waitFor } from '../helpers/cli.js'
 import { canCreateNetns, createTestNetns } from '../helpers/netns.js'
 import { readPngSize } from '../helpers/png.js'
 import { pngIsComplete } from '../helpers/png-complete.js'
@@ -46,10 +46,10 @@ blenderTest('coordinator, two nodes found over mDNS, and submit --wait render ev
 
   // Exactly once: every frame done and counted once. (A backup copy of a slow
   // frame at the tail may be rendered, but only the first complete copy counts.)
-  const manifest = JSON.parse(await readFile(path.join(out, 'job_1_info.json'), 'utf8')) as { job: { frames: Record<string, { state: string, attempts: number, node: string }> } }
-  const records = Object.values(manifest.job.frames)
+  const manifest = await readJobManifest(out, '1')
+  const records = Object.values(manifest.frames)
   t.is(records.length, FRAMES)
-  t.true(records.every(r => r.state === 'done'), JSON.stringify(manifest.job.frames))
+  t.true(records.every(r => r.state === 'done'), JSON.stringify(manifest.frames))
   for (let frame = 1; frame <= FRAMES; frame++) {
     t.is(coordinator.output().match(new RegExp(`frame ${frame} done by`, 'g'))?.length, 1, `frame ${frame} counted once`)
   }

@@ -1,7 +1,8 @@
-import { readFile, readdir, stat } from 'node:fs/promises'
+import { readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { blenderTest, makeScene } from '../helpers/blender.js'
-import { coordinatorAddress, runCli, startCli, waitFor, waitForJob } from '../helpers/cli.js'
+import { coordinatorAddress, readJobManifest, runCli, startCli, waitFor, waitForJob } from '../helpers/cli.js'
+import type { Job } from '../../src/jobs/job.js'
 import { freePort } from '../helpers/free-port.js'
 import { killMatching } from '../helpers/processes.js'
 import { tempFolder } from '../helpers/temp-folder.js'
@@ -9,10 +10,8 @@ import { tempFolder } from '../helpers/temp-folder.js'
 // Nodes and the coordinator die with kill -9 in the middle of a job; the job
 // still completes with every frame exactly once, and nothing finished is lost.
 
-interface ManifestFrame { state: string, attempts: number, failures: number, node?: string }
-async function manifestFrames (out: string, jobId: string): Promise<Record<string, ManifestFrame>> {
-  const text = await readFile(path.join(out, `job_${jobId}_info.json`), 'utf8')
-  return (JSON.parse(text) as { job: { frames: Record<string, ManifestFrame> } }).job.frames
+async function manifestFrames (out: string, jobId: string): Promise<Job['frames']> {
+  return (await readJobManifest(out, jobId)).frames
 }
 
 blenderTest('kill -9 of a node in the middle of a chunk: the others finish it, every frame once', async (t) => {
@@ -75,7 +74,11 @@ blenderTest('kill -9 of the coordinator mid-job: it resumes on restart and rende
   const job = await waitForJob(address, '1', 'completed', j => j.state === 'completed')
   t.is(job.framesDone, 8)
 
-  const after = await manifestFrames(out, '1')
+  // The manifest is written just after the state changes: read it once it says so.
+  const after = (await waitFor('the manifest to say completed', async () => {
+    const manifest = await readJobManifest(out, '1')
+    return manifest.state === 'completed' ? manifest : undefined
+  })).frames
   for (const frame of before) {
     t.is(after[frame]?.attempts, 1, `frame ${frame} was rendered once`)
     const mtime = (await stat(path.join(out, 'job_1', `frame_${String(frame).padStart(4, '0')}.png`))).mtimeMs
@@ -101,10 +104,10 @@ blenderTest('a scene Blender cannot render fails after the allowed attempts, wit
 
   const jobs = await runCli(['jobs', '--coordinator', address])
   t.regex(jobs.stdout, /job 1: .*Cannot render, no camera/)
-  const manifest = JSON.parse(await readFile(path.join(out, 'job_1_info.json'), 'utf8')) as { job: { state: string, error: string, frames: Record<string, ManifestFrame> } }
-  t.is(manifest.job.state, 'failed')
-  t.regex(manifest.job.error, /Cannot render, no camera/)
-  for (const frame of Object.values(manifest.job.frames)) {
+  const manifest = await readJobManifest(out, '1')
+  t.is(manifest.state, 'failed')
+  t.regex(manifest.error ?? '', /Cannot render, no camera/)
+  for (const frame of Object.values(manifest.frames)) {
     t.is(frame.state, 'failed')
     t.is(frame.failures, 3)
   }

@@ -6,7 +6,7 @@ import type { ExecutionContext } from 'ava'
 import { CoordinatorClient } from '../../src/client/coordinator-client.js'
 import { blendOnlyProject } from '../../src/project/local-project.js'
 import type { SubmitRequest } from '../../src/protocol/messages.js'
-import { coordinatorAddress, startCli } from '../helpers/cli.js'
+import { coordinatorAddress, startCli, waitFor } from '../helpers/cli.js'
 import { HostilePeer } from '../helpers/hostile-peer.js'
 import { sceneInfo } from '../helpers/job-fixtures.js'
 import { tempFolder } from '../helpers/temp-folder.js'
@@ -111,4 +111,30 @@ test('a submit the coordinator would refuse is refused before its bytes move, an
   const stored = await readdir(path.join(farm.out, '.microfarm', 'content')).catch(() => [])
   t.deepEqual(stored.filter(name => !name.startsWith('.')), [], 'no file of the refused job was stored')
   t.deepEqual(await farm.client.listJobs(), [])
+})
+
+test('a peer that takes an offline node\'s name gets a name of its own, and its failures blocklist only itself', async (t) => {
+  const farm = await startFarm(t)
+  const jobId = await farm.submit({ frames: '1-8', chunk: 3, sceneInfo: sceneInfo({ frameStart: 1, frameEnd: 8, resolutionX: 64, resolutionY: 48 }) })
+  const desk = await HostilePeer.start(t, farm.address)
+  const first = await desk.session('desk')
+  await first.close()
+  const impostor = await (await HostilePeer.start(t, farm.address)).session('desk')
+  // desk is back (online, so the job still has a node that may render it).
+  const back = await desk.session('desk')
+  // Three frames of its task fail: enough to blocklist a node.
+  await impostor.send({ type: 'request-work' })
+  const task = (await impostor.next('assign')).task
+  for (const frame of task.kind === 'render' ? task.frames : []) {
+    await impostor.send({ type: 'frame-failed', taskId: task.taskId, jobId, frame, error: 'Error: forged' })
+  }
+  await impostor.send({ type: 'task-finished', taskId: task.taskId })
+  const blocklisted = await waitFor('the impostor to be blocklisted', async () => {
+    const job = (await farm.client.listJobs()).find(j => j.id === jobId)
+    return Object.keys(job?.blocklist ?? {}).length > 0 ? job : undefined
+  }, 10_000, 50)
+  t.deepEqual(Object.keys(blocklisted.blocklist), ['desk#2'])
+  t.is(blocklisted.state, 'active')
+  await back.send({ type: 'request-work' })
+  t.like((await back.next('assign')).task, { jobId, kind: 'render' })
 })

@@ -1,8 +1,9 @@
-import { readFile, readdir } from 'node:fs/promises'
+import { readdir } from 'node:fs/promises'
 import path from 'node:path'
 import type { ExecutionContext } from 'ava'
 import { blenderTest, makeScene } from '../helpers/blender.js'
-import { coordinatorAddress, jobsJson, runCli, startCli, waitFor, waitForJob } from '../helpers/cli.js'
+import { coordinatorAddress, jobsJson, readJobManifest, runCli, startCli, waitFor, waitForJob } from '../helpers/cli.js'
+import type { Job } from '../../src/jobs/job.js'
 import { childPids } from '../helpers/processes.js'
 import { probeVideo } from '../helpers/ffprobe.js'
 import { tempFolder } from '../helpers/temp-folder.js'
@@ -34,8 +35,8 @@ async function frameFiles (f: Farm, jobId: string): Promise<string[]> {
   return (await readdir(path.join(f.out, `job_${jobId}`))).filter(name => /^frame_\d+\.png$/.test(name)).sort()
 }
 
-async function manifest (f: Farm, jobId: string): Promise<{ state: string, frames: Record<string, { state: string, attempts: number }> }> {
-  return (JSON.parse(await readFile(path.join(f.out, `job_${jobId}_info.json`), 'utf8')) as { job: { state: string, frames: Record<string, { state: string, attempts: number }> } }).job
+async function manifest (f: Farm, jobId: string): Promise<Job> {
+  return readJobManifest(f.out, jobId)
 }
 
 /** The Blender processes the node started (its children), loaded with the job's scene or warm. */

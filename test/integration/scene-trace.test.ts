@@ -68,7 +68,7 @@ function checkTrace (t: ExecutionContext, trace: TraceOutput, root: string, blen
   t.is(trace.pythonDrivers, expected.pythonDrivers ?? 0)
   t.deepEqual(trace.scene, {
     frameStart: 1, frameEnd: expected.frameEnd ?? 1, frameStep: 1, fps: 24, resolutionX: 64, resolutionY: 48,
-    resolutionPercentage: 100, fileFormat: 'PNG', engine: 'CYCLES', hasCamera: true,
+    resolutionPercentage: 100, fileFormat: 'PNG', engine: 'CYCLES', hasCamera: true, cropToBorder: false,
   })
 }
 
