@@ -15,9 +15,10 @@ import { lockFolder } from '../store/folder-lock.js'
 import type { BlenderInstall } from '../blender/find-blender.js'
 import { EncodeService } from './encode-service.js'
 import { guarded } from './handlers/guard.js'
+import { StreamLimits } from './stream-limits.js'
 import { handleSession } from './handlers/session.js'
 import { handleContentRequest } from './handlers/content.js'
-import { handleFrameUpload } from './handlers/frame.js'
+import { askToSendLater, handleFrameUpload } from './handlers/frame.js'
 import { handleSubmit } from './handlers/submit.js'
 import { handleAdmin } from './handlers/admin.js'
 
@@ -87,10 +88,11 @@ export class Coordinator {
     const options = { maxInboundStreams: MAX_INBOUND_STREAMS }
     const ctx = { farm: this.farm, farmName: this.init.farmName, events: this.events }
     await host.handle(SESSION_PROTOCOL, guarded(SESSION_PROTOCOL, this.events, async (s, c) => handleSession(ctx, s, c)), options)
-    await host.handle(CONTENT_PROTOCOL, guarded(CONTENT_PROTOCOL, this.events, async (s) => handleContentRequest(this.store.content, s)), options)
-    await host.handle(FRAME_PROTOCOL, guarded(FRAME_PROTOCOL, this.events, async (s, c) => handleFrameUpload(this.farm, this.store, s, c)), options)
-    await host.handle(SUBMIT_PROTOCOL, guarded(SUBMIT_PROTOCOL, this.events, async (s) => handleSubmit(this.farm, this.store, s)), options)
-    await host.handle(ADMIN_PROTOCOL, guarded(ADMIN_PROTOCOL, this.events, async (s) => handleAdmin(this.api, s)), options)
+    const limits = new StreamLimits()
+    await host.handle(CONTENT_PROTOCOL, guarded(CONTENT_PROTOCOL, this.events, limits.limited('reply', async (s) => handleContentRequest(this.store.content, s))), options)
+    await host.handle(FRAME_PROTOCOL, guarded(FRAME_PROTOCOL, this.events, limits.limited('upload', async (s, c) => handleFrameUpload(this.farm, this.store, s, c), async (s, err) => askToSendLater(s, err.message))), options)
+    await host.handle(SUBMIT_PROTOCOL, guarded(SUBMIT_PROTOCOL, this.events, limits.limited('upload', async (s) => handleSubmit(this.farm, this.store, s))), options)
+    await host.handle(ADMIN_PROTOCOL, guarded(ADMIN_PROTOCOL, this.events, limits.limited('reply', async (s) => handleAdmin(this.api, s))), options)
 
     const timeout = this.init.nodeTimeoutMs ?? DEFAULT_NODE_TIMEOUT_MS
     let pinged = 0

@@ -60,15 +60,33 @@ const WRITE_BATCH_BYTES = 1024 * 1024
  * SHA-256 do not match, the file is removed and PayloadError thrown. The caller
  * renames the file into place: a half-received file never has its real name.
  */
+export interface MinimumRate {
+  bytesPerSecond: number
+  /** Measured over windows of this long. */
+  windowMs: number
+}
+
+/**
+ * What an upload to the coordinator must move: a stream that trickles keeps a
+ * file and a slot open for nothing (20 000 of them once took every file
+ * descriptor). Far below any LAN or Wi-Fi; a receiver whose own disk is
+ * behind does not count the time against the sender.
+ */
+export const UPLOAD_MIN_RATE: MinimumRate = { bytesPerSecond: 16 * 1024, windowMs: 30_000 }
+
 export async function receiveFile (stream: Stream, options: {
   size: number
   sha256: string
   tempPath: string
   signal?: AbortSignal
   idleMs?: number
+  /** Cut the sender off when it moves less than this (default: no minimum). */
+  minRate?: MinimumRate
 }): Promise<void> {
+  const tooSlow = new AbortController()
+  const signal = options.signal !== undefined ? AbortSignal.any([options.signal, tooSlow.signal]) : tooSlow.signal
   // Listen before the first await, so bytes (or the end) that arrive meanwhile are seen.
-  const chunks = incoming(stream, options.idleMs ?? IDLE_TIMEOUT_MS, options.signal)
+  const chunks = incoming(stream, options.idleMs ?? IDLE_TIMEOUT_MS, signal)
   const handle = await open(options.tempPath, 'w')
   const hash = createHash('sha256')
   let received = 0
@@ -99,6 +117,18 @@ export async function receiveFile (stream: Stream, options: {
     batchBytes = 0
   }
   let completed = false
+  const rate = options.minRate
+  let lastCount = 0
+  const rateCheck = rate === undefined ? undefined : setInterval(() => {
+    // Our disk behind (the stream is paused for it): not the sender's fault.
+    if (!writeDone) { lastCount = received; return }
+    const moved = received - lastCount
+    lastCount = received
+    const needed = rate.bytesPerSecond * rate.windowMs / 1000
+    if (moved < needed && received < options.size) {
+      tooSlow.abort(new TimeoutError(`the upload moved ${moved} bytes in ${rate.windowMs / 1000} s, less than the ${Math.round(rate.bytesPerSecond / 1024)} KiB/s the coordinator requires`))
+    }
+  }, rate.windowMs)
   try {
     if (options.size > 0) {
       for await (const chunk of chunks) {
@@ -126,6 +156,7 @@ export async function receiveFile (stream: Stream, options: {
     await handle.sync()
     completed = true
   } finally {
+    clearInterval(rateCheck)
     await chunks.return(undefined)
     // Wait for the last write before closing; its own error (if any) is already on its way out.
     await writing?.then(() => undefined, () => undefined)

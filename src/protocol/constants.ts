@@ -39,5 +39,8 @@ export const DEFAULT_NODE_TIMEOUT_MS = 15_000
 /** How long a peer may take to send the first message of a stream. */
 export const FIRST_MESSAGE_TIMEOUT_MS = 10_000
 
+/** A peer that reads none of a reply for this long is cut off: the reply must not wait in memory for ever. */
+export const REPLY_WRITE_TIMEOUT_MS = 30_000
+
 /** Uploads of frames run beside rendering; many may be open on one connection. */
 export const MAX_INBOUND_STREAMS = 256

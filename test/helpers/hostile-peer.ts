@@ -22,6 +22,8 @@ export interface FakeSession {
   received: CoordinatorToNode[]
   /** The tasks assigned so far. */
   tasks: () => Task[]
+  /** Asks for work once and waits for the task. */
+  askForTask: () => Promise<Task>
   close: () => Promise<void>
 }
 
@@ -64,6 +66,10 @@ export class HostilePeer {
       next,
       received,
       tasks: () => received.flatMap(m => m.type === 'assign' ? [m.task] : []),
+      askForTask: async () => {
+        await channel.write({ type: 'request-work' })
+        return (await next('assign')).task
+      },
       close: async () => { await stream.close().catch(() => { stream.abort(new Error('test peer closing')) }) },
     }
   }
@@ -81,6 +87,19 @@ export class HostilePeer {
       }
     }
     return session.received.filter(m => m.type === type).length
+  }
+
+  /**
+   * Starts an upload of frame `frame` and then sends nothing: returns the
+   * coordinator's first answer (`send-frame` when it took the upload) and the
+   * stream, held open until `close`.
+   */
+  async stalledUpload (jobId: string, frame: number, size: number): Promise<{ answer: FrameAck, close: () => void }> {
+    const stream = await this.host.dialProtocol(multiaddr(this.address), FRAME_PROTOCOL, { signal: AbortSignal.timeout(5000) })
+    const channel = new MessageChannel<FrameAck, FrameHeader>(stream)
+    await channel.write({ type: 'frame', jobId, frame, size, sha256: 'a'.repeat(64) })
+    const answer = await channel.read(frameAck, { signal: AbortSignal.timeout(10_000) })
+    return { answer, close: () => { stream.abort(new Error('test peer done')) } }
   }
 
   /**

@@ -8,6 +8,7 @@ import { blendOnlyProject } from '../../src/project/local-project.js'
 import type { SubmitRequest } from '../../src/protocol/messages.js'
 import { coordinatorAddress, startCli, waitFor } from '../helpers/cli.js'
 import { HostilePeer } from '../helpers/hostile-peer.js'
+import { STREAM_LIMITS } from '../../src/coordinator/stream-limits.js'
 import { sceneInfo } from '../helpers/job-fixtures.js'
 import { tempFolder } from '../helpers/temp-folder.js'
 import { pngGrey, tinyPng } from '../helpers/tiny-png.js'
@@ -56,14 +57,12 @@ test('forged frames: a peer not rendering a frame cannot deliver it, and bytes t
   // A node that holds frame 1 sends text, then a PNG of the wrong size.
   const liar = await HostilePeer.start(t, farm.address)
   const session = await liar.session('liar')
-  await session.send({ type: 'request-work' })
-  const first = (await session.next('assign')).task
+  const first = await session.askForTask()
   t.like(first, { kind: 'render', frames: [1] })
   const text = await liar.uploadFrame(jobId, 1, Buffer.from('this is not a PNG'))
   t.regex(text.type === 'error' ? text.message : '', /refused: it is not a PNG image/)
   await session.send({ type: 'task-finished', taskId: first.taskId })
-  await session.send({ type: 'request-work' })
-  const second = (await session.next('assign')).task
+  const second = await session.askForTask()
   const small = await liar.uploadFrame(jobId, second.kind === 'render' ? second.frames[0] ?? 1 : 1, tinyPng('small', 32, 32))
   t.regex(small.type === 'error' ? small.message : '', /refused: it is 32×32 pixels, the scene renders 64×48/)
 
@@ -79,9 +78,9 @@ test('copies of one frame arriving together: exactly one counts, and it is the o
   const jobId = await farm.submit({ frames: '1-2', chunk: 2, sceneInfo: sceneInfo({ frameStart: 1, frameEnd: 2, resolutionX: 64, resolutionY: 48 }) })
   const node = await HostilePeer.start(t, farm.address)
   const session = await node.session('racer')
-  await session.send({ type: 'request-work' })
-  await session.next('assign')
-  const copies = Array.from({ length: 24 }, (_, i) => tinyPng('frame 1', 64, 48, 10 + i))
+  await session.askForTask()
+  // As many as one peer may upload at once (24 were sent when the race was found; the limit came later).
+  const copies = Array.from({ length: STREAM_LIMITS.upload.perPeer }, (_, i) => tinyPng('frame 1', 64, 48, 10 + i))
   const answers = await Promise.all(copies.map(async bytes => node.uploadFrame(jobId, 1, bytes)))
   const counted = answers.flatMap((answer, i) => answer.type === 'frame-stored' && !answer.duplicate ? [i] : [])
   t.is(counted.length, 1, `answers: ${answers.map(a => a.type === 'frame-stored' ? String(a.duplicate) : a.type).join(',')}`)
@@ -98,8 +97,7 @@ test('hoarding: a peer asking thousands of times holds one task and one in line;
   await Promise.all(Array.from({ length: 5000 }, async () => hoarder.send({ type: 'request-work' })))
   t.is(await HostilePeer.drain(hoarder, 'assign', 2000), 2)
   const honest = await (await HostilePeer.start(t, farm.address)).session('honest')
-  await honest.send({ type: 'request-work' })
-  const task = (await honest.next('assign')).task
+  const task = await honest.askForTask()
   t.like(task, { jobId, kind: 'render' })
   t.deepEqual(task.kind === 'render' ? task.frames : [], [3])
 })
@@ -123,8 +121,7 @@ test('a peer that takes an offline node\'s name gets a name of its own, and its 
   // desk is back (online, so the job still has a node that may render it).
   const back = await desk.session('desk')
   // Three frames of its task fail: enough to blocklist a node.
-  await impostor.send({ type: 'request-work' })
-  const task = (await impostor.next('assign')).task
+  const task = await impostor.askForTask()
   for (const frame of task.kind === 'render' ? task.frames : []) {
     await impostor.send({ type: 'frame-failed', taskId: task.taskId, jobId, frame, error: 'Error: forged' })
   }
@@ -135,6 +132,25 @@ test('a peer that takes an offline node\'s name gets a name of its own, and its 
   }, 10_000, 50)
   t.deepEqual(Object.keys(blocklisted.blocklist), ['desk#2'])
   t.is(blocklisted.state, 'active')
-  await back.send({ type: 'request-work' })
-  t.like((await back.next('assign')).task, { jobId, kind: 'render' })
+  t.like(await back.askForTask(), { jobId, kind: 'render' })
+})
+
+test('uploads held open by one peer: past its limit it is told to send later, and other peers are still served', async (t) => {
+  const farm = await startFarm(t)
+  const jobId = await farm.submit({ frames: '1-12', chunk: 10, sceneInfo: sceneInfo({ frameStart: 1, frameEnd: 12, resolutionX: 64, resolutionY: 48 }) })
+  const hog = await HostilePeer.start(t, farm.address)
+  const session = await hog.session('hog')
+  const task = await session.askForTask()
+  const frames = task.kind === 'render' ? task.frames : []
+  const held = await Promise.all(frames.slice(0, 8).map(async frame => hog.stalledUpload(jobId, frame, 1000)))
+  t.teardown(() => { held.forEach(upload => { upload.close() }) })
+  t.true(held.every(upload => upload.answer.type === 'send-frame'), 'eight uploads under way')
+  const ninth = await hog.stalledUpload(jobId, frames[8] ?? 9, 1000)
+  ninth.close()
+  t.like(ninth.answer, { type: 'retry-later' })
+  t.regex(ninth.answer.type === 'retry-later' ? ninth.answer.message : '', /too many uploads from this peer at once \(at most 8\)/)
+  // Another peer is served as ever.
+  const other = await (await HostilePeer.start(t, farm.address)).session('other')
+  t.like(await other.askForTask(), { jobId })
+  t.true((await farm.client.listJobs()).length === 1)
 })

@@ -1,5 +1,5 @@
 import type { Stream } from '@libp2p/interface'
-import { FIRST_MESSAGE_TIMEOUT_MS } from '../../protocol/constants.js'
+import { FIRST_MESSAGE_TIMEOUT_MS, REPLY_WRITE_TIMEOUT_MS } from '../../protocol/constants.js'
 import { MessageChannel } from '../../protocol/framing.js'
 import { adminRequest } from '../../protocol/messages.js'
 import type { AdminReply, AdminRequest } from '../../protocol/messages.js'
@@ -10,7 +10,8 @@ import { errorMessage } from '../../util/error-message.js'
 export async function handleAdmin (api: CoordinatorApi, stream: Stream): Promise<void> {
   const channel = new MessageChannel<AdminRequest, AdminReply>(stream)
   const request = await channel.read(adminRequest, { signal: AbortSignal.timeout(FIRST_MESSAGE_TIMEOUT_MS) })
-  await channel.write(await answer(api, request))
+  // A peer that never reads its answer must not keep it in memory: the write has a deadline.
+  await channel.write(await answer(api, request), { signal: AbortSignal.timeout(REPLY_WRITE_TIMEOUT_MS) })
   await stream.close()
 }
 

@@ -1,6 +1,6 @@
 import type { Stream } from '@libp2p/interface'
 import { stat } from 'node:fs/promises'
-import { FIRST_MESSAGE_TIMEOUT_MS } from '../../protocol/constants.js'
+import { FIRST_MESSAGE_TIMEOUT_MS, REPLY_WRITE_TIMEOUT_MS } from '../../protocol/constants.js'
 import { ProtocolError } from '../../protocol/errors.js'
 import { MessageChannel } from '../../protocol/framing.js'
 import { contentRequest } from '../../protocol/messages.js'
@@ -20,7 +20,7 @@ export async function handleContentRequest (content: ContentStore, stream: Strea
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ProtocolError(`this coordinator has no content ${request.sha256.slice(0, 12)}…`)
     throw err
   }
-  await channel.write({ type: 'content', sha256: request.sha256, size })
+  await channel.write({ type: 'content', sha256: request.sha256, size }, { signal: AbortSignal.timeout(REPLY_WRITE_TIMEOUT_MS) })
   try {
     await sendFile(stream, path)
   } catch (err) {

@@ -5,7 +5,7 @@ import { ProtocolError } from '../../protocol/errors.js'
 import { MessageChannel } from '../../protocol/framing.js'
 import { frameHeader } from '../../protocol/messages.js'
 import type { FrameAck, FrameHeader } from '../../protocol/messages.js'
-import { receiveFile } from '../../net/payload.js'
+import { receiveFile, UPLOAD_MIN_RATE } from '../../net/payload.js'
 import { diskFullWhileWriting, DiskFullError, isDiskFull } from '../../store/disk.js'
 import type { JobStore } from '../../store/job-store.js'
 import type { Farm } from '../farm.js'
@@ -38,7 +38,7 @@ export async function handleFrameUpload (farm: Farm, store: JobStore, stream: St
       await store.prepareJobDir(job)
       release = await store.disk.reserve(store.layout.jobDir(job.id), header.size, `frame ${header.frame} of job ${job.id}`)
       await channel.write({ type: 'send-frame' })
-      await receiveFile(channel.unwrap(), { size: header.size, sha256: header.sha256, tempPath })
+      await receiveFile(channel.unwrap(), { size: header.size, sha256: header.sha256, tempPath, minRate: UPLOAD_MIN_RATE })
     } catch (err) {
       await rm(tempPath, { force: true })
       if (!isDiskFull(err)) throw err
@@ -88,10 +88,15 @@ async function keepFrame (farm: Farm, store: JobStore, job: Job, frame: number, 
 /** The frame stays on the node, which sends it again later; the user hears why. */
 async function askToRetryLater (farm: Farm, stream: Stream, error: DiskFullError): Promise<void> {
   farm.diskFull(error.message)
+  await askToSendLater(stream, error.message)
+}
+
+/** The node keeps the frame and sends it again after a while (a full disk, too many uploads at once). */
+export async function askToSendLater (stream: Stream, message: string): Promise<void> {
   if (stream.writeStatus === 'writable') {
-    await new MessageChannel<never, FrameAck>(stream).write({ type: 'retry-later', message: error.message }, { signal: AbortSignal.timeout(2000) })
+    await new MessageChannel<never, FrameAck>(stream).write({ type: 'retry-later', message }, { signal: AbortSignal.timeout(2000) })
     await stream.close({ signal: AbortSignal.timeout(2000) })
   }
   // Bytes still on their way are not wanted now.
-  if (stream.readStatus !== 'closed') await stream.closeRead({ signal: AbortSignal.timeout(2000) }).catch(() => { stream.abort(error) })
+  if (stream.readStatus !== 'closed') await stream.closeRead({ signal: AbortSignal.timeout(2000) }).catch(() => { stream.abort(new Error(message)) })
 }

@@ -1,6 +1,6 @@
 import { setImmediate } from 'node:timers/promises'
 import type { Connection, Stream } from '@libp2p/interface'
-import { FIRST_MESSAGE_TIMEOUT_MS, HEARTBEAT_INTERVAL_MS, PROTOCOL_VERSION } from '../../protocol/constants.js'
+import { FIRST_MESSAGE_TIMEOUT_MS, HEARTBEAT_INTERVAL_MS, PROTOCOL_VERSION, REPLY_WRITE_TIMEOUT_MS } from '../../protocol/constants.js'
 import { ProtocolError } from '../../protocol/errors.js'
 import { MessageChannel } from '../../protocol/framing.js'
 import { nodeToCoordinator } from '../../protocol/messages.js'
@@ -35,8 +35,10 @@ export async function handleSession (ctx: SessionContext, stream: Stream, connec
     blenderVersion: hello.blenderVersion,
     platform: hello.platform,
     send: (message: CoordinatorToNode) => {
-      channel.write(message).catch((err: unknown) => {
+      // A node that stops reading its session would have our messages pile up in memory: past the deadline it is dropped (it reconnects).
+      channel.write(message, { signal: AbortSignal.timeout(REPLY_WRITE_TIMEOUT_MS) }).catch((err: unknown) => {
         ctx.events.emit({ type: 'warning', message: `could not send ${message.type} to ${hello.name}: ${errorMessage(err)}` })
+        stream.abort(new Error(`the node read nothing for ${REPLY_WRITE_TIMEOUT_MS / 1000} s`))
       })
     },
     disconnect: (reason: string) => stream.abort(new Error(reason)),

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises'
 import type { Stream } from '@libp2p/interface'
-import { FIRST_MESSAGE_TIMEOUT_MS } from '../../protocol/constants.js'
+import { FIRST_MESSAGE_TIMEOUT_MS, REPLY_WRITE_TIMEOUT_MS } from '../../protocol/constants.js'
 import { MessageChannel, writeMessage } from '../../protocol/framing.js'
 import { submitRequest } from '../../protocol/messages.js'
 import type { SubmitReply, SubmitRequest } from '../../protocol/messages.js'
 import { parseProjectManifest } from '../../protocol/project.js'
 import type { ProjectFile } from '../../protocol/project.js'
-import { receiveFile } from '../../net/payload.js'
+import { receiveFile, UPLOAD_MIN_RATE } from '../../net/payload.js'
 import type { ContentStore } from '../../store/content-store.js'
 import type { JobStore } from '../../store/job-store.js'
 import type { Farm } from '../farm.js'
@@ -20,8 +20,6 @@ import { frameIndex } from '../../jobs/frame-index.js'
  * against its hash and stored under its final name only once complete. A
  * submit cut off half-way keeps what was complete; run again, it sends the rest.
  */
-/** A submitter that reads none of the coordinator's replies for this long is cut off. */
-const REPLY_WRITE_TIMEOUT_MS = 30_000
 
 export async function handleSubmit (farm: Farm, store: JobStore, stream: Stream): Promise<void> {
   const channel = new MessageChannel<SubmitRequest, SubmitReply>(stream)
@@ -38,7 +36,7 @@ export async function handleSubmit (farm: Farm, store: JobStore, stream: Stream)
   try {
     await content.put(request.project, 'the list of this job\'s files', async (tempPath) => {
       await reply({ type: 'send-manifest' })
-      await receiveFile(raw, { ...request.project, tempPath })
+      await receiveFile(raw, { ...request.project, tempPath, minRate: UPLOAD_MIN_RATE })
       // Checked before it takes its name: a manifest that fails the schema is never stored.
       parseProjectManifest(await readFile(tempPath), request.project.sha256)
     })
@@ -54,7 +52,7 @@ export async function handleSubmit (farm: Farm, store: JobStore, stream: Stream)
         const file = project.files[index] as ProjectFile
         await content.put(file, file.path, async (tempPath) => {
           await reply({ type: 'send-file', index })
-          await receiveFile(raw, { size: file.size, sha256: file.sha256, tempPath })
+          await receiveFile(raw, { size: file.size, sha256: file.sha256, tempPath, minRate: UPLOAD_MIN_RATE })
         })
       }
       let job: Job

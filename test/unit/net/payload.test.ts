@@ -160,3 +160,35 @@ test.serial('a short upload that closed before the receiver started reading is a
   })
   noUncaught(t, caught)
 })
+
+// Issue 11, finding 7: uploads trickling one byte at a time held files and slots for nothing.
+test.serial('an upload that moves less than the minimum rate is cut off; one at the rate is not', async (t) => {
+  const dir = await tempFolder(t, 'mf-payload-')
+  const data = randomBytes(4000)
+  const rate = { bytesPerSecond: 1000, windowMs: 600 }
+  const [slowOut, slowIn] = await streamPair()
+  const trickle = (async () => {
+    // 100 bytes every 300 ms: a third of the minimum.
+    for (let offset = 0; offset < data.length && slowOut.writeStatus === 'writable'; offset += 100) {
+      slowOut.send(data.subarray(offset, offset + 100))
+      await sleep(300)
+    }
+  })()
+  await t.throwsAsync(receiveFile(slowIn, { size: data.length, sha256: sha256(data), tempPath: path.join(dir, '.slow.part'), minRate: rate }), { message: /moved \d+ bytes in 0.6 s, less than the 1 KiB\/s the coordinator requires/ })
+  slowOut.abort(new Error('test over'))
+  await trickle
+  t.deepEqual((await readdir(dir)).filter(name => name.startsWith('.slow')), [], 'the half file is gone')
+
+  const [fastOut, fastIn] = await streamPair()
+  const steady = (async () => {
+    // 500 bytes every 50 ms: ten times the minimum.
+    for (let offset = 0; offset < data.length; offset += 500) {
+      fastOut.send(data.subarray(offset, offset + 500))
+      await sleep(50)
+    }
+    await fastOut.close()
+  })()
+  await receiveFile(fastIn, { size: data.length, sha256: sha256(data), tempPath: path.join(dir, '.fast.part'), minRate: rate })
+  await steady
+  t.deepEqual(await readFile(path.join(dir, '.fast.part')), data)
+})
