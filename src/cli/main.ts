@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander'
 import { DEFAULT_CACHE_BYTES, DEFAULT_WORK_DIR } from './defaults.js'
+import { DEFAULT_FRAME_TAKEBACK_MS } from '../protocol/constants.js'
 import type { runCoordinator as RunCoordinator } from './commands/coordinator.js'
 import type { runNode as RunNode } from './commands/node.js'
 import type { runSubmit as RunSubmit } from './commands/submit.js'
@@ -48,6 +49,7 @@ export async function main (argv: readonly string[]): Promise<number> {
     .option('--no-advertise', 'do not advertise on mDNS (nodes must use --coordinator)')
     .addOption(new Option('--node-timeout <seconds>', 'drop a node silent for this long and hand its frames to others').default(15).argParser(positiveNumber('--node-timeout')))
     .addOption(new Option('--max-attempts <n>', 'render attempts per frame before it fails').default(3).argParser(positiveInt('--max-attempts')))
+    .addOption(new Option('--frame-timeout <seconds>', 'frames a node shows no work on for this long (no progress, no frame in) go to other nodes').default(DEFAULT_FRAME_TAKEBACK_MS / 1000).argParser(positiveNumber('--frame-timeout')))
     .option('--ffmpeg <path>', 'ffmpeg to encode videos with (default: FFMPEG env, then PATH)')
     .action((opts) => run(() => runCoordinator(opts))())
 

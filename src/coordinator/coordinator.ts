@@ -4,7 +4,7 @@ import type { Host } from '../net/host.js'
 import { loadOrCreateIdentity } from '../net/identity.js'
 import { advertiseCoordinator } from '../discovery/advertise.js'
 import type { Advertisement } from '../discovery/advertise.js'
-import { ADMIN_PROTOCOL, CONTENT_PROTOCOL, DEFAULT_NODE_TIMEOUT_MS, HEARTBEAT_INTERVAL_MS, FRAME_PROTOCOL, MAX_INBOUND_STREAMS, SESSION_PROTOCOL, SUBMIT_PROTOCOL } from '../protocol/constants.js'
+import { ADMIN_PROTOCOL, CONTENT_PROTOCOL, DEFAULT_FRAME_TAKEBACK_MS, DEFAULT_NODE_TIMEOUT_MS, HEARTBEAT_INTERVAL_MS, FRAME_PROTOCOL, MAX_INBOUND_STREAMS, SESSION_PROTOCOL, SUBMIT_PROTOCOL } from '../protocol/constants.js'
 import { DEFAULT_POLICY } from '../jobs/scheduler.js'
 import type { SchedulerPolicy } from '../jobs/scheduler.js'
 import { JobStore } from '../store/job-store.js'
@@ -28,6 +28,8 @@ export interface CoordinatorInit {
   port: number
   advertise: boolean
   nodeTimeoutMs?: number
+  /** Frames a node shows no work on for this long go to other nodes (see Farm.checkStalled). */
+  frameTimeoutMs?: number
   policy?: SchedulerPolicy
   /** ffmpeg to encode with; default: FFMPEG env, then PATH. */
   ffmpegPath?: string
@@ -98,6 +100,7 @@ export class Coordinator {
     let pinged = 0
     this.heartbeatTimer = setInterval(() => {
       this.farm.checkHeartbeats(timeout)
+      this.farm.checkStalled(this.init.frameTimeoutMs ?? DEFAULT_FRAME_TAKEBACK_MS)
       // Nodes take a silent coordinator for gone: tell them we are here.
       if (Date.now() - pinged >= HEARTBEAT_INTERVAL_MS) {
         pinged = Date.now()

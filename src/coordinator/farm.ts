@@ -5,7 +5,7 @@ import { applyControl, failForLackOfNodes, JobControlError } from '../jobs/job-s
 import type { ControlAction } from '../jobs/job-state.js'
 import { createJob, requestedFrames, setSceneInfo } from '../jobs/create-job.js'
 import { checkWorkLimits } from '../jobs/work-limits.js'
-import { frameDone, frameFailed, framesOfTask, holdsFramesOf, pickTask, releaseNode } from '../jobs/scheduler.js'
+import { frameDone, frameFailed, framesOfNode, framesOfTask, holdsFramesOf, pickTask, releaseNode } from '../jobs/scheduler.js'
 import { dropBackup } from '../jobs/frame-record.js'
 import { framesInFlight, pickBackupFrom } from '../jobs/backup.js'
 import type { SchedulerPolicy } from '../jobs/scheduler.js'
@@ -251,6 +251,8 @@ export class Farm {
       pickBackupFrom(heldBack === undefined ? facts.framesInFlight() : framesInFlight(jobs), { id: node.id, name: node.name }, taskId, facts.backupEstimates(node))
     if (task === undefined) return undefined
     this.tasks.set(taskId, { jobId: task.jobId, nodeId: node.id, assignedAt: this.clock() })
+    // An idle node's clock starts with its first task (a prefetched one waits on the current).
+    if (node.tasks.size === 0) node.lastWorkAt = this.clock()
     const job = this.job(task.jobId)
     this.persist(job)
     this.events.emit({ type: 'task-assigned', jobId: job.id, nodeName: node.name, frames: task.kind === 'render' ? task.frames : [], kind: task.kind })
@@ -264,6 +266,7 @@ export class Farm {
     if (node === undefined || record?.state !== 'rendering' || record.nodeId !== nodeId) return
     const fraction = Math.min(1, done / total)
     node.progress = { jobId, frame, fraction }
+    node.lastWorkAt = this.clock()
     this.events.emit({ type: 'frame-progress', jobId, frame, nodeName: node.name, fraction })
   }
 
@@ -321,6 +324,7 @@ export class Farm {
     const started = Math.max(task?.assignedAt ?? 0, node?.lastFrameAt ?? 0)
     const seconds = task !== undefined && node !== undefined ? (this.clock() - started) / 1000 : undefined
     if (node !== undefined) {
+      node.lastWorkAt = this.clock()
       node.framesDone++
       node.lastFrameAt = this.clock()
       if (seconds !== undefined) node.frameSeconds += seconds
@@ -340,6 +344,7 @@ export class Farm {
     if (job === undefined || node === undefined) return
     const previous = job.state
     this.phases.forget(jobId, frame)
+    node.lastWorkAt = this.clock()
     const outcome = frameFailed(job, frame, { id: node.id, name: node.name }, error, this.init.policy, this.now())
     this.events.emit({ type: 'frame-failed', jobId, frame, nodeName: node.name, error, willRetry: !outcome.gaveUp })
     if (outcome.blocklisted) {
@@ -514,7 +519,34 @@ export class Farm {
   /** A node says where a frame it holds is: in Blender, or uploading. */
   framePhase (nodeId: string, jobId: string, frame: number, phase: FramePhase): void {
     const job = this.jobs.get(jobId)
-    if (job !== undefined) this.phases.report(job, frame, nodeId, phase)
+    const node = this.nodes.get(nodeId)
+    if (job !== undefined && this.phases.report(job, frame, nodeId, phase) && node !== undefined) node.lastWorkAt = this.clock()
+  }
+
+  /**
+   * Takes back the frames of nodes that showed no work on them for
+   * `timeoutMs` (a node's own watchdog stops a silent Blender sooner, see
+   * --frame-timeout on the node): a node that sits on frames, hung or by
+   * design, holds them no longer, and other nodes (or backup copies) get them.
+   */
+  checkStalled (timeoutMs: number): void {
+    const now = this.clock()
+    for (const node of this.nodes.all()) {
+      const holding = [...this.jobs.values()].filter(job => holdsFramesOf(job, node.id) || job.probe?.nodeId === node.id)
+      if (holding.length === 0 || now - (node.lastWorkAt ?? node.connectedAt) <= timeoutMs) continue
+      for (const job of holding) {
+        for (const frame of framesOfNode(job, node.id)) node.send({ type: 'drop-frame', jobId: job.id, frame })
+      }
+      const requeued = releaseNode(holding, node.id, this.now())
+      for (const [taskId, task] of this.tasks) {
+        if (task.nodeId !== node.id) continue
+        this.tasks.delete(taskId)
+        node.tasks.delete(taskId)
+      }
+      holding.forEach(job => this.persist(job))
+      this.events.emit({ type: 'warning', message: `${node.name} showed no work on its frames for ${Math.round(timeoutMs / 1000)} s: ${requeued} frame(s) go to other nodes` })
+    }
+    this.dispatch()
   }
 
   /** What Blender said on a node while loading a job's scene: kept on the job (each line once) and said. */

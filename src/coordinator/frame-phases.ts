@@ -1,4 +1,4 @@
-import type { Job } from '../jobs/job.js'
+import type { Job, JobView } from '../jobs/job.js'
 import { frameIndex } from '../jobs/frame-index.js'
 
 export type FramePhase = 'rendering' | 'uploading'
@@ -12,14 +12,16 @@ export type FramePhase = 'rendering' | 'uploading'
 export class FramePhases {
   private readonly phases = new Map<string, { nodeId: string, phase: FramePhase }>()
 
-  report (job: Job, frame: number, nodeId: string, phase: FramePhase): void {
+  /** Returns whether the report counted (the node holds the frame). */
+  report (job: Job, frame: number, nodeId: string, phase: FramePhase): boolean {
     const record = job.frames[frame]
-    if (record?.state !== 'rendering' || (record.nodeId !== nodeId && record.backupNodeId !== nodeId)) return
+    if (record?.state !== 'rendering' || (record.nodeId !== nodeId && record.backupNodeId !== nodeId)) return false
     this.phases.set(`${job.id}:${frame}`, { nodeId, phase })
+    return true
   }
 
   /** The frame's phase on the node holding it; undefined while it waits there (or is not rendering). */
-  of (job: Job, frame: number): FramePhase | undefined {
+  of (job: JobView, frame: number): FramePhase | undefined {
     const record = job.frames[frame]
     const entry = this.phases.get(`${job.id}:${frame}`)
     if (entry === undefined || record?.state !== 'rendering' || (record.nodeId !== entry.nodeId && record.backupNodeId !== entry.nodeId)) return undefined
@@ -27,7 +29,7 @@ export class FramePhases {
   }
 
   /** The job's frames handed to nodes: in Blender, uploading, or waiting on the node. */
-  counts (job: Job): { rendering: number, uploading: number, queued: number } {
+  counts (job: JobView): { rendering: number, uploading: number, queued: number } {
     const counts = { rendering: 0, uploading: 0, queued: 0 }
     for (const frame of frameIndex(job).rendering) {
       const phase = this.of(job, frame)

@@ -19,6 +19,8 @@ export interface NodeSession {
   frameSeconds: number
   /** When its last frame arrived (ms): the start of the frame it renders now. */
   lastFrameAt?: number
+  /** When it last showed work on the frames it holds (a task handed over, a frame started, progress, a frame in or failed). */
+  lastWorkAt?: number
   /** The frame it renders now and how far Blender is with it (0..1), from its progress reports. */
   progress?: { jobId: string, frame: number, fraction: number }
   send: (message: CoordinatorToNode) => void

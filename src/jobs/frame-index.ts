@@ -1,4 +1,4 @@
-import type { FrameRecord, FrameState, Job } from './job.js'
+import type { FrameRecordView, FrameState, Job, JobView } from './job.js'
 
 // What dispatch asks of a job on every work request, kept up to date as its
 // frames change instead of counted anew: a request that walked every frame of
@@ -30,16 +30,16 @@ export class FrameIndex {
   private readonly heap: number[] = []
   private readonly queued: Uint8Array
 
-  constructor (job: Job) {
+  constructor (job: JobView) {
     this.order = Object.keys(job.frames).map(Number).sort((a, b) => a - b)
     this.queued = new Uint8Array(this.order.length)
-    for (const frame of this.order) this.add(frame, job.frames[frame] as FrameRecord)
+    for (const frame of this.order) this.add(frame, job.frames[frame] as FrameRecordView)
   }
 
   get total (): number { return this.order.length }
 
   /** Counts the record's share in: its state, its holders, its failures. */
-  add (frame: number, record: FrameRecord): void {
+  add (frame: number, record: FrameRecordView): void {
     this.counts[record.state]++
     if (record.state === 'pending') {
       if (record.failedOn.length > 0) this.pendingRetried++
@@ -58,7 +58,7 @@ export class FrameIndex {
   }
 
   /** Takes the record's share out again (before it changes). */
-  remove (frame: number, record: FrameRecord): void {
+  remove (frame: number, record: FrameRecordView): void {
     this.counts[record.state]--
     if (record.state === 'pending') {
       if (record.failedOn.length > 0) this.pendingRetried--
@@ -157,7 +157,7 @@ export class FrameIndex {
   }
 }
 
-function holders (record: FrameRecord): string[] {
+function holders (record: FrameRecordView): string[] {
   const ids: string[] = []
   if (record.nodeId !== undefined) ids.push(record.nodeId)
   if (record.backupNodeId !== undefined && record.backupNodeId !== record.nodeId) ids.push(record.backupNodeId)
@@ -170,10 +170,10 @@ function bump (map: Map<string, number>, key: string, by: number): void {
   else map.set(key, value)
 }
 
-const indexes = new WeakMap<Job['frames'], FrameIndex>()
+const indexes = new WeakMap<JobView['frames'], FrameIndex>()
 
 /** The job's index, built from its records on first use. */
-export function frameIndex (job: Job): FrameIndex {
+export function frameIndex (job: JobView): FrameIndex {
   let index = indexes.get(job.frames)
   if (index === undefined) {
     index = new FrameIndex(job)
@@ -188,7 +188,7 @@ export function framesAdded (job: Job): void {
 }
 
 /** How the kept index differs from one built from the records now; the tests check this after every step. */
-export function indexViolations (job: Job): string[] {
+export function indexViolations (job: JobView): string[] {
   const kept = frameIndex(job)
   const fresh = new FrameIndex(job)
   const problems: string[] = []

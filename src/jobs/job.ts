@@ -66,6 +66,18 @@ export interface Job {
   encode: EncodeStatus
 }
 
+/** Read-only all the way down, for views. */
+export type DeepReadonly<T> = T extends (infer E)[] ? ReadonlyArray<DeepReadonly<E>> : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T
+
+/**
+ * A job as views (the dashboard) see it: the farm's own object, read-only
+ * to the type checker, so a view cannot change a job behind the farm's
+ * back. Read within one synchronous draw, it cannot change under the view
+ * either; copying a job of 100 000 frames for each redraw would cost more.
+ */
+export type JobView = DeepReadonly<Job>
+export type FrameRecordView = DeepReadonly<FrameRecord>
+
 /** What a task tells a node about the scene to render: the .blend and the project it lies in. */
 export function taskScene (job: Job): { blendSha256: string, blendSize: number, project?: ProjectRef } {
   return {
@@ -76,20 +88,20 @@ export function taskScene (job: Job): { blendSha256: string, blendSize: number, 
 }
 
 /** The job's frame numbers in ascending order (kept by its index, not sorted per call). */
-export function frameNumbers (job: Job): readonly number[] {
+export function frameNumbers (job: JobView): readonly number[] {
   return frameIndex(job).order
 }
 
-export function framesIn (job: Job, state: FrameState): number[] {
+export function framesIn (job: JobView, state: FrameState): number[] {
   return frameNumbers(job).filter(frame => job.frames[frame]?.state === state)
 }
 
-export function countFrames (job: Job): Record<FrameState, number> {
+export function countFrames (job: JobView): Record<FrameState, number> {
   return { ...frameIndex(job).counts }
 }
 
 /** Frames done by each node (by name). */
-export function framesByNode (job: Job): Record<string, number> {
+export function framesByNode (job: JobView): Record<string, number> {
   return Object.fromEntries(frameIndex(job).doneBy)
 }
 

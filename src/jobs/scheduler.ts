@@ -156,6 +156,11 @@ export function framesOfTask (job: Job, nodeId: string, taskId: string): number[
   }).sort((a, b) => a - b)
 }
 
+/** The frames of the job the node holds (as the original or as a backup copy), in order. */
+export function framesOfNode (job: Job, nodeId: string): number[] {
+  return [...(frameIndex(job).held.get(nodeId) ?? [])].sort((a, b) => a - b)
+}
+
 /** Whether the node holds any frame of the job. */
 export function holdsFramesOf (job: Job, nodeId: string): boolean {
   return frameIndex(job).held.has(nodeId)

@@ -36,6 +36,9 @@ export const MAX_FRAME_BYTES = 8 * 1024 * 1024 * 1024
 
 export const HEARTBEAT_INTERVAL_MS = 5_000
 export const DEFAULT_NODE_TIMEOUT_MS = 15_000
+
+/** Frames a node shows no work on for this long go to other nodes: longer than a node's own Blender watchdog (10 min). */
+export const DEFAULT_FRAME_TAKEBACK_MS = 15 * 60_000
 /** How long a peer may take to send the first message of a stream. */
 export const FIRST_MESSAGE_TIMEOUT_MS = 10_000
 

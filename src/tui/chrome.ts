@@ -1,4 +1,4 @@
-import type { Job, JobState } from '../jobs/job.js'
+import type { JobView, JobState } from '../jobs/job.js'
 import type { FarmModel } from './farm-model.js'
 import { shortId } from './format.js'
 import { KEYS } from './keys.js'
@@ -6,7 +6,7 @@ import type { Line } from './styled.js'
 import type { Status } from './ui-state.js'
 
 /** Farm name, short peer id, listen addresses; then nodes, frames per minute, jobs by state. */
-export function header (o: { model: FarmModel, jobs: readonly Job[], online: number, known: number, rendering: number, now: number }): Line[] {
+export function header (o: { model: FarmModel, jobs: readonly JobView[], online: number, known: number, rendering: number, now: number }): Line[] {
   const addresses = o.model.addresses.map(addr => addr.replace(/\/p2p\/.*$/, ''))
   const byState = new Map<JobState, number>()
   for (const job of o.jobs) byState.set(job.state, (byState.get(job.state) ?? 0) + 1)

@@ -1,6 +1,6 @@
 import { homedir } from 'node:os'
 import type { JobFile } from '../coordinator/api.js'
-import type { Job } from '../jobs/job.js'
+import type { JobView } from '../jobs/job.js'
 import type { JobAction } from '../protocol/messages.js'
 import type { LogLevel } from './farm-model.js'
 import { newJobForm } from './new-job-form.js'
@@ -26,7 +26,7 @@ export interface DashboardActions {
 export interface ControllerDeps {
   actions: DashboardActions
   /** The jobs in id order, as the view shows them. */
-  jobs: () => readonly Job[]
+  jobs: () => readonly JobView[]
   log: (text: string, level: LogLevel) => void
   /** Something the view shows changed. */
   changed: () => void
@@ -93,7 +93,7 @@ export class Controller {
     }
   }
 
-  private jobKey (key: string, job: Job): void {
+  private jobKey (key: string, job: JobView): void {
     switch (key) {
       case 'c': this.confirm(`Cancel job ${job.id}?`, [`${job.name} stops; nodes stop rendering it at once.`, 'a activates it again later.'], () => this.run(job, 'cancel')); break
       case 'f': this.confirm(`Force-complete job ${job.id}?`, [`${job.name} is marked complete with the frames it has;`, 'the missing ones are listed, the video has gaps.'], () => this.run(job, 'complete')); break
@@ -106,7 +106,7 @@ export class Controller {
     }
   }
 
-  private run (job: Job, action: JobAction): void {
+  private run (job: JobView, action: JobAction): void {
     this.state.status = { text: `${action} job ${job.id}…`, level: 'info' }
     this.deps.actions.jobAction(job.id, action).then(
       (message) => this.report(message, 'ok'),
@@ -164,7 +164,7 @@ export class Controller {
     this.report(`job ${job.id} submitted: ${job.name}${options.frames !== undefined ? `, frames ${options.frames}` : ', frame range to be read by a node'}`, 'ok')
   }
 
-  private showFiles (job: Job): void {
+  private showFiles (job: JobView): void {
     const overlay: Overlay = { kind: 'files', jobId: job.id, scroll: 0 }
     this.open(overlay)
     this.deps.actions.jobFiles(job.id).then(

@@ -1,7 +1,7 @@
 import type { CoordinatorEvent } from '../coordinator/events.js'
 import type { NodeSnapshot } from '../coordinator/node-registry.js'
 import type { FramePhase } from '../coordinator/frame-phases.js'
-import type { Job } from '../jobs/job.js'
+import type { JobView } from '../jobs/job.js'
 import { Controller } from './controller.js'
 import type { DashboardActions } from './controller.js'
 import { FarmModel } from './farm-model.js'
@@ -15,7 +15,7 @@ import { buildView } from './view-model.js'
 /** What the dashboard reads and drives: a Coordinator has all of it; tests pass fakes. */
 export interface FarmSource {
   events: { on: (listener: (event: CoordinatorEvent) => void) => () => void }
-  farm: { jobs: ReadonlyMap<string, Job>, nodes: { snapshots: () => NodeSnapshot[] }, phases?: { of: (job: Job, frame: number) => FramePhase | undefined } }
+  farm: { jobs: ReadonlyMap<string, JobView>, nodes: { snapshots: () => NodeSnapshot[] }, phases?: { of: (job: JobView, frame: number) => FramePhase | undefined } }
   api: DashboardActions
 }
 
@@ -102,9 +102,9 @@ export class Dashboard {
     else this.settle.resolve()
   }
 
-  private readonly framePhase = (job: Job, frame: number): FramePhase | undefined => this.source.farm.phases?.of(job, frame)
+  private readonly framePhase = (job: JobView, frame: number): FramePhase | undefined => this.source.farm.phases?.of(job, frame)
 
-  private jobs (): Job[] {
+  private jobs (): JobView[] {
     return [...this.source.farm.jobs.values()].sort((a, b) => Number(a.id) - Number(b.id))
   }
 

@@ -1,4 +1,4 @@
-import type { Job } from '../jobs/job.js'
+import type { JobView } from '../jobs/job.js'
 import { frameMap, mapRows, URGENCY } from './frame-map.js'
 import { FRAME_COLORS } from './glyphs.js'
 import type { Glyphs } from './glyphs.js'
@@ -8,7 +8,7 @@ import type { Line } from './styled.js'
 import { frameNumbers } from '../jobs/job.js'
 
 export interface DetailInputs {
-  job: Job
+  job: JobView
   facts: JobFacts
   /** The last frame failure the log saw for this job, if any. */
   lastFrameError?: string
@@ -63,14 +63,14 @@ function runs (cells: Line): Line {
   return out
 }
 
-function noFrames (job: Job): Line {
+function noFrames (job: JobView): Line {
   const probe = job.probe
   if (probe === undefined) return [{ text: 'no frames', fg: 'gray' }]
   const what = probe.state === 'running' ? 'a node is reading the scene\'s frame range' : probe.state === 'failed' ? 'the scene could not be read' : 'waiting for a node to read the scene\'s frame range'
   return [{ text: what, fg: probe.state === 'failed' ? 'red' : 'gray' }]
 }
 
-function videoLine (job: Job): Line {
+function videoLine (job: JobView): Line {
   const encode = job.encode
   const label = { text: 'video: ', fg: 'cyan' as const }
   const path = encode.outputPath !== undefined ? ` → ${encode.outputPath}` : ''
@@ -88,14 +88,14 @@ function videoLine (job: Job): Line {
   }
 }
 
-function errorLine (job: Job, lastFrameError: string | undefined): Line {
+function errorLine (job: JobView, lastFrameError: string | undefined): Line {
   const error = job.error ?? lastFrameError
   if (error === undefined) return warningLine(job) ?? [{ text: 'no errors', fg: 'gray' }]
   return [{ text: 'last error: ', fg: 'red' }, { text: error }]
 }
 
 /** Files the job was submitted without, or what Blender said about its files on a node. */
-function warningLine (job: Job): Line | undefined {
+function warningLine (job: JobView): Line | undefined {
   const missing = job.missingFiles ?? []
   if (missing.length > 0) {
     return [{ text: 'warning: ', fg: 'yellow' }, { text: `submitted without ${missing.length} missing file(s): ${missing.slice(0, 3).map(m => m.stored).join(', ')}${missing.length > 3 ? ', …' : ''}` }]

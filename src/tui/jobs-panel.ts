@@ -1,4 +1,4 @@
-import type { FrameState, Job, JobState } from '../jobs/job.js'
+import type { FrameState, JobView, JobState } from '../jobs/job.js'
 import { formatDuration, percent } from './format.js'
 import type { Glyphs } from './glyphs.js'
 import { etaSeconds } from './survey.js'
@@ -30,7 +30,7 @@ export const JOB_STATE_COLORS: Record<JobState, Color> = {
 }
 
 /** Measured seconds per frame for a job; `workers`: nodes on it now, or those that may take it when it is between frames. */
-export function jobRow (job: Job, facts: JobFacts, secondsPerFrame: number | undefined, eligibleNodes: number): JobRow {
+export function jobRow (job: JobView, facts: JobFacts, secondsPerFrame: number | undefined, eligibleNodes: number): JobRow {
   const remaining = facts.counts.pending + facts.counts.rendering
   const workers = facts.workers.size > 0 ? facts.workers.size : job.state === 'active' ? eligibleNodes : 0
   const eta = job.state === 'active' || job.state === 'queued'

@@ -1,5 +1,5 @@
 import type { NodeSnapshot } from '../coordinator/node-registry.js'
-import type { Job } from '../jobs/job.js'
+import type { JobView } from '../jobs/job.js'
 import { formatFrameList, isFinished } from '../jobs/index.js'
 import type { NodeRecord } from './farm-model.js'
 import { formatAgo, formatFrameTime, percent } from './format.js'
@@ -26,7 +26,7 @@ export interface NodeInputs {
   records: ReadonlyMap<string, NodeRecord>
   sessions: readonly NodeSnapshot[]
   survey: Survey
-  jobs: readonly Job[]
+  jobs: readonly JobView[]
   now: number
 }
 

@@ -54,7 +54,7 @@ function content (overlay: Overlay, maxLines: number): { title: string, lines: L
 }
 
 function filesContent (overlay: Extract<Overlay, { kind: 'files' }>, maxLines: number): { title: string, lines: Line[], scroll: number } {
-  const title = `Job ${overlay.jobId}: files`
+  const title = `JobView ${overlay.jobId}: files`
   if (overlay.error !== undefined) return { title, lines: [[{ text: overlay.error, fg: 'red' }]], scroll: 0 }
   if (overlay.files === undefined) return { title, lines: [[{ text: 'reading the folder…', fg: 'gray' }]], scroll: 0 }
   const frames = overlay.files.filter(file => file.kind === 'frame')

@@ -1,5 +1,5 @@
 import { frameNumbers } from '../jobs/job.js'
-import type { FrameRecord, FrameState, Job } from '../jobs/job.js'
+import type { FrameRecordView, FrameState, JobView } from '../jobs/job.js'
 
 export interface JobFacts {
   counts: Record<FrameState, number>
@@ -29,7 +29,7 @@ export interface Survey {
  * what. Integer keys of an object iterate in ascending order, so the frames
  * come in frame order without sorting.
  */
-export function survey (jobs: readonly Job[]): Survey {
+export function survey (jobs: readonly JobView[]): Survey {
   const result: Survey = { jobs: new Map(), work: new Map() }
   for (const job of jobs) {
     const facts: JobFacts = { counts: { pending: 0, rendering: 0, done: 0, failed: 0 }, total: 0, workers: new Set() }
@@ -38,7 +38,7 @@ export function survey (jobs: readonly Job[]): Survey {
     const records = Object.values(job.frames)
     const numbers = frameNumbers(job)
     for (let i = 0; i < records.length; i++) {
-      const record = records[i] as FrameRecord
+      const record = records[i] as FrameRecordView
       facts.counts[record.state]++
       if (record.state === 'rendering' && record.nodeId !== undefined) {
         facts.workers.add(record.nodeId)

@@ -1,6 +1,6 @@
 import type { NodeSnapshot } from '../coordinator/node-registry.js'
 import type { FramePhase } from '../coordinator/frame-phases.js'
-import type { Job } from '../jobs/job.js'
+import type { JobView } from '../jobs/job.js'
 import { header, footer, statusLine } from './chrome.js'
 import { jobDetail } from './detail-panel.js'
 import type { FarmModel } from './farm-model.js'
@@ -22,10 +22,10 @@ export interface ViewInput {
   height: number
   now: number
   /** In id order. */
-  jobs: readonly Job[]
+  jobs: readonly JobView[]
   sessions: readonly NodeSnapshot[]
   /** What nodes say of the frames they hold (in Blender, uploading); absent: every frame handed out counts as rendering. */
-  framePhase?: (job: Job, frame: number) => FramePhase | undefined
+  framePhase?: (job: JobView, frame: number) => FramePhase | undefined
   model: FarmModel
   ui: UiState
   glyphs: Glyphs
@@ -41,7 +41,7 @@ export interface View {
 }
 
 /** The job the user picked, or, until they do, the most interesting one: active, then waiting, then the newest. */
-export function pickJob (jobs: readonly Job[], selectedId: string | undefined): Job | undefined {
+export function pickJob (jobs: readonly JobView[], selectedId: string | undefined): JobView | undefined {
   return jobs.find(job => job.id === selectedId) ??
     jobs.find(job => job.state === 'active') ??
     jobs.find(job => job.state === 'queued' || job.state === 'paused') ??
@@ -93,7 +93,7 @@ export function buildView (input: ViewInput): View {
 }
 
 /** The job list, scrolled so the selected job shows; highlighted while the list has the focus. */
-function jobsSection (input: ViewInput, facts: Survey, selected: Job | undefined, rows: number): { header: Line, lines: Line[], scroll: number } {
+function jobsSection (input: ViewInput, facts: Survey, selected: JobView | undefined, rows: number): { header: Line, lines: Line[], scroll: number } {
   const { jobs, width, ui } = input
   const jobRows = jobs.flatMap((job) => {
     const f = facts.jobs.get(job.id)
@@ -109,7 +109,7 @@ function jobsSection (input: ViewInput, facts: Survey, selected: Job | undefined
 }
 
 /** The selected job's title, frame map and info lines, or a hint when there is none. */
-function detailSection (input: ViewInput, facts: Survey, selected: Job | undefined, mapRows: number, title: (text: Line) => Line): Line[] {
+function detailSection (input: ViewInput, facts: Survey, selected: JobView | undefined, mapRows: number, title: (text: Line) => Line): Line[] {
   const selectedFacts = selected !== undefined ? facts.jobs.get(selected.id) : undefined
   if (selected === undefined || selectedFacts === undefined) {
     return [title([{ text: 'JOB' }]), ...pad([[{ text: 'no job selected: n submits a .blend from this machine, or use microfarm submit', fg: 'gray' }]], mapRows + DETAIL_INFO_LINES)]

@@ -14,6 +14,7 @@ export interface CoordinatorFlags {
   tui: boolean
   advertise: boolean
   nodeTimeout: number
+  frameTimeout: number
   maxAttempts: number
   ffmpeg?: string
 }
@@ -26,6 +27,7 @@ export async function runCoordinator (flags: CoordinatorFlags): Promise<number> 
     port: flags.port,
     advertise: flags.advertise,
     nodeTimeoutMs: flags.nodeTimeout * 1000,
+    frameTimeoutMs: flags.frameTimeout * 1000,
     policy: { maxAttempts: flags.maxAttempts, blocklistAfter: 3 },
     ...(flags.ffmpeg !== undefined ? { ffmpegPath: flags.ffmpeg } : {}),
     // Looked up when the new-job form needs it: a coordinator without Blender starts as fast.

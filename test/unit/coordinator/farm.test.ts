@@ -553,3 +553,31 @@ test('a submit is checked before its bytes: frames it cannot render, and work pa
   await farm.control('1', 'cancel')
   t.notThrows(() => { farm.checkSubmit(submitRequest({ frames: '1-10' })) }, 'a cancelled job no longer counts')
 })
+
+// Issue 11, finding 4: a peer sat on a priority job's frames while the real node idled.
+test('frames a node shows no work on for the frame timeout go to other nodes; progress keeps them', async (t) => {
+  let now = Date.UTC(2026, 11, 1, 12)
+  const store = new JobStore(await tempFolder(t, 'mf-farm-'))
+  await store.init()
+  t.teardown(async () => { await store.drain() })
+  const farm = new Farm({ policy: { maxAttempts: 3, blocklistAfter: 3 }, now: () => new Date(now) }, { store, events: new CoordinatorEvents() })
+  const jobId = (await farm.submit(submitRequest({ frames: '1-4', chunk: 2 }), projectManifest())).id
+  const sitter = fakeNode('peer-sitter', 'sitter')
+  const worker = fakeNode('peer-worker', 'worker')
+  farm.nodeJoined(sitter)
+  farm.nodeJoined(worker)
+  farm.requestWork(sitter.id)
+  farm.requestWork(worker.id)
+  t.deepEqual(frames(assigned(sitter)[0]), [1, 2])
+  now += 10 * 60_000
+  farm.frameProgress(worker.id, jobId, 3, 5, 10)
+  now += 6 * 60_000
+  farm.checkStalled(15 * 60_000)
+  t.is(farm.job(jobId).frames[1]?.state, 'pending', 'sixteen minutes without a word: taken back')
+  t.true(sitter.sent.some(m => m.type === 'drop-frame' && m.frame === 1), 'the sitter is told to drop them')
+  t.is(farm.job(jobId).frames[3]?.nodeId, worker.id, 'the worker showed progress six minutes ago: it keeps its frames')
+  t.is(sitter.tasks.size, 0, 'the sitter\'s slots are free')
+  farm.requestWork(worker.id)
+  t.deepEqual(frames(assigned(worker)[1]), [1, 2], 'the frames go to the worker')
+  t.deepEqual(frameInvariantViolations(farm.job(jobId)), [])
+})
