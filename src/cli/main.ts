@@ -6,6 +6,7 @@ import type { runNode as RunNode } from './commands/node.js'
 import type { runSubmit as RunSubmit } from './commands/submit.js'
 import type { runJobs as RunJobs } from './commands/jobs.js'
 import type { runClear as RunClear, runControl as RunControl } from './commands/control.js'
+import type { runKeyNew as RunKeyNew } from './commands/key.js'
 import { byteSize, integer, oneOf, port, positiveInt, positiveNumber } from './parse.js'
 import type { JobAction } from '../protocol/messages.js'
 import { errorMessage } from '../util/error-message.js'
@@ -23,6 +24,7 @@ const runSubmit: typeof RunSubmit = async (...a) => (await import('./commands/su
 const runJobs: typeof RunJobs = async (...a) => (await import('./commands/jobs.js')).runJobs(...a)
 const runControl: typeof RunControl = async (...a) => (await import('./commands/control.js')).runControl(...a)
 const runClear: typeof RunClear = async (...a) => (await import('./commands/control.js')).runClear(...a)
+const runKeyNew: typeof RunKeyNew = async (...a) => (await import('./commands/key.js')).runKeyNew(...a)
 
 /** The composition root: argv → a command with concrete adapters. Returns the exit code. */
 export async function main (argv: readonly string[]): Promise<number> {
@@ -40,6 +42,9 @@ export async function main (argv: readonly string[]): Promise<number> {
     .showHelpAfterError()
     .exitOverride()
 
+  /** --key FILE, or MICROFARM_KEY: the farm key of a private farm (see net/farm-key.ts). */
+  const keyOption = (description: string): Option => new Option('--key <file>', description).env('MICROFARM_KEY')
+
   program.command('coordinator')
     .description('start the farm\'s coordinator')
     .addOption(new Option('--port <port>', 'TCP port to listen on, all interfaces (0 = any free port)').default(9090).argParser(port))
@@ -51,6 +56,7 @@ export async function main (argv: readonly string[]): Promise<number> {
     .addOption(new Option('--max-attempts <n>', 'render attempts per frame before it fails').default(3).argParser(positiveInt('--max-attempts')))
     .addOption(new Option('--frame-timeout <seconds>', 'frames a node shows no work on for this long (no progress, no frame in) go to other nodes').default(DEFAULT_FRAME_TAKEBACK_MS / 1000).argParser(positiveNumber('--frame-timeout')))
     .option('--ffmpeg <path>', 'ffmpeg to encode videos with (default: FFMPEG env, then PATH)')
+    .addOption(keyOption('make the farm private: only machines holding this key can connect'))
     .action((opts) => run(() => runCoordinator(opts))())
 
   program.command('node')
@@ -62,11 +68,13 @@ export async function main (argv: readonly string[]): Promise<number> {
     .option('--work-dir <dir>', `cache for the jobs' files and frames waiting to upload (default: ${DEFAULT_WORK_DIR})`)
     .addOption(new Option('--frame-timeout <seconds>', 'a frame during which Blender prints nothing for this long is stopped and goes to another node').default(600).argParser(positiveNumber('--frame-timeout')))
     .addOption(new Option('--cache-size <size>', 'most the cache of jobs\' files may hold; least recently used files go first (e.g. 20G, 500M)').default(DEFAULT_CACHE_BYTES, '20G').argParser(byteSize('--cache-size')))
+    .addOption(keyOption('the key file of a private farm'))
     .action((opts) => run(() => runNode(opts))())
 
   const withCoordinator = (command: Command): Command => command
     .option('--coordinator <multiaddr>', 'coordinator address /ip4/…/tcp/…/p2p/…; skips mDNS')
     .option('--farm <name>', 'the farm to talk to when several answer')
+    .addOption(keyOption('the key file of a private farm'))
 
   withCoordinator(program.command('submit')
     .description('send a .blend to the farm as a new job')
@@ -127,6 +135,12 @@ export async function main (argv: readonly string[]): Promise<number> {
 
   withCoordinator(program.command('clear').description('forget completed jobs (their files stay)'))
     .action((opts) => run(() => runClear(opts))())
+
+  const key = program.command('key').description('farm keys: a private farm takes only machines holding its key')
+  key.command('new')
+    .description('write a new farm key (readable by you only); copy it to every machine of the farm')
+    .argument('[file]', 'where to write it', 'farm.key')
+    .action((file: string) => run(() => runKeyNew(file))())
 
   try {
     await program.parseAsync([...argv])

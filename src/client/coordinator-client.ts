@@ -1,10 +1,11 @@
 import type { Stream } from '@libp2p/interface'
 import { createHost } from '../net/host.js'
 import { ephemeralIdentity } from '../net/identity.js'
+import { readFarmKey } from '../net/farm-key.js'
 import { dialFirst, parseCoordinatorAddress } from '../net/dial.js'
 import { sendBytes, sendFile, sha256File } from '../net/payload.js'
 import type { LocalProject } from '../project/local-project.js'
-import { locateCoordinators } from '../discovery/locate.js'
+import { assertCanJoin, locateCoordinators } from '../discovery/locate.js'
 import { ADMIN_PROTOCOL, SUBMIT_PROTOCOL } from '../protocol/constants.js'
 import { RemoteError, ProtocolError } from '../protocol/errors.js'
 import { MessageChannel } from '../protocol/framing.js'
@@ -29,6 +30,8 @@ export interface ClientOptions {
   farm?: string
   /** How long to look for a coordinator over mDNS. */
   discoveryTimeoutMs?: number
+  /** The farm key file of a private farm (--key, MICROFARM_KEY). */
+  key?: string
 }
 
 /** What `submit`, `jobs` and the job controls use to talk to a coordinator. */
@@ -36,16 +39,22 @@ export class CoordinatorClient {
   private constructor (private readonly openStream: (protocol: string) => Promise<Stream>, private readonly stop: () => Promise<void>) {}
 
   static async connect (options: ClientOptions): Promise<CoordinatorClient> {
-    let addresses = options.coordinator !== undefined
-      ? [parseCoordinatorAddress(options.coordinator)]
-      : (await locateCoordinators({
-          ...(options.farm !== undefined ? { farm: options.farm } : {}),
-          timeoutMs: options.discoveryTimeoutMs ?? 10_000,
-          settleMs: 700,
-        })).flatMap(found => found.multiaddrs)
-    const host = await createHost({ privateKey: await ephemeralIdentity() })
+    const farmKey = options.key !== undefined ? await readFarmKey(options.key) : undefined
+    let addresses: string[]
+    if (options.coordinator !== undefined) {
+      addresses = [parseCoordinatorAddress(options.coordinator)]
+    } else {
+      const found = await locateCoordinators({
+        ...(options.farm !== undefined ? { farm: options.farm } : {}),
+        timeoutMs: options.discoveryTimeoutMs ?? 10_000,
+        settleMs: 700,
+      })
+      assertCanJoin(found, farmKey !== undefined)
+      addresses = found.flatMap(c => c.multiaddrs)
+    }
+    const host = await createHost({ privateKey: await ephemeralIdentity(), ...(farmKey !== undefined ? { farmKey } : {}) })
     return new CoordinatorClient(async (protocol) => {
-      const { stream, address } = await dialFirst(host, addresses, protocol)
+      const { stream, address } = await dialFirst(host, addresses, protocol, { keyed: farmKey !== undefined })
       // Talk to the address that answered from now on.
       addresses = [address, ...addresses.filter(a => a !== address)]
       return stream

@@ -16,6 +16,8 @@ import type { BlenderInstall } from '../blender/find-blender.js'
 import { EncodeService } from './encode-service.js'
 import { guarded } from './handlers/guard.js'
 import { StreamLimits } from './stream-limits.js'
+import { RefusalLog } from './refusal-log.js'
+import type { FarmKey } from '../net/farm-key.js'
 import { handleSession } from './handlers/session.js'
 import { handleContentRequest } from './handlers/content.js'
 import { askToSendLater, handleFrameUpload } from './handlers/frame.js'
@@ -28,6 +30,8 @@ export interface CoordinatorInit {
   port: number
   advertise: boolean
   nodeTimeoutMs?: number
+  /** A private farm's key (see net/farm-key.ts): only peers holding it connect. */
+  farmKey?: FarmKey
   /** Frames a node shows no work on for this long go to other nodes (see Farm.checkStalled). */
   frameTimeoutMs?: number
   policy?: SchedulerPolicy
@@ -119,6 +123,7 @@ export class Coordinator {
         peerId: host.peerId.toString(),
         port: this.listenPort(),
         addresses: addresses.map(addr => addr.replace(/\/p2p\/.*$/, '')),
+        private: this.init.farmKey !== undefined,
       }, (err) => this.events.emit({ type: 'warning', message: `mDNS: ${err.message}` }))
     }
   }
@@ -130,10 +135,16 @@ export class Coordinator {
 
   private unlock?: () => Promise<void>
   private listening?: Host
+  /** Connections refused on a private farm: said once, then at most once a minute with how many. */
+  private readonly refusals = new RefusalLog(message => this.events.emit({ type: 'warning', message }))
 
   private async listen (): Promise<Host> {
     try {
-      this.listening = await createHost({ privateKey: await loadOrCreateIdentity(this.store.layout.identityPath), listenPort: this.init.port })
+      this.listening = await createHost({
+        privateKey: await loadOrCreateIdentity(this.store.layout.identityPath),
+        listenPort: this.init.port,
+        ...(this.init.farmKey !== undefined ? { farmKey: this.init.farmKey, onRefused: () => { this.refusals.refused() } } : {}),
+      })
       return this.listening
     } catch (err) {
       if (err instanceof Error && /EADDRINUSE/.test(err.message)) {

@@ -341,7 +341,10 @@ export class Farm {
   frameFailed (nodeId: string, jobId: string, frame: number, error: string): void {
     const job = this.jobs.get(jobId)
     const node = this.nodes.get(nodeId)
-    if (job === undefined || node === undefined) return
+    const record = job?.frames[frame]
+    // Only a frame this node renders now can fail on it: a report about any other (a late one, or a
+    // lie) changes nothing — no log line, no progress forgotten, no sign of work (found by the fuzz test).
+    if (job === undefined || node === undefined || record?.state !== 'rendering' || (record.nodeId !== nodeId && record.backupNodeId !== nodeId)) return
     const previous = job.state
     this.phases.forget(jobId, frame)
     node.lastWorkAt = this.clock()

@@ -9,6 +9,8 @@ export interface FoundCoordinator {
   peerId: string
   /** Dialable multiaddrs ending in /p2p/<peerId>: the noise handshake proves the id. */
   multiaddrs: string[]
+  /** The farm takes only peers holding its key. */
+  private: boolean
 }
 
 /**
@@ -42,7 +44,7 @@ export class CoordinatorBrowser {
       if (known !== undefined) {
         for (const addr of multiaddrs) if (!known.multiaddrs.includes(addr)) known.multiaddrs.push(addr)
       } else {
-        byPeer.set(advert.peerId, { farm: advert.farm, peerId: advert.peerId, multiaddrs })
+        byPeer.set(advert.peerId, { farm: advert.farm, peerId: advert.peerId, multiaddrs, private: advert.private })
       }
     }
     return [...byPeer.values()]

@@ -1,6 +1,7 @@
 import { CoordinatorBrowser } from './browse.js'
 import type { FoundCoordinator } from './browse.js'
 import { sleep } from '../util/sleep.js'
+import { FarmKeyError } from '../net/farm-key.js'
 
 export class NoCoordinatorError extends Error {
   override name = 'NoCoordinatorError'
@@ -27,6 +28,15 @@ export interface LocateOptions {
   onWaiting?: (elapsedMs: number) => void
   waitingEveryMs?: number
   onError?: (err: Error) => void
+}
+
+/**
+ * Refuses, before any dial, farms whose key this peer lacks: a connection to
+ * them ends in a reset nobody could read, so this says what to do instead.
+ */
+export function assertCanJoin (found: readonly FoundCoordinator[], hasKey: boolean): void {
+  const closed = found.find(c => c.private && !hasKey)
+  if (closed !== undefined) throw new FarmKeyError(`farm "${closed.farm}" is private: pass --key FILE (ask whoever runs the coordinator)`)
 }
 
 export const NOT_FOUND_HELP = 'Is `microfarm coordinator` running on this network? mDNS needs UDP port 5353 open (multicast) on both machines. ' +

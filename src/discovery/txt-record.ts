@@ -6,12 +6,14 @@ export interface CoordinatorAdvert {
   peerId: string
   /** Multiaddrs without /p2p; the browser appends the peer id. */
   addresses: string[]
+  /** Only holders of the farm's key may connect (the key itself is never advertised). */
+  private: boolean
 }
 
 const MAX_ADDRESSES = 8
 
 export function toTxt (advert: CoordinatorAdvert): Record<string, string> {
-  const txt: Record<string, string> = { v: '1', farm: advert.farm, peer: advert.peerId }
+  const txt: Record<string, string> = { v: '1', farm: advert.farm, peer: advert.peerId, ...(advert.private ? { private: '1' } : {}) }
   advert.addresses.slice(0, MAX_ADDRESSES).forEach((address, i) => { txt[`a${i}`] = address })
   return txt
 }
@@ -28,5 +30,5 @@ export function fromTxt (txt: unknown): CoordinatorAdvert | undefined {
     const address = record[`a${i}`]
     if (typeof address === 'string' && /^\/ip[46]\/[^/]+\/tcp\/\d+$/.test(address)) addresses.push(address)
   }
-  return { farm, peerId, addresses }
+  return { farm, peerId, addresses, private: record.private === '1' }
 }

@@ -22,7 +22,7 @@ export function parseCoordinatorAddress (text: string): string {
  * Opens a stream to the first address that answers. The /p2p/ part of each
  * address is checked by the noise handshake: a peer with another id fails.
  */
-export async function dialFirst (host: Host, addresses: readonly string[], protocol: string, options: { signal?: AbortSignal, timeoutMs?: number } = {}): Promise<{ stream: Stream, address: string }> {
+export async function dialFirst (host: Host, addresses: readonly string[], protocol: string, options: { signal?: AbortSignal, timeoutMs?: number, keyed?: boolean } = {}): Promise<{ stream: Stream, address: string }> {
   const failures: string[] = []
   for (const address of addresses) {
     const signal = anySignal(options.signal, AbortSignal.timeout(options.timeoutMs ?? 5000))
@@ -34,7 +34,11 @@ export async function dialFirst (host: Host, addresses: readonly string[], proto
       failures.push(`${address}: ${errorMessage(err)}`)
     }
   }
-  throw new DialError(`could not reach the coordinator (${failures.join('; ') || 'no address'})`)
+  // A private farm resets a connection without its key before a word is read: the likely cause, said plainly.
+  const hint = options.keyed === true
+    ? '; if the farm is private, check that --key is its key file'
+    : '; if the farm is private, pass --key FILE (ask whoever runs the coordinator)'
+  throw new DialError(`could not reach the coordinator (${failures.join('; ') || 'no address'})${failures.length > 0 ? hint : ''}`)
 }
 
 function anySignal (a: AbortSignal | undefined, b: AbortSignal): AbortSignal {

@@ -8,8 +8,9 @@ import type { Host } from '../net/host.js'
 import { loadOrCreateIdentity } from '../net/identity.js'
 import { lockFolder } from '../store/folder-lock.js'
 import { dialFirst } from '../net/dial.js'
-import { locateCoordinators } from '../discovery/locate.js'
-import { NOT_FOUND_HELP, SeveralFarmsError } from '../discovery/locate.js'
+import { assertCanJoin, locateCoordinators, NOT_FOUND_HELP, SeveralFarmsError } from '../discovery/locate.js'
+import { FarmKeyError } from '../net/farm-key.js'
+import type { FarmKey } from '../net/farm-key.js'
 import { HEARTBEAT_INTERVAL_MS, PROTOCOL_VERSION, SESSION_PROTOCOL } from '../protocol/constants.js'
 import { ProtocolError, RemoteError, StreamEndedError } from '../protocol/errors.js'
 import { MessageChannel } from '../protocol/framing.js'
@@ -41,6 +42,8 @@ export interface RenderNodeInit {
   stallTimeoutMs?: number
   /** Full multiaddr with /p2p/: skips mDNS. */
   coordinator?: string
+  /** A private farm's key (see net/farm-key.ts). */
+  farmKey?: FarmKey
   farm?: string
   log: (line: string) => void
   /** How frames are rendered; default: a loaded Blender per job. */
@@ -114,7 +117,10 @@ export class RenderNode {
     try {
       // One peer id across restarts: the coordinator knows the node by it (its name, its blocklists,
       // the frames it may still deliver).
-      this.host = await createHost({ privateKey: await loadOrCreateIdentity(join(this.init.workDir, 'node-key')) })
+      this.host = await createHost({
+        privateKey: await loadOrCreateIdentity(join(this.init.workDir, 'node-key')),
+        ...(this.init.farmKey !== undefined ? { farmKey: this.init.farmKey } : {}),
+      })
     } catch (err) {
       await this.unlock()
       throw err
@@ -155,7 +161,7 @@ export class RenderNode {
       try {
         const addresses = await this.coordinatorAddresses(first, signal)
         first = false
-        const { stream, address } = await dialFirst(host, addresses, SESSION_PROTOCOL, { signal })
+        const { stream, address } = await dialFirst(host, addresses, SESSION_PROTOCOL, { signal, keyed: this.init.farmKey !== undefined })
         await this.runSession(host, stream, address)
         if (!signal.aborted) {
           this.init.log(this.joined !== undefined && this.init.coordinator === undefined
@@ -164,7 +170,7 @@ export class RenderNode {
         }
       } catch (err) {
         if (signal.aborted) return
-        if (err instanceof SeveralFarmsError || err instanceof BlenderNotFoundError) throw err
+        if (err instanceof SeveralFarmsError || err instanceof BlenderNotFoundError || err instanceof FarmKeyError) throw err
         // Said once, then every half minute while the coordinator stays away.
         const message = errorMessage(err)
         if (message !== lastProblem.message || Date.now() - lastProblem.at > 30_000) {
@@ -190,6 +196,7 @@ export class RenderNode {
       settleMs: first ? 300 : 200,
       onWaiting: (ms) => this.init.log(`no coordinator found yet after ${Math.round(ms / 1000)} s; still looking. ${NOT_FOUND_HELP}`),
     })
+    assertCanJoin(found, this.init.farmKey !== undefined)
     return found.flatMap(c => c.multiaddrs)
   }
 

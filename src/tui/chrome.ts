@@ -17,6 +17,7 @@ export function header (o: { model: FarmModel, jobs: readonly JobView[], online:
     [
       { text: 'MicroFarm', bold: true, fg: 'cyan' },
       { text: '  farm ' }, { text: o.model.farmName, bold: true },
+      { text: o.model.farmPrivate ? ' private' : ' open', fg: o.model.farmPrivate ? 'green' : 'yellow' },
       { text: '  peer ' }, { text: o.model.peerId !== undefined ? shortId(o.model.peerId) : 'starting…' },
       { text: '  on ' }, { text: addresses.join(' ') || '—' },
     ],

@@ -21,6 +21,8 @@ export interface FarmSource {
 
 export interface DashboardInit {
   farmName: string
+  /** The farm takes only machines holding its key. */
+  farmPrivate?: boolean
   /** At most one redraw per this many ms (default 100: ten a second). */
   renderIntervalMs?: number
   now?: () => number
@@ -53,6 +55,7 @@ export class Dashboard {
   constructor (private readonly source: FarmSource, private readonly init: DashboardInit) {
     this.now = init.now ?? Date.now
     this.model = new FarmModel(init.farmName)
+    this.model.farmPrivate = init.farmPrivate === true
     this.closed = new Promise((resolve, reject) => { this.settle = { resolve, reject } })
     this.controller = new Controller({
       actions: source.api,

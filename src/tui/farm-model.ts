@@ -40,6 +40,8 @@ const RATE_WINDOW_S = 60
  */
 export class FarmModel {
   farmName: string
+  /** Only machines holding the farm key may join (shown in the header; never the key). */
+  farmPrivate = false
   peerId?: string
   addresses: string[] = []
   readonly nodes = new Map<string, NodeRecord>()

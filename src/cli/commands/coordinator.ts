@@ -6,6 +6,7 @@ import { Dashboard } from '../../tui/dashboard.js'
 import { logLine } from '../log.js'
 import { untilSignal } from '../signals.js'
 import { findBlenderIfInstalled } from '../../blender/find-blender.js'
+import { readFarmKey } from '../../net/farm-key.js'
 
 export interface CoordinatorFlags {
   port: number
@@ -17,11 +18,14 @@ export interface CoordinatorFlags {
   frameTimeout: number
   maxAttempts: number
   ffmpeg?: string
+  key?: string
 }
 
 export async function runCoordinator (flags: CoordinatorFlags): Promise<number> {
   const farmName = flags.farm ?? hostname()
+  const farmKey = flags.key !== undefined ? await readFarmKey(flags.key) : undefined
   const coordinator = new Coordinator({
+    ...(farmKey !== undefined ? { farmKey } : {}),
     farmName,
     outputDir: resolve(flags.outputDir),
     port: flags.port,
@@ -54,7 +58,7 @@ async function runHeadless (coordinator: Coordinator, flags: CoordinatorFlags): 
 
 async function runWithDashboard (coordinator: Coordinator, flags: CoordinatorFlags, farmName: string): Promise<number> {
   // Created first, so the UI's log and model see every event from the start.
-  const dashboard = new Dashboard(coordinator, { farmName })
+  const dashboard = new Dashboard(coordinator, { farmName, farmPrivate: flags.key !== undefined })
   try {
     await coordinator.start()
   } catch (err) {
@@ -87,5 +91,8 @@ function startupNotes (coordinator: Coordinator, flags: CoordinatorFlags): strin
   const remote = coordinator.multiaddrs().find(a => !a.startsWith('/ip4/127.'))
   if (remote !== undefined) notes.push(`nodes on other networks can join with: microfarm node --coordinator ${remote}`)
   if (!flags.advertise) notes.push('not advertising on mDNS (--no-advertise): nodes need --coordinator')
+  notes.push(flags.key !== undefined
+    ? `private farm: only machines with the farm key can join (nodes and commands need --key ${flags.key}, or MICROFARM_KEY)`
+    : 'open farm: any machine on the network can join (microfarm key new makes a key for a private one)')
   return notes
 }

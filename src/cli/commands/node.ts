@@ -7,6 +7,7 @@ import { RenderNode } from '../../node/render-node.js'
 import { logLine } from '../log.js'
 import { untilSignal } from '../signals.js'
 import { errorMessage } from '../../util/error-message.js'
+import { readFarmKey } from '../../net/farm-key.js'
 
 export interface NodeFlags {
   name?: string
@@ -16,6 +17,7 @@ export interface NodeFlags {
   workDir?: string
   cacheSize: number
   frameTimeout: number
+  key?: string
 }
 
 
@@ -25,7 +27,9 @@ export async function runNode (flags: NodeFlags): Promise<number> {
   // Awaited below, after the node has started looking for its coordinator; a
   // failure must not count as unhandled before then.
   blender.catch(() => undefined)
+  const farmKey = flags.key !== undefined ? await readFarmKey(flags.key) : undefined
   const node = new RenderNode({
+    ...(farmKey !== undefined ? { farmKey } : {}),
     blender,
     workDir: resolve(flags.workDir ?? DEFAULT_WORK_DIR),
     cacheBytes: flags.cacheSize,

@@ -65,6 +65,9 @@ export async function handleSession (ctx: SessionContext, stream: Stream, connec
   } finally {
     ctx.farm.nodeLeft(nodeId, reason, session)
   }
+  // The node finished writing: our side ends too, or a half-closed session would stay
+  // open until the connection goes (found by the fuzz test). A broken one the guard answers.
+  if (stream.status === 'open') await stream.close({ signal: AbortSignal.timeout(2000) }).catch((err: unknown) => { stream.abort(err instanceof Error ? err : new Error(String(err))) })
 }
 
 function handleMessage (farm: Farm, nodeId: string, message: NodeToCoordinator): void {

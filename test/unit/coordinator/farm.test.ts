@@ -581,3 +581,24 @@ test('frames a node shows no work on for the frame timeout go to other nodes; pr
   t.deepEqual(frames(assigned(worker)[1]), [1, 2], 'the frames go to the worker')
   t.deepEqual(frameInvariantViolations(farm.job(jobId)), [])
 })
+
+// Found by the fuzz test: a frame-failed about a frame the node does not hold was logged, forgot the
+// real holder's progress, and counted as work (keeping a sitter's frames past the frame timeout).
+test('a frame-failed about a frame the node does not render changes nothing', async (t) => {
+  const { farm, events } = await setup(t)
+  const jobId = await submit(farm, { frames: '1-4', chunk: 2 })
+  const a = fakeNode('peer-a', 'a')
+  const b = fakeNode('peer-b', 'b')
+  farm.nodeJoined(a)
+  farm.nodeJoined(b)
+  farm.requestWork(a.id)
+  farm.framePhase(a.id, jobId, 1, 'rendering')
+  const before = { lastWorkAt: b.lastWorkAt, events: events.length }
+  farm.frameFailed(b.id, jobId, 1, 'Error: a lie about a frame of a')
+  farm.frameFailed(b.id, jobId, 999, 'Error: no such frame')
+  farm.frameFailed(b.id, jobId, 3, 'Error: a frame nobody holds')
+  t.is(events.length, before.events, 'nothing logged')
+  t.is(b.lastWorkAt, before.lastWorkAt, 'no sign of work')
+  t.is(farm.phases.of(farm.job(jobId), 1), 'rendering', "a's progress is kept")
+  t.is(farm.job(jobId).frames[1]?.failures, 0)
+})

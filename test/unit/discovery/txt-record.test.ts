@@ -4,13 +4,14 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { fromTxt, toTxt } from '../../../src/discovery/txt-record.js'
 import type { CoordinatorAdvert } from '../../../src/discovery/txt-record.js'
 import { dialable } from '../../../src/discovery/browse.js'
+import { assertCanJoin } from '../../../src/discovery/locate.js'
 
 async function newPeerId (): Promise<string> {
   return peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
 }
 
 async function advert (overrides: Partial<CoordinatorAdvert> = {}): Promise<CoordinatorAdvert> {
-  return { farm: 'studio', peerId: await newPeerId(), addresses: ['/ip4/192.168.1.20/tcp/9090', '/ip6/fe80::1/tcp/9090'], ...overrides }
+  return { farm: 'studio', peerId: await newPeerId(), addresses: ['/ip4/192.168.1.20/tcp/9090', '/ip6/fe80::1/tcp/9090'], private: false, ...overrides }
 }
 
 function without (txt: Record<string, string>, key: string): Record<string, string> {
@@ -97,4 +98,20 @@ test('dialable of an advert without addresses uses the referer alone', async (t)
   const found = await advert({ addresses: [] })
   t.deepEqual(dialable(found, '192.168.1.30', 9091), [`/ip4/192.168.1.30/tcp/9091/p2p/${found.peerId}`])
   t.deepEqual(dialable(found, undefined, 9091), [])
+})
+
+test('a private farm says so, and nothing more: no key, no secret in any value', async (t) => {
+  const txt = toTxt(await advert({ private: true }))
+  t.is(txt.private, '1')
+  t.true(fromTxt(txt)?.private)
+  t.deepEqual(Object.keys(txt).sort(), ['a0', 'a1', 'farm', 'peer', 'private', 'v'])
+  t.false(Object.values(txt).some(value => /key|psk|[0-9a-f]{64}/i.test(value)))
+  t.false(fromTxt(toTxt(await advert()))?.private)
+})
+
+test('a private farm found without a key is refused before any dial, saying what to pass', async (t) => {
+  const found = [{ farm: 'studio', peerId: await newPeerId(), multiaddrs: [], private: true }]
+  t.throws(() => { assertCanJoin(found, false) }, { name: 'FarmKeyError', message: 'farm "studio" is private: pass --key FILE (ask whoever runs the coordinator)' })
+  t.notThrows(() => { assertCanJoin(found, true) })
+  t.notThrows(() => { assertCanJoin([{ ...found[0] as typeof found[number], private: false }], false) })
 })

@@ -117,14 +117,17 @@ test('a long job\'s map is scaled and says how', (t) => {
   t.regex(lines[at + 7] ?? '', /3 frames a cell, most urgent shown/)
 })
 
-test('header: farm, short peer id, addresses, nodes online, frames per minute, jobs by state', (t) => {
+test('header: farm, open or private, short peer id, addresses, nodes online, frames per minute, jobs by state', (t) => {
   const model = new FarmModel('studio')
   model.apply({ type: 'listening', farm: 'studio', peerId: '12D3KooWNHVtnVpHjBT7Uk6ughC4DoKcLkH1g2jgLcrfjHEZUGDU', addresses: ['/ip4/10.0.0.2/tcp/9090/p2p/12D3KooWNHVtnVpHjBT7Uk6ughC4DoKcLkH1g2jgLcrfjHEZUGDU'] }, NOW)
   model.apply({ type: 'node-joined', nodeId: 'peer-gone', name: 'gone', blenderVersion: '4.2.0', cores: 4 }, NOW)
   model.apply({ type: 'node-left', nodeId: 'peer-gone', name: 'gone', reason: 'x', requeued: 0 }, NOW)
   for (let i = 0; i < 12; i++) model.apply({ type: 'frame-done', jobId: '1', frame: i, nodeName: 'a', done: i, total: 20 }, NOW - i * 1000)
   const [first, second] = screen({ width: 100, model, sessions: [session('a')], jobs: [jobWith('1', 'dp'), jobWith('2', 'pp'), jobWith('3', 'dd', { state: 'completed' })] })
-  t.regex(first ?? '', /^MicroFarm {2}farm studio {2}peer 12D3Ko…EZUGDU {2}on \/ip4\/10\.0\.0\.2\/tcp\/9090\s*$/)
+  t.regex(first ?? '', /^MicroFarm {2}farm studio open {2}peer 12D3Ko…EZUGDU {2}on \/ip4\/10\.0\.0\.2\/tcp\/9090\s*$/)
+  model.farmPrivate = true
+  t.regex(screen({ width: 100, model })[0] ?? '', /^MicroFarm {2}farm studio private {2}peer/, 'a private farm says so')
+  model.farmPrivate = false
   t.regex(second ?? '', /^nodes 1\/2 online, 0 rendering {2}12 frames\/min {2}jobs 1 active, 1 queued, 1 completed/)
   const narrow = screen({ width: 60, model, sessions: [session('a')], jobs: [jobWith('1', 'dd', { state: 'completed' }), jobWith('2', 'fp', { state: 'failed' })] })[1]
   t.regex(narrow ?? '', /jobs 1 failed…$/, 'the most pressing states come first')
