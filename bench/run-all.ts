@@ -2,6 +2,7 @@
 import { assets } from './assets.js'
 import { dispatch } from './dispatch.js'
 import { farmVsBlender } from './farm-vs-blender.js'
+import { farmKey } from './farm-key.js'
 import { nodeStartup } from './node-startup.js'
 import { scheduling } from './scheduling.js'
 import { soak } from './soak.js'
@@ -15,6 +16,7 @@ const benches: Array<[string, () => Promise<string[]>]> = [
   ['scheduling', scheduling],
   ['dispatch', dispatch],
   ['transfer', transfer],
+  ['farmkey', farmKey],
   ['ui', ui],
   ['assets', assets],
   ['soak', soak],

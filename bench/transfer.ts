@@ -25,6 +25,11 @@ import { ContentCache } from '../src/node/content-cache.js'
 import { FrameUploader } from '../src/node/frame-uploader.js'
 import { median } from './lib/processes.js'
 import { submitBlend } from './lib/submit-blend.js'
+import { MessageChannel } from '../src/protocol/framing.js'
+import { coordinatorToNode } from '../src/protocol/messages.js'
+import type { CoordinatorToNode, NodeToCoordinator } from '../src/protocol/messages.js'
+import { PROTOCOL_VERSION, SESSION_PROTOCOL } from '../src/protocol/constants.js'
+import { tinyPng } from '../test/helpers/tiny-png.js'
 
 const MB = 1024 * 1024
 const BLEND_BYTES = 200 * MB
@@ -42,6 +47,11 @@ export async function transfer (): Promise<string[]> {
     const frame = path.join(dir, 'frame.png')
     await randomFile(blend, BLEND_BYTES)
     await randomFile(frame, FRAME_BYTES)
+    // A frame the coordinator takes: a PNG header (it checks format and size), then the bytes.
+    const pngHead = tinyPng('bench')
+    const frameHandle = await open(frame, 'r+')
+    await frameHandle.write(pngHead.subarray(0, 33), 0, 33, 0)
+    await frameHandle.close()
     const [line] = await once(peer.stdout.setEncoding('utf8'), 'data') as [string]
     const addresses = JSON.parse(line) as { coordinator: string, bare: string, tcpUpload: number, tcpDownload: number }
 
@@ -73,6 +83,8 @@ export async function transfer (): Promise<string[]> {
       const sha = await sha256File(blend)
       const cache = new ContentCache(path.join(dir, `cache-${run}`), Number.MAX_SAFE_INTEGER)
       await time('mf-blend-down', async () => { await cache.ensure({ sha256: sha, size: BLEND_BYTES }, openStream) })
+      // Only the node a frame was handed to may deliver it: this host asks for frame 1 as a node.
+      await takeFrameOne(openStream)
       // The uploader deletes a frame once delivered: give it a copy, made before the clock starts.
       const copy = path.join(dir, `frame-copy-${run}.png`)
       await copyFile(frame, copy)
@@ -116,6 +128,17 @@ export async function transfer (): Promise<string[]> {
     peer.kill('SIGTERM')
     await once(peer, 'close')
     await rm(dir, { recursive: true, force: true })
+  }
+}
+
+/** Says hello as a node and asks for work until the coordinator hands over frame 1 of the newest job. */
+async function takeFrameOne (openStream: (protocol: string) => Promise<Awaited<ReturnType<Awaited<ReturnType<typeof createHost>>['dialProtocol']>>>): Promise<void> {
+  const channel = new MessageChannel<CoordinatorToNode, NodeToCoordinator>(await openStream(SESSION_PROTOCOL))
+  await channel.write({ type: 'hello', protocolVersion: PROTOCOL_VERSION, name: 'bench', cores: 1, blenderVersion: 'bench', platform: 'linux' })
+  await channel.write({ type: 'request-work' })
+  for (;;) {
+    const message = await channel.read(coordinatorToNode, { signal: AbortSignal.timeout(30_000) })
+    if (message.type === 'assign') return
   }
 }
 
