@@ -92,6 +92,7 @@ export async function main (argv: readonly string[]): Promise<number> {
     .option('--dry-run', 'list the files the scene needs, with sizes and what is missing; send nothing', false)
     .option('--allow-missing', 'submit even when files the scene needs are missing here (the job records which)', false)
     .option('--no-deps', 'send the .blend alone, without the files it references (for a machine without Blender)')
+    .option('--as <name>', 'the name you are shown by as the job\'s owner (default: user@host)')
     .option('--wait', 'show progress and exit when the job ends (0 = completed)', false)
     .option('--json', 'machine-readable output', false))
     .action((file: string, opts) => run(() => runSubmit(file, opts))())

@@ -1,6 +1,8 @@
 import type { Stream } from '@libp2p/interface'
 import { createHost } from '../net/host.js'
-import { ephemeralIdentity } from '../net/identity.js'
+import { loadOrCreateIdentity } from '../net/identity.js'
+import { homedir, hostname, userInfo } from 'node:os'
+import { join } from 'node:path'
 import { readFarmKey } from '../net/farm-key.js'
 import { dialFirst, parseCoordinatorAddress } from '../net/dial.js'
 import { sendBytes, sendFile, sha256File } from '../net/payload.js'
@@ -32,6 +34,16 @@ export interface ClientOptions {
   discoveryTimeoutMs?: number
   /** The farm key file of a private farm (--key, MICROFARM_KEY). */
   key?: string
+  /** This user's identity key (default USER_IDENTITY_PATH): the coordinator knows who submits and who controls by it. */
+  identityPath?: string
+}
+
+/** The user's identity as a client of farms, made on first use (mode 0600): the owner of the jobs it submits. */
+export const USER_IDENTITY_PATH = join(homedir(), '.microfarm', 'identity.key')
+
+/** How a user is named to others when they say nothing else (`submit --as NAME`). */
+export function defaultOwnerName (): string {
+  return `${userInfo().username}@${hostname()}`
 }
 
 /** What `submit`, `jobs` and the job controls use to talk to a coordinator. */
@@ -52,7 +64,7 @@ export class CoordinatorClient {
       assertCanJoin(found, farmKey !== undefined)
       addresses = found.flatMap(c => c.multiaddrs)
     }
-    const host = await createHost({ privateKey: await ephemeralIdentity(), ...(farmKey !== undefined ? { farmKey } : {}) })
+    const host = await createHost({ privateKey: await loadOrCreateIdentity(options.identityPath ?? USER_IDENTITY_PATH), ...(farmKey !== undefined ? { farmKey } : {}) })
     return new CoordinatorClient(async (protocol) => {
       const { stream, address } = await dialFirst(host, addresses, protocol, { keyed: farmKey !== undefined })
       // Talk to the address that answered from now on.

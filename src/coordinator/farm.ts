@@ -10,13 +10,13 @@ import { dropBackup } from '../jobs/frame-record.js'
 import { framesInFlight, pickBackupFrom } from '../jobs/backup.js'
 import type { SchedulerPolicy } from '../jobs/scheduler.js'
 import { reconcileWithDisk } from '../jobs/reconcile.js'
-import type { SceneInfoMessage, SubmitRequest, Task } from '../protocol/messages.js'
+import type { JobOwner, SceneInfoMessage, SubmitRequest, Task } from '../protocol/messages.js'
 import type { ProjectManifest } from '../protocol/project.js'
 import type { JobStore } from '../store/job-store.js'
 import type { CoordinatorEvents } from './events.js'
 import { NodeRegistry } from './node-registry.js'
 import { NodeNames } from './node-names.js'
-import { readNodeNames, writeNodeNames } from '../store/node-names-file.js'
+import { readNodeNames } from '../store/node-names-file.js'
 import { DispatchFacts } from './dispatch-estimates.js'
 import type { DispatchView, TaskInfo } from './dispatch-estimates.js'
 import { FramePhases } from './frame-phases.js'
@@ -84,26 +84,11 @@ export class Farm {
   private get events (): CoordinatorEvents { return this.components.events }
   private get store (): JobStore { return this.components.store }
 
-  private namesWriting = false
-  private namesDirty = false
-
-  /**
-   * Writes who owns which node name: one write at a time, and the changes
-   * made meanwhile in one more (a burst of joins is two writes, not a queue).
-   */
+  /** Writes who owns which node name (coalesced by the store, and waited for by its drain). */
   private saveNodeNames (): void {
-    this.namesDirty = true
-    if (this.namesWriting) return
-    this.namesWriting = true
-    const loop = async (): Promise<void> => {
-      while (this.namesDirty) {
-        this.namesDirty = false
-        await writeNodeNames(this.store.layout.nodeNamesPath, this.nodes.names.entries())
-      }
-    }
-    loop().catch((err: unknown) => {
+    this.store.saveNodeNames(() => this.nodes.names.entries(), (err) => {
       this.events.emit({ type: 'warning', message: `could not save the node names: ${errorMessage(err)}` })
-    }).finally(() => { this.namesWriting = false })
+    })
   }
 
   /** Loads the node names, every manifest, and reconciles each job with the frames on disk. */
@@ -145,10 +130,10 @@ export class Farm {
   }
 
   /** A new job; its project's files are in the content store already. */
-  async submit (request: SubmitRequest, project: ProjectManifest): Promise<Job> {
+  async submit (request: SubmitRequest, project: ProjectManifest, owner?: JobOwner): Promise<Job> {
     this.checkSubmit(request)
     const id = await this.store.allocateJobId()
-    const job = createJob(id, request, project, this.now())
+    const job = createJob(id, request, project, this.now(), owner)
     this.jobs.set(id, job)
     await this.store.prepareJobDir(job)
     await this.store.save(job)

@@ -24,6 +24,7 @@ export function summarizeJob (job: Job, layout: OutputLayout, phases?: { renderi
   return {
     id: job.id,
     name: shown(job.name, MAX_SHORT_TEXT),
+    ...(job.owner !== undefined ? { owner: { peerId: job.owner.peerId, name: shown(job.owner.name, MAX_SHORT_TEXT) } } : {}),
     state: job.state,
     priority: job.priority,
     framesTotal: frames.length,

@@ -3,20 +3,21 @@ import type { Job } from './job.js'
 import { UNTOUCHED_FRAME } from './frame-record.js'
 import { framesAdded } from './frame-index.js'
 import { parseFrameList, sceneFrames } from './frame-range.js'
-import type { ProjectManifest, ProjectRef, SceneInfoMessage } from './types.js'
+import type { JobOwner, ProjectManifest, ProjectRef, SceneInfoMessage } from './types.js'
 
 /**
  * A new job from a submit request. Its frames are known now when the user gave
  * them or the submitter read the scene; otherwise a node reads the scene first
  * (the probe) and `setSceneInfo` fills them in.
  */
-export function createJob (id: string, request: SubmitRequest, project: ProjectManifest, now: Date): Job {
+export function createJob (id: string, request: SubmitRequest, project: ProjectManifest, now: Date, owner?: JobOwner): Job {
   const main = project.files.find(file => file.path === project.main)
   // The manifest schema guarantees it; a job without its .blend must never be made.
   if (main === undefined) throw new Error(`the project has no ${project.main}`)
   const job: Job = {
     id,
     name: request.name,
+    ...(owner !== undefined ? { owner } : {}),
     blendSha256: main.sha256,
     blendSize: main.size,
     project: projectSummary(request.project, project),

@@ -1,4 +1,5 @@
 import { frameIndex } from './frame-index.js'
+import type { JobOwner } from './types.js'
 import type { EncodeSettingsMessage, MissingDependency, ProjectRef, RenderFormatName, SceneInfoMessage } from './types.js'
 
 export type JobState = 'queued' | 'active' | 'paused' | 'completed' | 'cancelled' | 'failed'
@@ -37,6 +38,8 @@ export interface EncodeStatus {
 export interface Job {
   id: string
   name: string
+  /** Who submitted it; absent on jobs from before jobs had owners. */
+  owner?: JobOwner
   /** The main .blend's content. */
   blendSha256: string
   blendSize: number

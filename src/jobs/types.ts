@@ -2,4 +2,4 @@
 // defined once as schemas.
 export type { EncodeSettingsMessage, SceneInfoMessage } from '../protocol/messages.js'
 export type { MissingDependency, ProjectManifest, ProjectRef } from '../protocol/project.js'
-export type { RenderFormatName } from '../protocol/messages.js'
+export type { JobOwner, RenderFormatName } from '../protocol/messages.js'

@@ -1,35 +1,58 @@
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
-import { mkdir, readFile } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { link, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import writeFileAtomic from 'write-file-atomic'
 
 export class IdentityError extends Error {
   override name = 'IdentityError'
 }
 
 /**
- * The key behind a peer id. Kept on disk so the coordinator's peer id (which
- * nodes check during the noise handshake) survives restarts.
+ * The key behind a peer id, kept on disk so the peer id survives restarts:
+ * the coordinator's (nodes check it during the noise handshake), a node's (the
+ * coordinator knows it by it), a user's (the owner of the jobs it submits).
+ * Created readable by its owner only, and exclusively: two processes starting
+ * at once end up with the one key, never one each. A key others can read is
+ * refused (on POSIX).
  */
 export async function loadOrCreateIdentity (path: string): Promise<PrivateKey> {
-  let bytes: Buffer | undefined
+  const existing = await readIdentity(path)
+  if (existing !== undefined) return existing
+  const key = await generateKeyPair('Ed25519')
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 })
+  const temp = `${path}.${randomBytes(4).toString('hex')}.new`
   try {
+    await writeFile(temp, privateKeyToProtobuf(key), { mode: 0o600, flush: true })
+    await link(temp, path)
+    return key
+  } catch (err) {
+    // Another process made it first: its key is the one.
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+    const theirs = await readIdentity(path)
+    if (theirs === undefined) throw new IdentityError(`${path} appeared and vanished while this process made its identity; start it again`, { cause: err })
+    return theirs
+  } finally {
+    await rm(temp, { force: true })
+  }
+}
+
+async function readIdentity (path: string): Promise<PrivateKey | undefined> {
+  let bytes: Buffer
+  try {
+    if (process.platform !== 'win32' && ((await stat(path)).mode & 0o077) !== 0) {
+      throw new IdentityError(`the identity key ${path} can be read by other users: run chmod 600 ${path}`)
+    }
     bytes = await readFile(path)
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw err
   }
-  if (bytes !== undefined) {
-    try {
-      return privateKeyFromProtobuf(bytes)
-    } catch (err) {
-      throw new IdentityError(`the identity key ${path} is damaged; move it away to create a new one (nodes will see a new peer id)`, { cause: err })
-    }
+  try {
+    return privateKeyFromProtobuf(bytes)
+  } catch (err) {
+    throw new IdentityError(`the identity key ${path} is damaged; move it away to create a new one (its peer id changes)`, { cause: err })
   }
-  const key = await generateKeyPair('Ed25519')
-  await mkdir(dirname(path), { recursive: true })
-  await writeFileAtomic(path, Buffer.from(privateKeyToProtobuf(key)), { mode: 0o600 })
-  return key
 }
 
 export async function ephemeralIdentity (): Promise<PrivateKey> {

@@ -161,6 +161,8 @@ export const submitRequest = z.object({
   encode: encodeSettings,
   /** Read by the submitting machine's Blender, when it has one. */
   sceneInfo: sceneInfo.optional(),
+  /** Who submits, for people (user@host, or --as NAME); the owner is the submitter's peer id. */
+  owner: shortText.min(1).optional(),
 })
 export type SubmitRequest = z.infer<typeof submitRequest>
 
@@ -190,9 +192,14 @@ export const adminRequest = z.discriminatedUnion('type', [
 ])
 export type AdminRequest = z.infer<typeof adminRequest>
 
+export const jobOwner = z.object({ peerId: z.string().max(100), name: shortText })
+export type JobOwner = z.infer<typeof jobOwner>
+
 export const jobSummary = z.object({
   id: jobId,
   name: shortText,
+  /** Who submitted it: the submitter's peer id (the identity in its MicroFarm folder) and a name for people. */
+  owner: jobOwner.optional(),
   state: z.string().max(32),
   priority: z.number().int(),
   framesTotal: z.number().int().nonnegative(),

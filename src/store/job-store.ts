@@ -8,6 +8,8 @@ import { basename, join } from 'node:path'
 import { parseManifest, serializeManifest } from './manifest.js'
 import { ContentStore } from './content-store.js'
 import { DiskReservations } from './disk.js'
+import { writeNodeNames } from './node-names-file.js'
+import type { NodeNameEntry } from './node-names-file.js'
 
 /** A manifest that could not be written is tried again after this long (a full disk, a lost mount). */
 const RETRY_WRITE_MS = 2_000
@@ -239,8 +241,32 @@ export class JobStore {
     }
   }
 
-  /** Waits for every pending manifest write. */
+  private namesWrite?: Promise<void>
+  private namesDirty?: () => NodeNameEntry[]
+
+  /**
+   * Writes who owns which node name: one write at a time, and the changes
+   * made meanwhile in one more (a burst of joins is two writes, not a queue).
+   */
+  saveNodeNames (entries: () => NodeNameEntry[], onError: (err: unknown) => void): void {
+    this.namesDirty = entries
+    if (this.namesWrite !== undefined) return
+    const loop = async (): Promise<void> => {
+      for (let next = this.namesDirty; next !== undefined; next = this.namesDirty) {
+        this.namesDirty = undefined
+        await writeNodeNames(this.layout.nodeNamesPath, next())
+      }
+    }
+    this.namesWrite = loop().catch(onError).finally(() => {
+      this.namesWrite = undefined
+      // A change that came after the loop's last look is written too.
+      if (this.namesDirty !== undefined) this.saveNodeNames(this.namesDirty, onError)
+    })
+  }
+
+  /** Waits for every pending manifest write (and the node names'). */
   async drain (): Promise<void> {
+    await this.namesWrite
     this.flushLater()
     while (this.writing.size > 0 || this.queued.size > 0) {
       await Promise.allSettled([...this.writing.values(), ...this.queued.values()])

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { encodeSettings, renderFormat, sceneInfo } from '../protocol/messages.js'
+import { encodeSettings, jobOwner, renderFormat, sceneInfo } from '../protocol/messages.js'
 import { missingDependency, projectRef, sha256 } from '../protocol/project.js'
 import type { FrameRecord, Job } from '../jobs/job.js'
 import { frameNumbers } from '../jobs/job.js'
@@ -34,6 +34,7 @@ const frameRecord = z.object({
 const jobSchema = z.object({
   id: z.string().regex(/^[0-9]{1,9}$/),
   name: z.string(),
+  owner: jobOwner.optional(),
   blendSha256: sha256,
   blendSize: z.number().int().nonnegative(),
   project: projectRef.extend({ files: z.number().int().positive(), bytes: z.number().int().nonnegative() }).optional(),

@@ -90,7 +90,7 @@ blenderTest('the dashboard shows the farm, and c, p, a, f and e drive a job from
   const [short, long] = [await makeScene(dir, { frames: 12 }), await makeScene(dir, { frames: 40, width: 320, height: 180, samples: 32 })]
   const pane = await coordinatorPane(t, dir)
   const address = await pane.waitForScreen('the coordinator\'s address', screen => LOOPBACK_ADDRESS.exec(screen)?.[0])
-  t.regex(await pane.screen(), /^MicroFarm {2}farm \S+ {2}peer 12D3Ko…\w{6} {2}on \/ip4\/127\.0\.0\.1\/tcp\/\d+/m)
+  t.regex(await pane.screen(), /^MicroFarm {2}farm \S+ open {2}peer 12D3Ko…\w{6} {2}on \/ip4\/127\.0\.0\.1\/tcp\/\d+/m)
 
   startCli(t, ['node', '--name', 'worker', '--coordinator', address, '--work-dir', path.join(dir, 'work')])
   await pane.waitForScreen('the node', screen => /^worker\s+idle\s+\d+\.\d+/m.test(screen))

@@ -26,13 +26,14 @@ export function formatJobs (jobs: readonly JobSummary[]): string {
   const rows = jobs.map(job => [
     job.id,
     job.name,
+    job.owner?.name ?? '-',
     job.state,
     `${job.framesDone}/${job.framesTotal}`,
     String(job.framesFailed),
     Object.entries(job.byNode).map(([node, n]) => `${node}:${n}`).join(' ') || '-',
     job.encode !== undefined && job.encode.state !== 'none' ? job.encode.state : '-',
   ])
-  const table = formatTable(['ID', 'NAME', 'STATE', 'DONE', 'FAILED', 'RENDERED BY', 'VIDEO'], rows)
+  const table = formatTable(['ID', 'NAME', 'OWNER', 'STATE', 'DONE', 'FAILED', 'RENDERED BY', 'VIDEO'], rows)
   const notes = jobs.flatMap(job => [
     ...(job.error !== undefined ? [`job ${job.id}: ${job.error}`] : []),
     ...Object.entries(job.blocklist).map(([node, why]) => `job ${job.id}: node ${node} blocklisted (${why})`),

@@ -13,6 +13,8 @@ import { transferProgress } from '../transfer-progress.js'
 import { describeMissing, describeProjectFiles } from '../project-report.js'
 
 export interface SubmitFlags extends ClientOptions {
+  /** The name the job's owner is shown by (default user@host). */
+  as?: string
   frames?: string
   chunk: number
   format: RenderFormatName
@@ -54,7 +56,7 @@ export async function runSubmit (file: string, flags: SubmitFlags): Promise<numb
   if (missing.length > 0) for (const line of describeMissing(missing)) say(line)
 
   // libp2p is loaded only now: a dry run, or a submit refused for missing files, never needs it.
-  const { CoordinatorClient } = await import('../../client/coordinator-client.js')
+  const { CoordinatorClient, defaultOwnerName } = await import('../../client/coordinator-client.js')
   const client = await CoordinatorClient.connect(flags)
   try {
     const progress = transferProgress(process.stderr)
@@ -74,6 +76,7 @@ export async function runSubmit (file: string, flags: SubmitFlags): Promise<numb
       encode: { enabled: flags.encode, codec: flags.codec, quality: flags.quality, location: flags.mp4Location, ...(flags.fps !== undefined ? { fps: flags.fps } : {}) },
       ...(flags.frames !== undefined ? { frames: flags.frames } : {}),
       ...(sceneInfo !== undefined ? { sceneInfo } : {}),
+      owner: flags.as ?? defaultOwnerName(),
     }, flags.json ? undefined : (p) => progress.update(p)).finally(() => process.off('SIGINT', onInterrupt))
     progress.end()
     if (flags.json && !flags.wait) console.log(JSON.stringify(result))

@@ -4,7 +4,7 @@ import path from 'node:path'
 import test from 'ava'
 import type { ExecutionContext } from 'ava'
 import { streamPair } from '@libp2p/utils'
-import type { Stream } from '@libp2p/interface'
+import type { Connection, Stream } from '@libp2p/interface'
 import { CoordinatorClient } from '../../../src/client/coordinator-client.js'
 import type { SubmitProgress } from '../../../src/client/coordinator-client.js'
 import { CoordinatorEvents } from '../../../src/coordinator/events.js'
@@ -32,11 +32,13 @@ async function setup (t: ExecutionContext, cut?: (stream: Stream) => void): Prom
   t.teardown(async () => { await store.drain() })
   const farm = new Farm({ policy: { maxAttempts: 3, blocklistAfter: 3 } }, { store, events: new CoordinatorEvents() })
   const streams: Stream[] = []
+  // The handler reads only who the connection proves the submitter is.
+  const submitter = { remotePeer: { toString: () => 'peer-submitter' } } as unknown as Connection
   const client = CoordinatorClient.over(async () => {
     const [outbound, inbound] = await streamPair()
     streams.push(outbound)
     cut?.(outbound)
-    handleSubmit(farm, store, inbound).catch((err: unknown) => { inbound.abort(err instanceof Error ? err : new Error(String(err))) })
+    handleSubmit(farm, store, inbound, submitter).catch((err: unknown) => { inbound.abort(err instanceof Error ? err : new Error(String(err))) })
     return outbound
   })
   return { farm, store, client, dir, streams }

@@ -2,6 +2,7 @@ import { chmod, readFile, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import test from 'ava'
 import { FarmKeyError, readFarmKey, writeNewFarmKey } from '../../../src/net/farm-key.js'
+import { IdentityError, loadOrCreateIdentity } from '../../../src/net/identity.js'
 import { tempFolder } from '../../helpers/temp-folder.js'
 
 test('a new farm key is the private-network key format, readable by its owner only, and reads back', async (t) => {
@@ -36,4 +37,15 @@ test('a key file written on Windows (CRLF, upper case) reads as the same key', a
   const hex = 'AB'.repeat(32)
   await writeFile(file, `/key/swarm/psk/1.0.0/\r\n/base16/\r\n${hex}\r\n`, { mode: 0o600 })
   t.is(new TextDecoder().decode(await readFarmKey(file)), `/key/swarm/psk/1.0.0/\n/base16/\n${hex.toLowerCase()}`)
+})
+
+test('an identity key made by two processes at once is one key; one others can read is refused', async (t) => {
+  const dir = await tempFolder(t, 'mf-identity-')
+  const file = path.join(dir, 'user', 'identity.key')
+  const [a, b] = await Promise.all([loadOrCreateIdentity(file), loadOrCreateIdentity(file)])
+  t.true(a.equals(b), 'both callers use the key that is on disk')
+  t.true((await loadOrCreateIdentity(file)).equals(a))
+  t.is((await stat(file)).mode & 0o777, 0o600)
+  await chmod(file, 0o644)
+  await t.throwsAsync(loadOrCreateIdentity(file), { instanceOf: IdentityError, message: /can be read by other users: run chmod 600/ })
 })
