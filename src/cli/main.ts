@@ -5,7 +5,7 @@ import type { runCoordinator as RunCoordinator } from './commands/coordinator.js
 import type { runNode as RunNode } from './commands/node.js'
 import type { runSubmit as RunSubmit } from './commands/submit.js'
 import type { runJobs as RunJobs } from './commands/jobs.js'
-import type { runClear as RunClear, runControl as RunControl } from './commands/control.js'
+import type { runAdmins as RunAdmins, runClear as RunClear, runControl as RunControl } from './commands/control.js'
 import type { runKeyNew as RunKeyNew } from './commands/key.js'
 import { byteSize, integer, oneOf, port, positiveInt, positiveNumber } from './parse.js'
 import type { JobAction } from '../protocol/messages.js'
@@ -24,6 +24,7 @@ const runSubmit: typeof RunSubmit = async (...a) => (await import('./commands/su
 const runJobs: typeof RunJobs = async (...a) => (await import('./commands/jobs.js')).runJobs(...a)
 const runControl: typeof RunControl = async (...a) => (await import('./commands/control.js')).runControl(...a)
 const runClear: typeof RunClear = async (...a) => (await import('./commands/control.js')).runClear(...a)
+const runAdmins: typeof RunAdmins = async (...a) => (await import('./commands/control.js')).runAdmins(...a)
 const runKeyNew: typeof RunKeyNew = async (...a) => (await import('./commands/key.js')).runKeyNew(...a)
 
 /** The composition root: argv → a command with concrete adapters. Returns the exit code. */
@@ -136,6 +137,14 @@ export async function main (argv: readonly string[]): Promise<number> {
 
   withCoordinator(program.command('clear').description('forget completed jobs (their files stay)'))
     .action((opts) => run(() => runClear(opts))())
+
+  const admins = program.command('admins').description('the farm\'s admins: they may control every job (others only their own)')
+  withCoordinator(admins.command('list').description('who the admins are'))
+    .action((opts) => run(() => runAdmins('list', undefined, opts))())
+  for (const action of ['add', 'remove'] as const) {
+    withCoordinator(admins.command(action).description(`${action === 'add' ? 'make' : 'stop'} someone a farm admin (admins only)`).argument('<who>', 'a peer id, or a name as microfarm jobs shows a job\'s owner'))
+      .action((who: string, opts) => run(() => runAdmins(action, who, opts))())
+  }
 
   const key = program.command('key').description('farm keys: a private farm takes only machines holding its key')
   key.command('new')

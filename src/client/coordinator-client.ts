@@ -1,8 +1,7 @@
 import type { Stream } from '@libp2p/interface'
 import { createHost } from '../net/host.js'
-import { loadOrCreateIdentity } from '../net/identity.js'
-import { homedir, hostname, userInfo } from 'node:os'
-import { join } from 'node:path'
+import { loadOrCreateIdentity, USER_IDENTITY_PATH } from '../net/identity.js'
+import { hostname, userInfo } from 'node:os'
 import { readFarmKey } from '../net/farm-key.js'
 import { dialFirst, parseCoordinatorAddress } from '../net/dial.js'
 import { sendBytes, sendFile, sha256File } from '../net/payload.js'
@@ -38,8 +37,6 @@ export interface ClientOptions {
   identityPath?: string
 }
 
-/** The user's identity as a client of farms, made on first use (mode 0600): the owner of the jobs it submits. */
-export const USER_IDENTITY_PATH = join(homedir(), '.microfarm', 'identity.key')
 
 /** How a user is named to others when they say nothing else (`submit --as NAME`). */
 export function defaultOwnerName (): string {
@@ -113,6 +110,13 @@ export class CoordinatorClient {
     if (reply.type !== 'done') throw new ProtocolError(`expected an answer, got ${reply.type}`)
     return reply.message
   }
+  /** The farm's admins: list them, or (as an admin) add or remove one. */
+  async admins (action: 'list' | 'add' | 'remove', who?: string): Promise<string> {
+    const reply = await this.admin({ type: 'admins', action, ...(who !== undefined ? { who } : {}) })
+    if (reply.type !== 'done') throw new ProtocolError(`expected an answer, got ${reply.type}`)
+    return reply.message
+  }
+
 
   /**
    * Creates the job, sending what the coordinator lacks of the project: the

@@ -13,6 +13,9 @@ import type { BlenderInstall } from '../blender/find-blender.js'
 import { listJobFiles } from './job-files.js'
 import type { JobFile } from './job-files.js'
 import type { Job } from '../jobs/job.js'
+import { checkMayControl, clearable, DASHBOARD, isAdmin, NotYourJobError } from './ownership.js'
+import type { Caller } from './ownership.js'
+import { Admins } from './admins.js'
 
 export type { JobFile }
 
@@ -46,7 +49,12 @@ export class CoordinatorApi {
     private readonly encoder?: JobEncoder,
     /** This machine's Blender, for the new-job form to list a scene's files; undefined when there is none. */
     private readonly findBlender?: () => Promise<BlenderInstall | undefined>,
-  ) {}
+  ) {
+    this.admins = new Admins(store.layout.adminsPath)
+  }
+
+  /** Who may control others' jobs (see ownership.ts); loaded by the coordinator at start. */
+  readonly admins: Admins
 
   listJobs (): JobSummary[] {
     return [...this.farm.jobs.values()]
@@ -54,7 +62,8 @@ export class CoordinatorApi {
       .map(job => summarizeJob(job, this.store.layout, this.farm.phases.counts(job)))
   }
 
-  async jobAction (jobId: string, action: JobAction, encode?: Partial<EncodeSettingsMessage>): Promise<string> {
+  async jobAction (jobId: string, action: JobAction, encode?: Partial<EncodeSettingsMessage>, caller: Caller = DASHBOARD): Promise<string> {
+    checkMayControl(this.farm.job(jobId), action, caller, this.admins.ids())
     switch (action) {
       case 'delete':
         return this.farm.deleteJob(jobId)
@@ -67,8 +76,37 @@ export class CoordinatorApi {
     }
   }
 
-  async clearCompleted (): Promise<string> {
-    return this.farm.clearCompleted()
+  async clearCompleted (caller: Caller = DASHBOARD): Promise<string> {
+    const admins = this.admins.ids()
+    return this.farm.clearCompleted(jobs => jobs.filter(job => clearable([job], caller, admins).length > 0))
+  }
+
+  /** The farm's admins: anyone may list them; only an admin adds or removes one. */
+  async adminsAction (action: 'list' | 'add' | 'remove', who: string | undefined, caller: Caller): Promise<string> {
+    if (action === 'list') {
+      const listed = this.admins.list()
+      return listed.length === 0
+        ? "no admins listed: the coordinator's own user (its dashboard, and microfarm on its machine) is the only one"
+        : `admins: ${listed.map(a => `${a.name} (${a.peerId})`).join(', ')}; and the coordinator's own user`
+    }
+    if (!isAdmin(caller, this.admins.ids())) throw new NotYourJobError('only a farm admin adds or removes admins; ask one (microfarm admins list)')
+    if (who === undefined) throw new ApiError(`say whom to ${action}: a peer id, or a name as \`microfarm jobs\` shows it as a job's owner`)
+    const peerId = this.resolvePeer(who)
+    if (action === 'add') {
+      const name = [...this.farm.jobs.values()].find(job => job.owner?.peerId === peerId)?.owner?.name ?? who
+      await this.admins.add({ peerId, name })
+      return `${name} (${peerId}) is a farm admin now`
+    }
+    return (await this.admins.remove(peerId)) ? `${who} is no longer a farm admin` : `${who} was not a listed admin`
+  }
+
+  /** A peer id as given, or the peer id of the job owner by that name. */
+  private resolvePeer (who: string): string {
+    if (/^[1-9A-HJ-NP-Za-km-z]{40,60}$/.test(who)) return who
+    const owners = new Map([...this.farm.jobs.values()].flatMap(job => job.owner !== undefined && job.owner.name === who ? [[job.owner.peerId, job.owner.name]] : []))
+    if (owners.size === 1) return [...owners.keys()][0] as string
+    if (owners.size === 0) throw new ApiError(`no job owner is called ${who}: give their peer id (microfarm jobs --json shows owners)`)
+    throw new ApiError(`several users are called ${who}: give the peer id of the one you mean (microfarm jobs --json shows owners)`)
   }
 
   /**

@@ -1,7 +1,11 @@
-import type { PeerId } from '@libp2p/interface'
+import type { Connection, PeerId } from '@libp2p/interface'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { ProtocolError } from '../protocol/errors.js'
+import { errorMessage } from '../util/error-message.js'
+import type { Caller } from './ownership.js'
 import { createHost } from '../net/host.js'
 import type { Host } from '../net/host.js'
-import { loadOrCreateIdentity } from '../net/identity.js'
+import { loadOrCreateIdentity, USER_IDENTITY_PATH } from '../net/identity.js'
 import { advertiseCoordinator } from '../discovery/advertise.js'
 import type { Advertisement } from '../discovery/advertise.js'
 import { ADMIN_PROTOCOL, CONTENT_PROTOCOL, DEFAULT_FRAME_TAKEBACK_MS, DEFAULT_NODE_TIMEOUT_MS, HEARTBEAT_INTERVAL_MS, FRAME_PROTOCOL, MAX_INBOUND_STREAMS, SESSION_PROTOCOL, SUBMIT_PROTOCOL } from '../protocol/constants.js'
@@ -32,6 +36,8 @@ export interface CoordinatorInit {
   nodeTimeoutMs?: number
   /** A private farm's key (see net/farm-key.ts): only peers holding it connect. */
   farmKey?: FarmKey
+  /** The identity of the user running the coordinator, an admin (default USER_IDENTITY_PATH). */
+  userIdentityPath?: string
   /** Frames a node shows no work on for this long go to other nodes (see Farm.checkStalled). */
   frameTimeoutMs?: number
   policy?: SchedulerPolicy
@@ -85,6 +91,7 @@ export class Coordinator {
       host = await this.listen()
       await this.store.init()
       await this.farm.load()
+      await this.loadAdmins()
     } catch (err) {
       await this.stop()
       throw err
@@ -97,8 +104,8 @@ export class Coordinator {
     const limits = new StreamLimits()
     await host.handle(CONTENT_PROTOCOL, guarded(CONTENT_PROTOCOL, this.events, limits.limited('reply', async (s) => handleContentRequest(this.store.content, s))), options)
     await host.handle(FRAME_PROTOCOL, guarded(FRAME_PROTOCOL, this.events, limits.limited('upload', async (s, c) => handleFrameUpload(this.farm, this.store, s, c), async (s, err) => askToSendLater(s, err.message))), options)
-    await host.handle(SUBMIT_PROTOCOL, guarded(SUBMIT_PROTOCOL, this.events, limits.limited('upload', async (s, c) => handleSubmit(this.farm, this.store, s, c))), options)
-    await host.handle(ADMIN_PROTOCOL, guarded(ADMIN_PROTOCOL, this.events, limits.limited('reply', async (s) => handleAdmin(this.api, s))), options)
+    await host.handle(SUBMIT_PROTOCOL, guarded(SUBMIT_PROTOCOL, this.events, limits.limited('upload', async (s, c) => { this.userCaller(c); await handleSubmit(this.farm, this.store, s, c) })), options)
+    await host.handle(ADMIN_PROTOCOL, guarded(ADMIN_PROTOCOL, this.events, limits.limited('reply', async (s, c) => handleAdmin(this.api, s, this.userCaller(c)))), options)
 
     const timeout = this.init.nodeTimeoutMs ?? DEFAULT_NODE_TIMEOUT_MS
     let pinged = 0
@@ -135,6 +142,25 @@ export class Coordinator {
 
   private unlock?: () => Promise<void>
   private listening?: Host
+
+  /** The listed admins, and the coordinator's own user (its CLI identity on this machine) as one. */
+  private async loadAdmins (): Promise<void> {
+    try {
+      await this.api.admins.load()
+    } catch (err) {
+      this.events.emit({ type: 'warning', message: errorMessage(err) })
+    }
+    this.api.admins.addBuiltIn(peerIdFromPrivateKey(await loadOrCreateIdentity(this.init.userIdentityPath ?? USER_IDENTITY_PATH)).toString())
+  }
+
+  /** A user's connection as a caller of the API; a render node's identity is refused (nodes render, people submit and control). */
+  private userCaller (connection: Connection): Caller {
+    const peerId = connection.remotePeer.toString()
+    if (this.farm.nodes.get(peerId) !== undefined || this.farm.nodes.names.isNode(peerId)) {
+      throw new ProtocolError('a render node\'s identity cannot submit or control jobs: run microfarm submit and the job controls as a user')
+    }
+    return { kind: 'peer', peerId }
+  }
   /** Connections refused on a private farm: said once, then at most once a minute with how many. */
   private readonly refusals = new RefusalLog(message => this.events.emit({ type: 'warning', message }))
 

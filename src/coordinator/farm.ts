@@ -473,9 +473,9 @@ export class Farm {
     return `job ${jobId} deleted with its frames and manifest`
   }
 
-  /** Forgets completed jobs; their files stay. */
-  async clearCompleted (): Promise<string> {
-    const done = [...this.jobs.values()].filter(job => job.state === 'completed')
+  /** Forgets completed jobs (those `which` lets through); their files stay. */
+  async clearCompleted (which: (jobs: Job[]) => readonly Job[] = jobs => jobs): Promise<string> {
+    const done = which([...this.jobs.values()].filter(job => job.state === 'completed'))
     for (const job of done) {
       this.jobs.delete(job.id)
       await this.store.forgetJob(job)

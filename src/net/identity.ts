@@ -2,7 +2,11 @@ import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@
 import type { PrivateKey } from '@libp2p/interface'
 import { randomBytes } from 'node:crypto'
 import { link, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { homedir } from 'node:os'
+import { dirname, join } from 'node:path'
+
+/** A user's identity as a client of farms, made on first use (mode 0600): the owner of the jobs it submits. */
+export const USER_IDENTITY_PATH = join(homedir(), '.microfarm', 'identity.key')
 
 export class IdentityError extends Error {
   override name = 'IdentityError'

@@ -189,6 +189,8 @@ export const adminRequest = z.discriminatedUnion('type', [
   z.object({ type: z.literal('list-jobs') }),
   z.object({ type: z.literal('job-action'), action: jobAction, jobId, encode: encodeSettings.partial().optional() }),
   z.object({ type: z.literal('clear-jobs') }),
+  /** The farm's admins: list them, or (an admin) add or remove one by peer id or by a job owner's name. */
+  z.object({ type: z.literal('admins'), action: z.enum(['list', 'add', 'remove']), who: shortText.min(1).optional() }),
 ])
 export type AdminRequest = z.infer<typeof adminRequest>
 

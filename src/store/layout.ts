@@ -19,6 +19,8 @@ export class OutputLayout {
   get lastJobIdPath (): string { return join(this.stateDir, 'last-job-id') }
   /** Which peer id owns which node name (see coordinator/node-names.ts). */
   get nodeNamesPath (): string { return join(this.stateDir, 'node-names.json') }
+  /** The farm's admins by peer id (see coordinator/admins.ts). */
+  get adminsPath (): string { return join(this.stateDir, 'admins.json') }
   /** Every job's files (.blend files, textures, caches, project manifests), each named by its SHA-256. */
   get contentDir (): string { return join(this.stateDir, 'content') }
   /** Where .blend files were kept before jobs carried their dependencies; moved into contentDir on start. */

@@ -26,6 +26,17 @@ export async function runControl (action: JobAction, jobId: string, flags: Clien
   }
 }
 
+/** `microfarm admins list | add WHO | remove WHO`. */
+export async function runAdmins (action: 'list' | 'add' | 'remove', who: string | undefined, flags: ClientOptions): Promise<number> {
+  const client = await CoordinatorClient.connect(flags)
+  try {
+    console.log(await client.admins(action, who))
+    return 0
+  } finally {
+    await client.close()
+  }
+}
+
 export async function runClear (flags: ClientOptions): Promise<number> {
   const client = await CoordinatorClient.connect(flags)
   try {

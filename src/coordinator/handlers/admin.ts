@@ -4,29 +4,32 @@ import { MessageChannel } from '../../protocol/framing.js'
 import { adminRequest } from '../../protocol/messages.js'
 import type { AdminReply, AdminRequest } from '../../protocol/messages.js'
 import type { CoordinatorApi } from '../api.js'
+import type { Caller } from '../ownership.js'
 import { errorMessage } from '../../util/error-message.js'
 
 /** `microfarm jobs`, `cancel`, … : one request, one reply, through the same API the UI uses. */
-export async function handleAdmin (api: CoordinatorApi, stream: Stream): Promise<void> {
+export async function handleAdmin (api: CoordinatorApi, stream: Stream, caller: Caller): Promise<void> {
   const channel = new MessageChannel<AdminRequest, AdminReply>(stream)
   const request = await channel.read(adminRequest, { signal: AbortSignal.timeout(FIRST_MESSAGE_TIMEOUT_MS) })
   // A peer that never reads its answer must not keep it in memory: the write has a deadline.
-  await channel.write(await answer(api, request), { signal: AbortSignal.timeout(REPLY_WRITE_TIMEOUT_MS) })
+  await channel.write(await answer(api, request, caller), { signal: AbortSignal.timeout(REPLY_WRITE_TIMEOUT_MS) })
   await stream.close()
 }
 
-async function answer (api: CoordinatorApi, request: AdminRequest): Promise<AdminReply> {
+async function answer (api: CoordinatorApi, request: AdminRequest, caller: Caller): Promise<AdminReply> {
   try {
     switch (request.type) {
       case 'list-jobs':
         return { type: 'jobs', jobs: api.listJobs() }
       case 'clear-jobs':
-        return { type: 'done', message: await api.clearCompleted() }
+        return { type: 'done', message: await api.clearCompleted(caller) }
       case 'job-action': {
-        const message = await api.jobAction(request.jobId, request.action, request.encode)
+        const message = await api.jobAction(request.jobId, request.action, request.encode, caller)
         const job = api.listJobs().find(summary => summary.id === request.jobId)
         return { type: 'done', message, ...(job !== undefined ? { job } : {}) }
       }
+      case 'admins':
+        return { type: 'done', message: await api.adminsAction(request.action, request.who, caller) }
     }
   } catch (err) {
     // A control that does not fit is the user's error, not the stream's: answer it.
