@@ -122,7 +122,11 @@ export class BlenderDriver {
       if (message !== undefined) this.replies.shift()?.(message)
     })
     socket.setEncoding('utf8').on('data', (chunk: string) => lines.push(chunk))
-    socket.on('error', (err) => this.failPending(err))
+    // A reset when Blender is stopped (hung, cancelled) or dies says nothing a user can act on:
+    // the frame fails with why Blender stopped, the socket's error as the cause.
+    socket.on('error', (err) => this.failPending(this.watched?.stalled === true || this.kill.signal.aborted || this.exit !== undefined
+      ? new DriverStoppedError(this.whyStopped(), { cause: err })
+      : err))
     socket.on('close', () => this.failPending(new DriverStoppedError(this.whyStopped())))
     const ready = await this.nextReply()
     if (ready.type !== 'ready' || ready.token !== token) {

@@ -63,7 +63,9 @@ blenderTest('kill -9 of the coordinator mid-job: it resumes on restart and rende
   await waitForJob(address, '1', '3 frames done', j => j.framesDone >= 3)
   first.child.kill('SIGKILL')
   await first.exited
-  const before = Object.entries(await manifestFrames(out, '1')).filter(([, f]) => f.state === 'done').map(([n]) => Number(n))
+  // The frames on disk are the truth after a kill -9: the manifest may lag them by a moment (frame
+  // changes are written within 250 ms), and the restarted coordinator counts the files it finds.
+  const before = (await readdir(path.join(out, 'job_1'))).flatMap(name => /^frame_(\d+)\.png$/.exec(name)?.[1] ?? []).map(Number)
   t.true(before.length >= 3)
   const mtimes = new Map<number, number>()
   for (const frame of before) mtimes.set(frame, (await stat(path.join(out, 'job_1', `frame_${String(frame).padStart(4, '0')}.png`))).mtimeMs)
@@ -80,7 +82,9 @@ blenderTest('kill -9 of the coordinator mid-job: it resumes on restart and rende
     return manifest.state === 'completed' ? manifest : undefined
   })).frames
   for (const frame of before) {
-    t.is(after[frame]?.attempts, 1, `frame ${frame} was rendered once`)
+    // Handed out once (its assignment may not have reached the manifest before the kill).
+    t.true((after[frame]?.attempts ?? 0) <= 1, `frame ${frame} was rendered once`)
+    t.is(after[frame]?.state, 'done')
     const mtime = (await stat(path.join(out, 'job_1', `frame_${String(frame).padStart(4, '0')}.png`))).mtimeMs
     t.is<number | undefined, number | undefined>(mtime, mtimes.get(frame), `frame ${frame}'s file was not written again`)
   }
