@@ -38,6 +38,10 @@ export interface BlenderDriverOptions {
 /** Ten minutes without one line from Blender: no real frame is that quiet (Cycles prints every few samples). */
 export const DEFAULT_STALL_TIMEOUT_MS = 10 * 60_000
 
+/** The driver's mark after a scene loaded (see mark_output in microfarm_driver.py), and how long to wait for it. */
+const OUTPUT_MARK = 'MICROFARM_OUTPUT_MARK'
+const OUTPUT_MARK_WAIT_MS = 2000
+
 export class DriverStoppedError extends BlenderError {
   override name = 'DriverStoppedError'
 }
@@ -61,6 +65,7 @@ export class BlenderDriver {
     private readonly options: BlenderDriverOptions,
     private readonly exited: Promise<ProcessResult>,
     private readonly kill: AbortController,
+    private readonly token: string,
   ) {
     void exited.then((result) => {
       this.exit = result
@@ -89,7 +94,7 @@ export class BlenderDriver {
       onStdoutLine: onLine,
       onStderrLine: onLine,
     }, options.run ?? runProcess)
-    const driver = new BlenderDriver(options, exited, kill)
+    const driver = new BlenderDriver(options, exited, kill, token)
     holder.driver = driver
     try {
       await driver.connect(server, token, options.loadTimeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS)
@@ -152,6 +157,8 @@ export class BlenderDriver {
       const command: OpenCommand = { type: 'open', path: path.resolve(blendPath), remap: scene.remap, allowedMissing: scene.allowedMissing }
       this.socket.write(JSON.stringify(command) + '\n')
       const message = await reply
+      // The answer came on the socket; what Blender printed while loading comes on its pipes, maybe later.
+      await this.outputMarked(OUTPUT_MARK_WAIT_MS)
       const warnings = this.loadWarnings
       this.loadWarnings = undefined
       if (message.type === 'failed') throw new BlenderError(this.lastError ?? message.error.replace(/^Error: /, ''))
@@ -214,7 +221,32 @@ export class BlenderDriver {
     this.watched = undefined
   }
 
+  /** Output marks seen since the last open (one on stdout, one on stderr), and who waits for them. */
+  private marks = 0
+  private markSeen?: () => void
+
+  /** Waits (at most `ms`) until the driver's mark arrived on both of Blender's output streams. */
+  private async outputMarked (ms: number): Promise<void> {
+    if (this.marks < 2) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms)
+        this.markSeen = () => {
+          if (this.marks < 2) return
+          clearTimeout(timer)
+          resolve()
+        }
+      })
+    }
+    this.markSeen = undefined
+    this.marks = 0
+  }
+
   private onOutput (line: string): void {
+    if (line.trim() === `${OUTPUT_MARK} ${this.token}`) {
+      this.marks++
+      this.markSeen?.()
+      return
+    }
     this.rearm()
     if (this.loadWarnings !== undefined && this.loadWarnings.length < MAX_LOAD_WARNINGS && isLoadWarning(line)) this.loadWarnings.push(line.trim().slice(0, 1000))
     const parsed = parseBlenderLine(line)

@@ -69,6 +69,19 @@ def main():
     def send(message):
         stream.write((json.dumps(message) + '\n').encode('utf-8'))
 
+    def mark_output():
+        # What Blender printed while loading (a library it could not open) is the
+        # node's only word of a missing file, and it reads it from stdout and
+        # stderr, beside this socket: a mark on both, after everything else,
+        # tells it when it has all of it (see BlenderDriver.open).
+        try:
+            import ctypes
+            ctypes.CDLL(None).fflush(None)  # Blender's own C output, buffered in a pipe
+        except (OSError, AttributeError, TypeError):
+            pass  # no C library to flush (Windows): the mark still orders Python's own output
+        for out in (sys.stdout, sys.stderr):
+            print('MICROFARM_OUTPUT_MARK ' + token, file=out, flush=True)
+
     send({
         'type': 'ready',
         'token': token,
@@ -90,8 +103,10 @@ def main():
                 errors = microfarm_deps.remap(command.get('remap', []))
                 allowed = set(microfarm_deps.path_key(p) for p in command.get('allowedMissing', []))
                 saved = {bpy.data.filepath: saved_output_settings(bpy.context.scene)}
+                mark_output()
                 send({'type': 'opened', 'file': bpy.data.filepath, 'remapErrors': errors})
             except Exception as error:
+                mark_output()
                 send({'type': 'failed', 'frame': -1, 'error': str(error).strip() or 'cannot open %s' % command['path']})
             continue
         if kind != 'render':
