@@ -16,7 +16,14 @@ import { pngGrey, tinyPng } from '../helpers/tiny-png.js'
 // Peers that speak the protocol correctly and lie (issue 11), against a real
 // coordinator process. No Blender: the frames are small true PNGs made here.
 
-interface Farm { address: string, out: string, client: CoordinatorClient, submit: (overrides: Partial<SubmitRequest>) => Promise<string> }
+interface Farm {
+  address: string
+  out: string
+  client: CoordinatorClient
+  submit: (overrides: Partial<SubmitRequest>) => Promise<string>
+  /** A job of frames 1…last whose scene (64×48) the submitter read, so frame headers are checked. */
+  submitFrames: (last: number, overrides?: Partial<SubmitRequest>) => Promise<string>
+}
 
 async function startFarm (t: ExecutionContext): Promise<Farm> {
   const dir = await tempFolder(t, 'mf-hostile-')
@@ -33,7 +40,9 @@ async function startFarm (t: ExecutionContext): Promise<Farm> {
     encode: { enabled: false, codec: 'h264', quality: 'high', location: 'parent' },
     ...overrides,
   })).jobId
-  return { address, out, client, submit }
+  const submitFrames = async (last: number, overrides: Partial<SubmitRequest> = {}): Promise<string> =>
+    submit({ frames: `1-${last}`, sceneInfo: sceneInfo({ frameStart: 1, frameEnd: last, resolutionX: 64, resolutionY: 48 }), ...overrides })
+  return { address, out, client, submit, submitFrames }
 }
 
 async function framesDone (farm: Farm, jobId: string): Promise<number> {
@@ -75,7 +84,7 @@ test('forged frames: a peer not rendering a frame cannot deliver it, and bytes t
 test('copies of one frame arriving together: exactly one counts, and it is the one on disk', async (t) => {
   const farm = await startFarm(t)
   // Two frames: the job stays active while the copies of frame 1 arrive.
-  const jobId = await farm.submit({ frames: '1-2', chunk: 2, sceneInfo: sceneInfo({ frameStart: 1, frameEnd: 2, resolutionX: 64, resolutionY: 48 }) })
+  const jobId = await farm.submitFrames(2, { chunk: 2 })
   const node = await HostilePeer.start(t, farm.address)
   const session = await node.session('racer')
   await session.askForTask()
@@ -92,7 +101,7 @@ test('copies of one frame arriving together: exactly one counts, and it is the o
 
 test('hoarding: a peer asking thousands of times holds one task and one in line; an honest node gets the rest', async (t) => {
   const farm = await startFarm(t)
-  const jobId = await farm.submit({ frames: '1-12', priority: 1000, sceneInfo: sceneInfo({ frameStart: 1, frameEnd: 12, resolutionX: 64, resolutionY: 48 }) })
+  const jobId = await farm.submitFrames(12, { priority: 1000 })
   const hoarder = await (await HostilePeer.start(t, farm.address)).session('hoarder')
   await Promise.all(Array.from({ length: 5000 }, async () => hoarder.send({ type: 'request-work' })))
   t.is(await HostilePeer.drain(hoarder, 'assign', 2000), 2)
@@ -113,7 +122,7 @@ test('a submit the coordinator would refuse is refused before its bytes move, an
 
 test('a peer that takes an offline node\'s name gets a name of its own, and its failures blocklist only itself', async (t) => {
   const farm = await startFarm(t)
-  const jobId = await farm.submit({ frames: '1-8', chunk: 3, sceneInfo: sceneInfo({ frameStart: 1, frameEnd: 8, resolutionX: 64, resolutionY: 48 }) })
+  const jobId = await farm.submitFrames(8, { chunk: 3 })
   const desk = await HostilePeer.start(t, farm.address)
   const first = await desk.session('desk')
   await first.close()
@@ -137,7 +146,7 @@ test('a peer that takes an offline node\'s name gets a name of its own, and its 
 
 test('uploads held open by one peer: past its limit it is told to send later, and other peers are still served', async (t) => {
   const farm = await startFarm(t)
-  const jobId = await farm.submit({ frames: '1-12', chunk: 10, sceneInfo: sceneInfo({ frameStart: 1, frameEnd: 12, resolutionX: 64, resolutionY: 48 }) })
+  const jobId = await farm.submitFrames(12, { chunk: 10 })
   const hog = await HostilePeer.start(t, farm.address)
   const session = await hog.session('hog')
   const task = await session.askForTask()
