@@ -7,7 +7,9 @@ import type { runSubmit as RunSubmit } from './commands/submit.js'
 import type { runJobs as RunJobs } from './commands/jobs.js'
 import type { runAdmins as RunAdmins, runClear as RunClear, runControl as RunControl } from './commands/control.js'
 import type { runKeyNew as RunKeyNew } from './commands/key.js'
-import { byteSize, integer, oneOf, port, positiveInt, positiveNumber } from './parse.js'
+import type { runFiles as RunFiles } from './commands/files.js'
+import type { runDownload as RunDownload } from './commands/download.js'
+import { byteSize, integer, jobIdArgument, oneOf, port, positiveInt, positiveNumber } from './parse.js'
 import type { JobAction } from '../protocol/messages.js'
 import { errorMessage } from '../util/error-message.js'
 
@@ -26,6 +28,8 @@ const runControl: typeof RunControl = async (...a) => (await import('./commands/
 const runClear: typeof RunClear = async (...a) => (await import('./commands/control.js')).runClear(...a)
 const runAdmins: typeof RunAdmins = async (...a) => (await import('./commands/control.js')).runAdmins(...a)
 const runKeyNew: typeof RunKeyNew = async (...a) => (await import('./commands/key.js')).runKeyNew(...a)
+const runFiles: typeof RunFiles = async (...a) => (await import('./commands/files.js')).runFiles(...a)
+const runDownload: typeof RunDownload = async (...a) => (await import('./commands/download.js')).runDownload(...a)
 
 /** The composition root: argv → a command with concrete adapters. Returns the exit code. */
 export async function main (argv: readonly string[]): Promise<number> {
@@ -95,6 +99,7 @@ export async function main (argv: readonly string[]): Promise<number> {
     .option('--no-deps', 'send the .blend alone, without the files it references (for a machine without Blender)')
     .option('--as <name>', 'the name you are shown by as the job\'s owner (default: user@host)')
     .option('--wait', 'show progress and exit when the job ends (0 = completed)', false)
+    .option('--download <dir>', 'bring each frame here as soon as it is done, and the video when it is ready (implies --wait)')
     .option('--json', 'machine-readable output', false))
     .action((file: string, opts) => run(() => runSubmit(file, opts))())
 
@@ -102,6 +107,22 @@ export async function main (argv: readonly string[]): Promise<number> {
     .description('list jobs with state, progress and who rendered what')
     .option('--json', 'machine-readable output', false))
     .action((opts) => run(() => runJobs(opts))())
+
+  withCoordinator(program.command('files')
+    .description('list a job\'s frames and videos on the coordinator: name, kind, frame, size, when written')
+    .argument('<job>', 'job id', jobIdArgument)
+    .option('--json', 'machine-readable output (with each file\'s SHA-256)', false))
+    .action((jobId: string, opts) => run(() => runFiles(jobId, opts))())
+
+  withCoordinator(program.command('download')
+    .description('bring a job\'s frames and videos (what is done so far) to this machine, each checked by SHA-256; run again, it fetches only what is missing or changed')
+    .argument('<job>', 'job id', jobIdArgument)
+    .argument('[dir]', 'where to put them (default: ./<job name>_<id>)')
+    .option('--frames <list>', 'only these frames, like 1-10 or 1-100,120')
+    .option('--video-only', 'only the video(s)', false)
+    .option('--frames-only', 'only the frames', false)
+    .option('--json', 'machine-readable output', false))
+    .action((jobId: string, dir: string | undefined, opts) => run(() => runDownload(jobId, dir, opts))())
 
   const controls: Array<[JobAction, string]> = [
     ['cancel', 'stop a job; nodes stop rendering it at once'],

@@ -52,3 +52,9 @@ export function byteSize (flag: string) {
     return n
   }
 }
+
+/** A job id as `microfarm jobs` shows it. */
+export function jobIdArgument (value: string): string {
+  if (!/^[0-9]{1,9}$/.test(value)) throw new InvalidArgumentError(`"${value}" is not a job id; microfarm jobs lists them`)
+  return value
+}

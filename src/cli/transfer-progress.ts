@@ -6,17 +6,17 @@ const TTY_INTERVAL_MS = 250
 const LOG_INTERVAL_MS = 5_000
 
 /**
- * A submit's upload as the user sees it: files and bytes sent, rate, time
+ * A submit's upload (or a download: `verb`) as the user sees it: files and bytes, rate, time
  * left. On a terminal one line rewritten in place; otherwise a line every
  * few seconds, so a log stays readable. `now` is injected for tests.
  */
-export function transferProgress (out: NodeJS.WriteStream, now: () => number = Date.now): { update: (p: SubmitProgress) => void, end: () => void } {
+export function transferProgress (out: NodeJS.WriteStream, now: () => number = Date.now, verb = 'sending'): { update: (p: SubmitProgress) => void, end: () => void } {
   const started = now()
   let shown = 0
   let last: SubmitProgress | undefined
   const tty = out.isTTY
   const write = (p: SubmitProgress): void => {
-    const line = describeProgress(p, (now() - started) / 1000)
+    const line = describeProgress(p, (now() - started) / 1000, verb)
     out.write(tty ? `\r\x1b[2K${line}` : `${line}\n`)
   }
   return {
@@ -36,11 +36,11 @@ export function transferProgress (out: NodeJS.WriteStream, now: () => number = D
   }
 }
 
-export function describeProgress (p: SubmitProgress, seconds: number): string {
+export function describeProgress (p: SubmitProgress, seconds: number, verb = 'sending'): string {
   const rate = seconds > 0 ? p.bytes / seconds : 0
   const left = rate > 0 ? (p.bytesTotal - p.bytes) / rate : undefined
   const eta = left === undefined || p.bytes >= p.bytesTotal ? '' : `, ${formatSeconds(left)} left`
-  return `sending ${p.files}/${p.filesTotal} files, ${formatBytes(p.bytes)} of ${formatBytes(p.bytesTotal)}, ${formatBytes(rate)}/s${eta}`
+  return `${verb} ${p.files}/${p.filesTotal} files, ${formatBytes(p.bytes)} of ${formatBytes(p.bytesTotal)}, ${formatBytes(rate)}/s${eta}`
 }
 
 function formatSeconds (seconds: number): string {

@@ -13,6 +13,8 @@ import { MessageChannel } from '../protocol/framing.js'
 import { adminReplyAsRead, submitReply } from '../protocol/messages.js'
 import type { AdminReplyAsRead, AdminRequest, JobSummary, SubmitReply, SubmitRequest } from '../protocol/messages.js'
 import { parseJobList } from './job-list.js'
+import { fetchResult, listResults } from './results-client.js'
+import type { JobResultsListing } from './results-client.js'
 import type { JobList } from './job-list.js'
 
 export class FileChangedError extends Error {
@@ -166,6 +168,16 @@ export class CoordinatorClient {
       }
       throw err
     }
+  }
+
+  /** A job's frames and videos on the coordinator: names, sizes, SHA-256, when written (any farm member may read them). */
+  async listResults (jobId: string): Promise<JobResultsListing> {
+    return listResults(this.openStream, jobId)
+  }
+
+  /** One file of `listResults` by its name there, into `tempPath`, checked against its SHA-256 as it arrives. */
+  async fetchResult (jobId: string, name: string, options: { tempPath: string, signal?: AbortSignal, onReceived?: (bytes: number) => void }): Promise<{ size: number, sha256: string }> {
+    return fetchResult(this.openStream, jobId, name, options)
   }
 
   async close (): Promise<void> {

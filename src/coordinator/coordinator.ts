@@ -7,7 +7,7 @@ import type { Host } from '../net/host.js'
 import { loadOrCreateIdentity, USER_IDENTITY_PATH } from '../net/identity.js'
 import { advertiseCoordinator } from '../discovery/advertise.js'
 import type { Advertisement } from '../discovery/advertise.js'
-import { ADMIN_PROTOCOL, CONTENT_PROTOCOL, DEFAULT_FRAME_TAKEBACK_MS, DEFAULT_NODE_TIMEOUT_MS, HEARTBEAT_INTERVAL_MS, FRAME_PROTOCOL, MAX_INBOUND_STREAMS, SESSION_PROTOCOL, SUBMIT_PROTOCOL } from '../protocol/constants.js'
+import { ADMIN_PROTOCOL, CONTENT_PROTOCOL, DEFAULT_FRAME_TAKEBACK_MS, DEFAULT_NODE_TIMEOUT_MS, HEARTBEAT_INTERVAL_MS, FRAME_PROTOCOL, MAX_INBOUND_STREAMS, RESULTS_PROTOCOL, SESSION_PROTOCOL, SUBMIT_PROTOCOL } from '../protocol/constants.js'
 import { DEFAULT_POLICY } from '../jobs/scheduler.js'
 import type { SchedulerPolicy } from '../jobs/scheduler.js'
 import { JobStore } from '../store/job-store.js'
@@ -26,6 +26,8 @@ import { handleContentRequest } from './handlers/content.js'
 import { askToSendLater, handleFrameUpload } from './handlers/frame.js'
 import { handleSubmit } from './handlers/submit.js'
 import { handleAdmin } from './handlers/admin.js'
+import { handleResults } from './handlers/results.js'
+import { JobResults } from './job-results.js'
 
 export interface CoordinatorInit {
   farmName: string
@@ -105,6 +107,9 @@ export class Coordinator {
     await host.handle(FRAME_PROTOCOL, guarded(FRAME_PROTOCOL, this.events, limits.limited('upload', async (s, c) => handleFrameUpload(this.farm, this.store, s, c), async (s, err) => askToSendLater(s, err.message))), options)
     await host.handle(SUBMIT_PROTOCOL, guarded(SUBMIT_PROTOCOL, this.events, limits.limited('upload', async (s, c) => handleSubmit(this.farm, this.store, s, c))), options)
     await host.handle(ADMIN_PROTOCOL, guarded(ADMIN_PROTOCOL, this.events, limits.limited('reply', async (s, c) => handleAdmin(this.api, s, this.userCaller(c)))), options)
+    // Reads, for any farm member (on a private farm only key holders connect at all).
+    const results = new JobResults(this.farm, this.store.layout)
+    await host.handle(RESULTS_PROTOCOL, guarded(RESULTS_PROTOCOL, this.events, limits.limited('reply', async (s) => handleResults(results, s))), options)
 
     const timeout = this.init.nodeTimeoutMs ?? DEFAULT_NODE_TIMEOUT_MS
     let pinged = 0

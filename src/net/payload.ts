@@ -82,6 +82,8 @@ export async function receiveFile (stream: Stream, options: {
   idleMs?: number
   /** Cut the sender off when it moves less than this (default: no minimum). */
   minRate?: MinimumRate
+  /** Bytes as they arrive (a download's progress). */
+  onReceived?: (bytes: number) => void
 }): Promise<void> {
   const tooSlow = new AbortController()
   const signal = options.signal !== undefined ? AbortSignal.any([options.signal, tooSlow.signal]) : tooSlow.signal
@@ -138,6 +140,7 @@ export async function receiveFile (stream: Stream, options: {
           hash.update(part)
           batch.push(part)
           batchBytes += part.byteLength
+          options.onReceived?.(part.byteLength)
         }
         if (batchBytes >= WRITE_BATCH_BYTES) await flush()
         if (received === options.size) break

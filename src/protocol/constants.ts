@@ -7,6 +7,8 @@ export const CONTENT_PROTOCOL = '/microfarm/content/1.0.0'
 export const FRAME_PROTOCOL = '/microfarm/frame/1.0.0'
 export const SUBMIT_PROTOCOL = '/microfarm/submit/1.0.0'
 export const ADMIN_PROTOCOL = '/microfarm/admin/1.0.0'
+/** Any farm member lists a job's frames and videos and fetches them by the listing's names. */
+export const RESULTS_PROTOCOL = '/microfarm/results/1.0.0'
 
 /** mDNS service type: `_microfarm._tcp`. */
 export const MDNS_SERVICE_TYPE = 'microfarm'
@@ -33,6 +35,10 @@ export const MAX_PROJECT_BYTES = 256 * 1024 * 1024 * 1024
 export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 /** Largest single rendered frame a coordinator accepts. */
 export const MAX_FRAME_BYTES = 8 * 1024 * 1024 * 1024
+/** Largest result file (a frame or a video) a listing may name. */
+export const MAX_RESULT_FILE_BYTES = 1024 * 1024 * 1024 * 1024
+/** Files per page of a job's listing: a page stays far below MAX_MESSAGE_BYTES. */
+export const MAX_RESULT_PAGE_FILES = 1000
 
 export const HEARTBEAT_INTERVAL_MS = 5_000
 export const DEFAULT_NODE_TIMEOUT_MS = 15_000

@@ -7,13 +7,13 @@ import { plainText } from './plain-text.js'
 // and is validated against these schemas on arrival; nothing else crosses machines
 // except raw file bytes after a header that announced their size and hash.
 
-const jobId = z.string().regex(/^[0-9]{1,9}$/, 'a job id')
-const frameNumber = z.number().int().min(0).max(MAX_FRAME_NUMBER)
+export const jobId = z.string().regex(/^[0-9]{1,9}$/, 'a job id')
+export const frameNumber = z.number().int().min(0).max(MAX_FRAME_NUMBER)
 // Texts a peer wrote (names, Blender's errors) arrive plain: a line break or an
 // escape sequence in one must not forge a log line or move a terminal's cursor.
 // Cleaned, not refused: a node whose Blender error spans lines still reports it.
-const shortText = z.string().max(MAX_SHORT_TEXT).overwrite(plainText)
-const errorText = z.string().max(MAX_ERROR_TEXT).overwrite(plainText)
+export const shortText = z.string().max(MAX_SHORT_TEXT).overwrite(plainText)
+export const errorText = z.string().max(MAX_ERROR_TEXT).overwrite(plainText)
 
 export const renderFormat = z.enum(['PNG', 'JPEG', 'OPEN_EXR'])
 export type RenderFormatName = z.infer<typeof renderFormat>

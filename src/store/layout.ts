@@ -1,12 +1,18 @@
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { FORMAT_EXTENSIONS } from '../blender/output-format.js'
+import type { RenderFormat } from '../blender/output-format.js'
 import type { Job } from '../jobs/job.js'
 import { frameNumbers, framePadding } from '../jobs/index.js'
 
 // Where everything lives under the output folder. Every path is built here
 // from values the coordinator owns (job ids it issued, frame numbers it
 // validated): never from a name or path a peer sent.
+
+/** A frame's file name: `frame_0001.png`. The coordinator names its files so, and a client its downloads. */
+export function frameFileName (frame: number, digits: number, format: RenderFormat): string {
+  return `frame_${String(frame).padStart(digits, '0')}.${FORMAT_EXTENSIONS[format]}`
+}
 
 export class OutputLayout {
   constructor (readonly root: string) {}
@@ -32,9 +38,9 @@ export class OutputLayout {
   jobDir (jobId: string): string { return join(this.root, `job_${jobId}`) }
   manifestPath (jobId: string): string { return join(this.root, `job_${jobId}_info.json`) }
 
-  frameFileName (job: Job, frame: number): string {
-    const digits = framePadding(frameNumbers(job))
-    return `frame_${String(frame).padStart(digits, '0')}.${FORMAT_EXTENSIONS[job.format]}`
+  /** `digits` defaults to the job's padding; a caller naming many frames passes it once worked out. */
+  frameFileName (job: Job, frame: number, digits = framePadding(frameNumbers(job))): string {
+    return frameFileName(frame, digits, job.format)
   }
 
   framePath (job: Job, frame: number): string { return join(this.jobDir(job.id), this.frameFileName(job, frame)) }

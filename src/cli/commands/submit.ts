@@ -25,6 +25,8 @@ export interface SubmitFlags extends ClientOptions {
   encode: boolean
   fps?: number
   wait: boolean
+  /** With --wait (which it implies): bring the job's files here while it renders. */
+  download?: string
   json: boolean
   blender?: string
   dryRun: boolean
@@ -79,11 +81,12 @@ export async function runSubmit (file: string, flags: SubmitFlags): Promise<numb
       owner: flags.as ?? defaultOwnerName(),
     }, flags.json ? undefined : (p) => progress.update(p)).finally(() => process.off('SIGINT', onInterrupt))
     progress.end()
-    if (flags.json && !flags.wait) console.log(JSON.stringify(result))
+    if (flags.json && !flags.wait && flags.download === undefined) console.log(JSON.stringify(result))
     const files = prepared.project.manifest.files.length
     const sent = result.filesSent === 0 ? 'the coordinator had every file already' : `sent ${result.filesSent} of ${files} file(s), ${formatBytes(result.bytesSent)}`
     say(`job ${result.jobId} submitted: ${result.frames > 0 ? `${result.frames} frame(s)` : 'frame range to be read by a node'} (${sent})`)
-    if (!flags.json && !flags.wait) console.log(result.jobId)
+    if (!flags.json && !flags.wait && flags.download === undefined) console.log(result.jobId)
+    if (flags.download !== undefined) return await (await import('../live-download.js')).waitAndDownload(client, result.jobId, flags.download, { json: flags.json })
     if (!flags.wait) return 0
     return await waitForJob(client, result.jobId, { json: flags.json })
   } finally {
