@@ -1,7 +1,8 @@
 import type { Connection, PeerId } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { errorMessage } from '../util/error-message.js'
-import type { Caller } from './ownership.js'
+import { NodeIdentityError } from './ownership.js'
+import type { PeerCaller } from './ownership.js'
 import { createHost } from '../net/host.js'
 import type { Host } from '../net/host.js'
 import { loadOrCreateIdentity, USER_IDENTITY_PATH } from '../net/identity.js'
@@ -105,8 +106,8 @@ export class Coordinator {
     const limits = new StreamLimits()
     await host.handle(CONTENT_PROTOCOL, guarded(CONTENT_PROTOCOL, this.events, limits.limited('reply', async (s) => handleContentRequest(this.store.content, s))), options)
     await host.handle(FRAME_PROTOCOL, guarded(FRAME_PROTOCOL, this.events, limits.limited('upload', async (s, c) => handleFrameUpload(this.farm, this.store, s, c), async (s, err) => askToSendLater(s, err.message))), options)
-    await host.handle(SUBMIT_PROTOCOL, guarded(SUBMIT_PROTOCOL, this.events, limits.limited('upload', async (s, c) => handleSubmit(this.farm, this.store, s, c))), options)
-    await host.handle(ADMIN_PROTOCOL, guarded(ADMIN_PROTOCOL, this.events, limits.limited('reply', async (s, c) => handleAdmin(this.api, s, this.userCaller(c)))), options)
+    await host.handle(SUBMIT_PROTOCOL, guarded(SUBMIT_PROTOCOL, this.events, limits.limited('upload', async (s, c) => handleSubmit(this.farm, this.store, s, () => this.userCaller(c)))), options)
+    await host.handle(ADMIN_PROTOCOL, guarded(ADMIN_PROTOCOL, this.events, limits.limited('reply', async (s, c) => handleAdmin(this.api, s, () => this.userCaller(c)))), options)
     // Reads, for any farm member (on a private farm only key holders connect at all).
     const results = new JobResults(this.farm, this.store.layout)
     await host.handle(RESULTS_PROTOCOL, guarded(RESULTS_PROTOCOL, this.events, limits.limited('reply', async (s) => handleResults(results, s))), options)
@@ -158,12 +159,16 @@ export class Coordinator {
   }
 
   /**
-   * A user's connection as a caller of the API. (Refusing render nodes'
-   * identities here made the fuzz test's peers, which are nodes and users at
-   * once, hang on stopping: left for when that is understood.)
+   * A user's connection as a caller of the API; a render node's identity is
+   * refused (nodes render, people submit and control). The handlers ask only
+   * after reading the request, so the refusal is an answer like any other.
    */
-  private userCaller (connection: Connection): Caller {
-    return { kind: 'peer', peerId: connection.remotePeer.toString() }
+  private userCaller (connection: Connection): PeerCaller {
+    const peerId = connection.remotePeer.toString()
+    if (this.farm.nodes.get(peerId) !== undefined || this.farm.nodes.names.isNode(peerId)) {
+      throw new NodeIdentityError('a render node\'s identity cannot submit or control jobs: run microfarm submit and the job controls as a user (their own identity, ~/.microfarm/identity.key)')
+    }
+    return { kind: 'peer', peerId }
   }
   /** Connections refused on a private farm: said once, then at most once a minute with how many. */
   private readonly refusals = new RefusalLog(message => this.events.emit({ type: 'warning', message }))

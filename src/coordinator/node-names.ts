@@ -48,6 +48,11 @@ export class NodeNames {
     if (owner !== undefined) owner.lastSeen = now
   }
 
+  /** Whether this peer id is (or was, within the month) a render node of this farm. */
+  isNode (peerId: string): boolean {
+    return this.byPeer.has(peerId)
+  }
+
   entries (): Array<[string, NameOwner]> {
     return [...this.owners].map(([name, owner]) => [name, { ...owner }])
   }

@@ -9,7 +9,8 @@ import type { JobView } from '../jobs/job.js'
 // person needs no set-up. Pure: the API asks, the store keeps the admins.
 
 /** Who asks: the coordinator's own dashboard, or a peer proven by its connection. */
-export type Caller = { kind: 'dashboard' } | { kind: 'peer', peerId: string }
+export type Caller = { kind: 'dashboard' } | PeerCaller
+export interface PeerCaller { kind: 'peer', peerId: string }
 
 export const DASHBOARD: Caller = { kind: 'dashboard' }
 
@@ -17,6 +18,11 @@ const DISRUPTIVE: ReadonlySet<JobAction> = new Set<JobAction>(['cancel', 'pause'
 
 export class NotYourJobError extends Error {
   override name = 'NotYourJobError'
+}
+
+/** A render node's identity used on the submit or admin protocol: nodes render, people submit and control. */
+export class NodeIdentityError extends Error {
+  override name = 'NodeIdentityError'
 }
 
 export function isAdmin (caller: Caller, admins: ReadonlySet<string>): boolean {

@@ -4,10 +4,10 @@ import type { ExecutionContext } from 'ava'
 import { createHost } from '../../src/net/host.js'
 import type { Host } from '../../src/net/host.js'
 import { ephemeralIdentity } from '../../src/net/identity.js'
-import { FRAME_PROTOCOL, PROTOCOL_VERSION, SESSION_PROTOCOL } from '../../src/protocol/constants.js'
+import { ADMIN_PROTOCOL, FRAME_PROTOCOL, PROTOCOL_VERSION, SESSION_PROTOCOL } from '../../src/protocol/constants.js'
 import { MessageChannel } from '../../src/protocol/framing.js'
-import { coordinatorToNode, frameAck } from '../../src/protocol/messages.js'
-import type { CoordinatorToNode, FrameAck, FrameHeader, NodeToCoordinator, Task } from '../../src/protocol/messages.js'
+import { adminReplyAsRead, coordinatorToNode, frameAck } from '../../src/protocol/messages.js'
+import type { AdminReplyAsRead, AdminRequest, CoordinatorToNode, FrameAck, FrameHeader, NodeToCoordinator, Task } from '../../src/protocol/messages.js'
 
 // A peer that speaks MicroFarm's protocols correctly and lies: it says hello
 // under any name, asks for work as often as it likes, and uploads whatever
@@ -87,6 +87,19 @@ export class HostilePeer {
       }
     }
     return session.received.filter(m => m.type === type).length
+  }
+
+  /** Sends one admin request and returns what came back (the reply's message, or an error's). */
+  async admin (request: AdminRequest): Promise<string> {
+    const stream = await this.host.dialProtocol(multiaddr(this.address), ADMIN_PROTOCOL, { signal: AbortSignal.timeout(5000) })
+    const channel = new MessageChannel<AdminReplyAsRead, AdminRequest>(stream)
+    try {
+      await channel.write(request)
+      const reply = await channel.read(adminReplyAsRead, { signal: AbortSignal.timeout(10_000) })
+      return reply.type === 'jobs' ? JSON.stringify(reply.jobs) : reply.message
+    } finally {
+      await stream.close().catch(() => { stream.abort(new Error('test peer closing')) })
+    }
   }
 
   /**

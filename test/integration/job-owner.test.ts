@@ -5,6 +5,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { coordinatorAddress, jobsJson, runCli, startCli } from '../helpers/cli.js'
 import { tempFolder } from '../helpers/temp-folder.js'
 import { blenderTest, makeScene } from '../helpers/blender.js'
+import { HostilePeer } from '../helpers/hostile-peer.js'
 
 // Identity for people (issue 12): each user's CLI has a key of its own in the
 // user's MicroFarm folder, made on first use; a job records who submitted it.
@@ -31,7 +32,7 @@ blenderTest('a job records its owner: the submitting user\'s peer id and the nam
   t.regex(table.stdout, new RegExp(`^1\\s+${path.basename(blend).replace(/\./g, '\\.')}\\s+ann\\s+`, 'm'))
 })
 
-blenderTest('another user cannot cancel or delete a job; its owner and the farm\'s admins can', async (t) => {
+blenderTest('another user cannot cancel or delete a job; its owner and the farm\'s admins can; a render node\'s identity cannot control at all', async (t) => {
   const dir = await tempFolder(t, 'mf-rules-')
   const home = (who: string): NodeJS.ProcessEnv => ({ HOME: path.join(dir, who) })
   // The coordinator runs as "boss": boss's CLI on this machine is an admin.
@@ -55,4 +56,11 @@ blenderTest('another user cannot cancel or delete a job; its owner and the farm\
   t.is((await as('ann', ['delete', '2', '--yes'])).code, 0, 'an admin may delete another\'s job')
   const jobs = await jobsJson(address)
   t.deepEqual(jobs.map(j => [j.id, j.state]), [['1', 'paused']])
+
+  // A render node's identity: it may render, never control.
+  const node = await HostilePeer.start(t, address)
+  await node.session('render1')
+  const reply = await node.admin({ type: 'job-action', action: 'cancel', jobId: '1' })
+  t.regex(reply, /a render node's identity cannot submit or control jobs/)
+  t.regex(await node.admin({ type: 'list-jobs' }), /a render node's identity cannot submit or control jobs/, 'not even a list')
 })

@@ -8,16 +8,18 @@ import type { Caller } from '../ownership.js'
 import { errorMessage } from '../../util/error-message.js'
 
 /** `microfarm jobs`, `cancel`, … : one request, one reply, through the same API the UI uses. */
-export async function handleAdmin (api: CoordinatorApi, stream: Stream, caller: Caller): Promise<void> {
+export async function handleAdmin (api: CoordinatorApi, stream: Stream, callerOf: () => Caller): Promise<void> {
   const channel = new MessageChannel<AdminRequest, AdminReply>(stream)
   const request = await channel.read(adminRequest, { signal: AbortSignal.timeout(FIRST_MESSAGE_TIMEOUT_MS) })
   // A peer that never reads its answer must not keep it in memory: the write has a deadline.
-  await channel.write(await answer(api, request, caller), { signal: AbortSignal.timeout(REPLY_WRITE_TIMEOUT_MS) })
+  await channel.write(await answer(api, request, callerOf), { signal: AbortSignal.timeout(REPLY_WRITE_TIMEOUT_MS) })
   await stream.close()
 }
 
-async function answer (api: CoordinatorApi, request: AdminRequest, caller: Caller): Promise<AdminReply> {
+/** `callerOf` is asked once the request is read: who may not ask at all gets an answer too. */
+async function answer (api: CoordinatorApi, request: AdminRequest, callerOf: () => Caller): Promise<AdminReply> {
   try {
+    const caller = callerOf()
     switch (request.type) {
       case 'list-jobs':
         return { type: 'jobs', jobs: api.listJobs() }

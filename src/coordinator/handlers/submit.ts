@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
-import type { Connection, Stream } from '@libp2p/interface'
+import type { Stream } from '@libp2p/interface'
+import type { PeerCaller } from '../ownership.js'
 import { FIRST_MESSAGE_TIMEOUT_MS, REPLY_WRITE_TIMEOUT_MS } from '../../protocol/constants.js'
 import { MessageChannel, writeMessage } from '../../protocol/framing.js'
 import { submitRequest } from '../../protocol/messages.js'
@@ -21,10 +22,11 @@ import { frameIndex } from '../../jobs/frame-index.js'
  * submit cut off half-way keeps what was complete; run again, it sends the rest.
  */
 
-export async function handleSubmit (farm: Farm, store: JobStore, stream: Stream, connection: Connection): Promise<void> {
+export async function handleSubmit (farm: Farm, store: JobStore, stream: Stream, submitter: () => PeerCaller): Promise<void> {
   const channel = new MessageChannel<SubmitRequest, SubmitReply>(stream)
   const request = await channel.read(submitRequest, { signal: AbortSignal.timeout(FIRST_MESSAGE_TIMEOUT_MS) })
   // Everything about the job is checked before its bytes move: a refusal after them would leave them stored.
+  const { peerId } = submitter()
   farm.checkSubmit(request)
   // From here on the submitter sends raw bytes only when asked; replies go out
   // with writeMessage, which reads nothing (a reader would take the file bytes).
@@ -58,7 +60,6 @@ export async function handleSubmit (farm: Farm, store: JobStore, stream: Stream,
       let job: Job
       try {
         // The owner is who the connection proves it is; the name is what it calls itself, for people.
-        const peerId = connection.remotePeer.toString()
         job = await farm.submit(request, project, { peerId, name: request.owner ?? `peer ${peerId.slice(-6)}` })
       } catch (err) {
         // Refused after all (limits reached while the files came, a manifest that cannot be written):

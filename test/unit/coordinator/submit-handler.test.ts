@@ -4,7 +4,8 @@ import path from 'node:path'
 import test from 'ava'
 import type { ExecutionContext } from 'ava'
 import { streamPair } from '@libp2p/utils'
-import type { Connection, Stream } from '@libp2p/interface'
+import type { Stream } from '@libp2p/interface'
+import type { PeerCaller } from '../../../src/coordinator/ownership.js'
 import { CoordinatorClient } from '../../../src/client/coordinator-client.js'
 import type { SubmitProgress } from '../../../src/client/coordinator-client.js'
 import { CoordinatorEvents } from '../../../src/coordinator/events.js'
@@ -32,8 +33,8 @@ async function setup (t: ExecutionContext, cut?: (stream: Stream) => void): Prom
   t.teardown(async () => { await store.drain() })
   const farm = new Farm({ policy: { maxAttempts: 3, blocklistAfter: 3 } }, { store, events: new CoordinatorEvents() })
   const streams: Stream[] = []
-  // The handler reads only who the connection proves the submitter is.
-  const submitter = { remotePeer: { toString: () => 'peer-submitter' } } as unknown as Connection
+  // Who the connection proves the submitter is.
+  const submitter = (): PeerCaller => ({ kind: 'peer', peerId: 'peer-submitter' })
   const client = CoordinatorClient.over(async () => {
     const [outbound, inbound] = await streamPair()
     streams.push(outbound)
