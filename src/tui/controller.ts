@@ -3,6 +3,8 @@ import type { JobFile } from '../coordinator/api.js'
 import type { JobView } from '../jobs/job.js'
 import type { JobAction } from '../protocol/messages.js'
 import type { LogLevel } from './farm-model.js'
+import { filesInOrder, frameOfFile, moveFilesCursor } from './files-overlay.js'
+import type { FilesOverlay } from './files-overlay.js'
 import { newJobForm } from './new-job-form.js'
 import { initialUiState, PANELS } from './ui-state.js'
 import type { Overlay, Status, UiState } from './ui-state.js'
@@ -82,6 +84,7 @@ export class Controller {
       case 'tab': this.focus(1); break
       case 'S-tab': this.focus(-1); break
       case 'C-l': this.deps.redraw(); break
+      case 'v': this.togglePreview(); break
       case 'n':
         this.newJob ??= newJobForm(async (path, options) => this.submit(path, options))
         this.open(this.newJob)
@@ -165,12 +168,34 @@ export class Controller {
   }
 
   private showFiles (job: JobView): void {
-    const overlay: Overlay = { kind: 'files', jobId: job.id, scroll: 0 }
+    const overlay: FilesOverlay = { kind: 'files', jobId: job.id, scroll: 0, index: 0 }
     this.open(overlay)
     this.deps.actions.jobFiles(job.id).then(
       (files) => { overlay.files = files },
       (err: unknown) => { overlay.error = errorText(err) },
     ).finally(() => this.deps.changed())
+  }
+
+  /** Hidden, or shown again with the latest frame (a frame picked in the files list is let go). */
+  private togglePreview (): void {
+    const hidden = !this.state.preview.hidden
+    this.state.preview = { hidden }
+    this.state.status = { text: hidden ? 'preview hidden (v shows it again)' : 'preview: the selected job\'s latest finished frame', level: 'info' }
+  }
+
+  /** Enter in the files list: the frame under the cursor goes to the preview. */
+  private pickFrame (overlay: FilesOverlay): void {
+    const file = filesInOrder(overlay.files ?? [])[overlay.index]
+    if (file === undefined) return
+    const frame = frameOfFile(file)
+    if (frame === undefined) {
+      this.state.status = { text: 'the preview shows frames, not videos', level: 'info' }
+      return
+    }
+    this.close()
+    this.state.selectedJobId = overlay.jobId
+    this.state.preview = { hidden: false, picked: { jobId: overlay.jobId, frame, path: file.path } }
+    this.state.status = { text: `frame ${frame} of job ${overlay.jobId} in the preview (v twice: back to the latest)`, level: 'info' }
   }
 
   private overlayKey (overlay: Overlay, key: string): void {
@@ -188,11 +213,9 @@ export class Controller {
         }
         break
       case 'files':
-        if (key === 'escape' || key === 'o' || key === 'q' || key === 'enter') this.close()
-        else if (key === 'up' || key === 'k') overlay.scroll = Math.max(0, overlay.scroll - 1)
-        else if (key === 'down' || key === 'j') overlay.scroll++
-        else if (key === 'pageup') overlay.scroll = Math.max(0, overlay.scroll - PAGE)
-        else if (key === 'pagedown') overlay.scroll += PAGE
+        if (key === 'escape' || key === 'o' || key === 'q') this.close()
+        else if (key === 'enter') this.pickFrame(overlay)
+        else moveFilesCursor(overlay, key, PAGE)
         break
       case 'form':
         this.formKey(overlay, key)

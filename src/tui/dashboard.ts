@@ -7,16 +7,25 @@ import type { DashboardActions } from './controller.js'
 import { FarmModel } from './farm-model.js'
 import type { LogLevel } from './farm-model.js'
 import { ASCII_GLYPHS, UNICODE_GLYPHS } from './glyphs.js'
+import { previewPlace } from './preview-panel.js'
+import { PreviewService } from './preview-service.js'
 import { RenderScheduler } from './render-scheduler.js'
 import { Terminal } from './terminal.js'
 import type { TerminalStreams } from './terminal.js'
-import { buildView } from './view-model.js'
+import { buildView, pickJob } from './view-model.js'
 
 /** What the dashboard reads and drives: a Coordinator has all of it; tests pass fakes. */
 export interface FarmSource {
   events: { on: (listener: (event: CoordinatorEvent) => void) => () => void }
   farm: { jobs: ReadonlyMap<string, JobView>, nodes: { snapshots: () => NodeSnapshot[] }, phases?: { of: (job: JobView, frame: number) => FramePhase | undefined } }
   api: DashboardActions
+  /** Where the frames are, for the preview (read in this process, from the output folder). */
+  store?: { layout: FrameLayout }
+}
+
+export interface FrameLayout {
+  // Method syntax on purpose: the output layout takes a Job and only reads it, so a JobView will do.
+  framePath (job: JobView, frame: number): string
 }
 
 export interface DashboardInit {
@@ -51,6 +60,7 @@ export class Dashboard {
   private readonly now: () => number
   private settle: { resolve: () => void, reject: (err: Error) => void } = { resolve: () => {}, reject: () => {} }
   private glyphs = ASCII_GLYPHS
+  private readonly previews?: PreviewService
 
   constructor (private readonly source: FarmSource, private readonly init: DashboardInit) {
     this.now = init.now ?? Date.now
@@ -65,6 +75,10 @@ export class Dashboard {
       quit: () => this.close(),
       redraw: () => this.terminal?.redraw(),
     })
+    const layout = source.store?.layout
+    if (layout !== undefined) {
+      this.previews = new PreviewService({ framePath: (job, frame) => layout.framePath(job, frame), changed: () => this.scheduler?.request(), now: this.now })
+    }
     this.unsubscribe = source.events.on((event) => {
       this.model.apply(event, this.now())
       this.scheduler?.request()
@@ -111,19 +125,31 @@ export class Dashboard {
     return [...this.source.farm.jobs.values()].sort((a, b) => Number(a.id) - Number(b.id))
   }
 
+  /** The selected job's frame, when the preview is on and the screen has room for it (nothing is read otherwise). */
+  private preview (jobs: readonly JobView[], width: number): ReturnType<PreviewService['show']> {
+    const ui = this.controller.state
+    const job = pickJob(jobs, ui.selectedJobId)
+    if (this.previews === undefined || ui.preview.hidden || job === undefined || previewPlace(width) === undefined) return undefined
+    return this.previews.show(job, ui.preview.picked)
+  }
+
   private draw (): void {
     const terminal = this.terminal
     if (terminal === undefined) return
     try {
+      const jobs = this.jobs()
+      const preview = this.preview(jobs, terminal.size.width)
       const view = buildView({
         ...terminal.size,
         now: this.now(),
-        jobs: this.jobs(),
+        jobs,
         sessions: this.source.farm.nodes.snapshots(),
         ...(this.source.farm.phases !== undefined ? { framePhase: this.framePhase } : {}),
         model: this.model,
         ui: this.controller.state,
         glyphs: this.glyphs,
+        colors: terminal.colors,
+        ...(preview !== undefined ? { preview } : {}),
       })
       this.controller.sync(view)
       terminal.paint(view)

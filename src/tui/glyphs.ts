@@ -8,6 +8,8 @@ export interface Glyphs {
   /** Failed frames in a progress bar (red where there is colour). */
   barFailed: string
   barEmpty: string
+  /** The preview draws two pixels a cell with "▀"; without it, one a cell. */
+  halfBlock: boolean
 }
 
 export const UNICODE_GLYPHS: Glyphs = {
@@ -15,6 +17,7 @@ export const UNICODE_GLYPHS: Glyphs = {
   barFull: '█',
   barFailed: '█',
   barEmpty: '░',
+  halfBlock: true,
 }
 
 export const ASCII_GLYPHS: Glyphs = {
@@ -22,6 +25,7 @@ export const ASCII_GLYPHS: Glyphs = {
   barFull: '#',
   barFailed: 'X',
   barEmpty: '-',
+  halfBlock: false,
 }
 
 export const FRAME_COLORS: Record<FrameState, Color> = {

@@ -1,4 +1,4 @@
-import { formatBytes } from './format.js'
+import { filesContent } from './files-overlay.js'
 import { KEYS } from './keys.js'
 import type { Line } from './styled.js'
 import type { Overlay } from './ui-state.js'
@@ -51,23 +51,4 @@ function content (overlay: Overlay, maxLines: number): { title: string, lines: L
     case 'files':
       return filesContent(overlay, maxLines)
   }
-}
-
-function filesContent (overlay: Extract<Overlay, { kind: 'files' }>, maxLines: number): { title: string, lines: Line[], scroll: number } {
-  const title = `JobView ${overlay.jobId}: files`
-  if (overlay.error !== undefined) return { title, lines: [[{ text: overlay.error, fg: 'red' }]], scroll: 0 }
-  if (overlay.files === undefined) return { title, lines: [[{ text: 'reading the folder…', fg: 'gray' }]], scroll: 0 }
-  const frames = overlay.files.filter(file => file.kind === 'frame')
-  const videos = overlay.files.filter(file => file.kind === 'video')
-  const sum = (files: typeof frames): string => formatBytes(files.reduce((n, file) => n + file.bytes, 0))
-  const summary: Line = [{ text: `${frames.length} frame file(s), ${sum(frames)}; ${videos.length} video(s), ${sum(videos)}`, bold: true }]
-  // Videos first: they are what one usually wants from a finished job.
-  const rows: Line[] = [...videos, ...frames].map(file => [
-    { text: formatBytes(file.bytes).padStart(10), fg: file.kind === 'video' ? 'green' : 'gray' },
-    { text: `  ${file.path}` },
-  ])
-  const hint: Line = [{ text: 'up/down, PgUp/PgDn: scroll   Esc, o or q: close', fg: 'gray' }]
-  const room = Math.max(1, maxLines - 2)
-  const scroll = Math.max(0, Math.min(overlay.scroll, rows.length - room))
-  return { title, lines: [summary, ...rows.slice(scroll, scroll + room), hint], scroll }
 }

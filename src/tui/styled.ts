@@ -2,7 +2,9 @@
 // terminal markup, so a job name like "{red-fg}" is only ever text. The blessed
 // layer turns them into tags (escaping the text).
 
-export type Color = 'green' | 'yellow' | 'red' | 'cyan' | 'blue' | 'magenta' | 'gray' | 'white' | 'black'
+export type NamedColor = 'green' | 'yellow' | 'red' | 'cyan' | 'blue' | 'magenta' | 'gray' | 'white' | 'black'
+/** A name, or an index in the terminal's palette (0–255: the preview's pixels). */
+export type Color = NamedColor | number
 
 export interface Segment {
   text: string

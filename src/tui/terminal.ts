@@ -58,13 +58,17 @@ export class Terminal {
     return (this.screen.program as unknown as { tput?: { unicode?: boolean } }).tput?.unicode === true
   }
 
+  /** How many colours the terminal has, as blessed read them from terminfo (256 when it cannot tell). */
+  get colors (): number {
+    return (this.screen.program as unknown as { tput?: { colors?: number } }).tput?.colors ?? 256
+  }
+
   /**
    * Grey is colour 8, which a terminal of 8 colours (tmux and screen by
    * default) shows as black: unreadable on a dark background. There it is white.
    */
   private get grey (): Color {
-    const colors = (this.screen.program as unknown as { tput?: { colors?: number } }).tput?.colors ?? 256
-    return colors >= 16 ? 'gray' : 'white'
+    return this.colors >= 16 ? 'gray' : 'white'
   }
 
   paint (view: View): void {

@@ -1,4 +1,5 @@
 import type { JobFile } from '../coordinator/api.js'
+import type { PickedFrame } from './preview-service.js'
 
 // What the user is doing in the UI: focus, selection, scrolling, the open
 // dialog. The controller changes it on keys; the view model reads it.
@@ -17,7 +18,8 @@ export type Overlay =
   | { kind: 'confirm', title: string, text: string[], onYes: () => void, alsoYes?: string[] }
   /** Rejects with what to fix; the form stays open then. */
   | { kind: 'form', title: string, fields: FormField[], index: number, error?: string, busy?: boolean, onSubmit: (values: string[]) => Promise<void> }
-  | { kind: 'files', jobId: string, files?: JobFile[], error?: string, scroll: number }
+  /** `index`: the row the cursor is on, in the order the list shows (see filesInOrder). */
+  | { kind: 'files', jobId: string, files?: JobFile[], error?: string, scroll: number, index: number }
 
 export interface Status {
   text: string
@@ -32,8 +34,10 @@ export interface UiState {
   scroll: Record<PanelName, number>
   overlay?: Overlay
   status?: Status
+  /** The selected job's frame beside its detail: hidden by v; a frame picked in the files list. */
+  preview: { hidden: boolean, picked?: PickedFrame }
 }
 
 export function initialUiState (): UiState {
-  return { focus: 'jobs', scroll: { jobs: 0, nodes: 0, log: 0 } }
+  return { focus: 'jobs', scroll: { jobs: 0, nodes: 0, log: 0 }, preview: { hidden: false } }
 }

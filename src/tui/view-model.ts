@@ -11,6 +11,8 @@ import { logWindow } from './log-panel.js'
 import { nodeRows, nodesTable } from './nodes-panel.js'
 import { overlayView } from './overlay-view.js'
 import type { OverlayView } from './overlay-view.js'
+import { besidePreview, MIN_PREVIEW_ROWS, previewBox, previewPlace } from './preview-panel.js'
+import type { FramePreview, PreviewBox } from './preview-panel.js'
 import { fitLine, restyle } from './styled.js'
 import type { Line } from './styled.js'
 import { survey } from './survey.js'
@@ -29,6 +31,10 @@ export interface ViewInput {
   model: FarmModel
   ui: UiState
   glyphs: Glyphs
+  /** The selected job's frame, as the preview service has it (absent: no preview). */
+  preview?: FramePreview
+  /** The terminal's number of colours (default 256). */
+  colors?: number
 }
 
 export interface View {
@@ -63,23 +69,41 @@ export function buildView (input: ViewInput): View {
   const nodes = nodeRows({ records: input.model.nodes, sessions: input.sessions, survey: facts, jobs, now: input.now })
   const selected = pickJob(jobs, ui.selectedJobId)
   const frames = selected !== undefined ? facts.jobs.get(selected.id)?.total ?? 0 : 0
-  const rows = layout(height, { nodes: nodes.length, jobs: jobs.length, mapRows: Math.max(1, Math.ceil(frames / Math.max(1, width))) })
-  const title = (panel: PanelName, text: Line): Line => {
+  const place = input.preview !== undefined ? previewPlace(width) : undefined
+  const mapWidth = width - (place?.besideDetail === true ? place.columns : 0)
+  const rows = layout(height, { nodes: nodes.length, jobs: jobs.length, mapRows: Math.max(1, Math.ceil(frames / Math.max(1, mapWidth))) })
+  const picked = ui.preview.picked !== undefined && ui.preview.picked.jobId === selected?.id
+  const besideRows = place?.besideDetail === true ? rows.mapRows + DETAIL_INFO_LINES + 1 + rows.log : rows.log
+  const box = place !== undefined && input.preview !== undefined && besideRows >= MIN_PREVIEW_ROWS
+    ? preview(input, input.preview, picked, { columns: place.columns, rows: besideRows })
+    : undefined
+  const logWidth = box !== undefined ? width - box.columns - 1 : width
+  const detailWidth = place?.besideDetail === true ? logWidth : width
+  const title = (panel: PanelName, text: Line, columns = width): Line => {
     const style = ui.focus === panel ? { bg: 'blue', fg: 'white', bold: true } as const : { bg: 'white', fg: 'black', bold: true } as const
-    return fitLine(restyle(text, style), width, style)
+    return fitLine(restyle(text, style), columns, style)
   }
 
   const rendering = nodes.filter(node => node.state === 'rendering').length
   const nodeScroll = keepVisible(-1, ui.scroll.nodes, rows.nodes, nodes.length)
   const nodeTable = nodesTable(nodes.slice(nodeScroll, nodeScroll + rows.nodes), width)
   const jobList = jobsSection(input, facts, selected, rows.jobs)
-  const log = logWindow(input.model.log, width, rows.log, ui.scroll.log)
+  const log = logWindow(input.model.log, logWidth, rows.log, ui.scroll.log)
+  const [detailTitle, ...detail] = detailSection(input, facts, selected, rows.mapRows, detailWidth, text => title('jobs', text))
+  const logTitle = (columns: number): Line => title('log', [{ text: `LOG${log.back > 0 ? ` (${log.back} lines back; G follows)` : ''}` }], columns)
+  const logLines = pad(log.lines, rows.log)
+  // The preview's column runs down beside the detail and the log, or beside the log's lines alone.
+  const lower = box === undefined
+    ? [...detail, logTitle(width), ...logLines]
+    : place?.besideDetail === true
+      ? besidePreview([...detail, logTitle(logWidth), ...logLines], logWidth, box)
+      : [...detail, logTitle(width), ...besidePreview(logLines, logWidth, box)]
   const lines: Line[] = [
     ...header({ model: input.model, jobs, online: input.sessions.length, known: nodes.length, rendering, now: input.now }),
     title('nodes', nodeTable.header), ...pad(nodeTable.lines, rows.nodes),
     title('jobs', jobList.header), ...pad(jobList.lines, rows.jobs),
-    ...detailSection(input, facts, selected, rows.mapRows, text => title('jobs', text)),
-    title('log', [{ text: `LOG${log.back > 0 ? ` (${log.back} lines back; G follows)` : ''}` }]), ...pad(log.lines, rows.log),
+    detailTitle ?? [],
+    ...lower,
     statusLine(ui.status),
     footer(),
   ]
@@ -108,8 +132,13 @@ function jobsSection (input: ViewInput, facts: Survey, selected: JobView | undef
   return { header: table.header, lines, scroll }
 }
 
-/** The selected job's title, frame map and info lines, or a hint when there is none. */
-function detailSection (input: ViewInput, facts: Survey, selected: JobView | undefined, mapRows: number, title: (text: Line) => Line): Line[] {
+/** The preview column for `room.rows` rows beside the detail and the log. */
+function preview (input: ViewInput, frame: FramePreview, picked: boolean, room: { columns: number, rows: number }): PreviewBox {
+  return previewBox(frame, { ...room, colors: input.colors ?? 256, halfBlock: input.glyphs.halfBlock, picked })
+}
+
+/** The selected job's title, frame map and info lines (`width` wide), or a hint when there is none. */
+function detailSection (input: ViewInput, facts: Survey, selected: JobView | undefined, mapRows: number, width: number, title: (text: Line) => Line): Line[] {
   const selectedFacts = selected !== undefined ? facts.jobs.get(selected.id) : undefined
   if (selected === undefined || selectedFacts === undefined) {
     return [title([{ text: 'JOB' }]), ...pad([[{ text: 'no job selected: n submits a .blend from this machine, or use microfarm submit', fg: 'gray' }]], mapRows + DETAIL_INFO_LINES)]
@@ -117,7 +146,7 @@ function detailSection (input: ViewInput, facts: Survey, selected: JobView | und
   const lastFrameError = input.model.lastFrameError.get(selected.id)
   const phaseOf = input.framePhase
   const detail = jobDetail({
-    job: selected, facts: selectedFacts, width: input.width, mapRows, glyphs: input.glyphs,
+    job: selected, facts: selectedFacts, width, mapRows, glyphs: input.glyphs,
     ...(lastFrameError !== undefined ? { lastFrameError } : {}),
     ...(phaseOf !== undefined ? { inBlender: (frame: number) => phaseOf(selected, frame) !== undefined } : {}),
   })
