@@ -7,7 +7,7 @@ import { sleep } from '../util/sleep.js'
  * completed (with its video, when it makes one), 1 with the reason when it
  * failed, was cancelled or deleted, or its video failed.
  */
-export async function waitForJob (client: CoordinatorClient, jobId: string, options: { json: boolean, pollMs?: number, /** Said after the progress (files downloaded so far). */ extra?: () => string }): Promise<number> {
+export async function waitForJob (client: CoordinatorClient, jobId: string, options: { json: boolean, pollMs?: number, /** The job each time it is read. */ onJob?: (job: JobSummary) => void, /** Said after the progress (files downloaded so far). */ extra?: () => string }): Promise<number> {
   let last = ''
   while (true) {
     const list = await client.jobList()
@@ -20,6 +20,7 @@ export async function waitForJob (client: CoordinatorClient, jobId: string, opti
         : `job ${jobId} is gone from the coordinator (deleted or cleared)`)
       return 1
     }
+    options.onJob?.(job)
     const line = progressLine(job) + (options.extra?.() ?? '')
     if (line !== last && !options.json) console.log(line)
     last = line
