@@ -44,7 +44,6 @@ export async function main (argv: readonly string[]): Promise<number> {
     .name('microfarm')
     .description('A peer-to-peer render farm for Blender: a coordinator, render nodes found over mDNS, jobs sent over libp2p.')
     .version('0.1.0')
-    .showHelpAfterError()
     .exitOverride()
 
   /** --key FILE, or MICROFARM_KEY: the farm key of a private farm (see net/farm-key.ts). */
@@ -173,6 +172,7 @@ export async function main (argv: readonly string[]): Promise<number> {
     .argument('[file]', 'where to write it', 'farm.key')
     .action((file: string) => run(() => runKeyNew(file))())
 
+  hintAfterErrors(program)
   try {
     await program.parseAsync([...argv])
   } catch (err) {
@@ -181,4 +181,11 @@ export async function main (argv: readonly string[]): Promise<number> {
     return 1
   }
   return exitCode
+}
+
+/** A mistyped option or argument gets the error and where to read more, not the whole help. */
+function hintAfterErrors (command: Command, path: readonly string[] = []): void {
+  const name = [...path, command.name()]
+  command.showHelpAfterError(`see ${name.join(' ')} --help`)
+  for (const sub of command.commands) hintAfterErrors(sub, name)
 }

@@ -6,7 +6,12 @@ import { readFarmKey } from '../net/farm-key.js'
 import { dialFirst, parseCoordinatorAddress } from '../net/dial.js'
 import { sendBytes, sendFile, sha256File } from '../net/payload.js'
 import type { LocalProject } from '../project/local-project.js'
-import { assertCanJoin, locateCoordinators } from '../discovery/locate.js'
+import { findCoordinator } from '../discovery/find-coordinator.js'
+import type { CoordinatorTarget } from '../discovery/find-coordinator.js'
+import { rememberReached } from '../discovery/known-farms-files.js'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { Host } from '../net/host.js'
+import { errorMessage } from '../util/error-message.js'
 import { ADMIN_PROTOCOL, SUBMIT_PROTOCOL } from '../protocol/constants.js'
 import { RemoteError, ProtocolError } from '../protocol/errors.js'
 import { MessageChannel } from '../protocol/framing.js'
@@ -37,6 +42,12 @@ export interface ClientOptions {
   key?: string
   /** This user's identity key (default USER_IDENTITY_PATH): the coordinator knows who submits and who controls by it. */
   identityPath?: string
+  /** The user's MicroFarm folder, where the farm used last and this machine's coordinators are found (default ~/.microfarm). */
+  home?: string
+  /** What the user should know about which coordinator was chosen (default: stderr). */
+  onNote?: (line: string) => void
+  /** Stops looking for the coordinator. */
+  signal?: AbortSignal
 }
 
 
@@ -51,23 +62,24 @@ export class CoordinatorClient {
 
   static async connect (options: ClientOptions): Promise<CoordinatorClient> {
     const farmKey = options.key !== undefined ? await readFarmKey(options.key) : undefined
-    let addresses: string[]
-    if (options.coordinator !== undefined) {
-      addresses = [parseCoordinatorAddress(options.coordinator)]
-    } else {
-      const found = await locateCoordinators({
-        ...(options.farm !== undefined ? { farm: options.farm } : {}),
-        timeoutMs: options.discoveryTimeoutMs ?? 10_000,
-        settleMs: 700,
-      })
-      assertCanJoin(found, farmKey !== undefined)
-      addresses = found.flatMap(c => c.multiaddrs)
-    }
     const host = await createHost({ privateKey: await loadOrCreateIdentity(options.identityPath ?? USER_IDENTITY_PATH), ...(farmKey !== undefined ? { farmKey } : {}) })
+    let target: CoordinatorTarget
+    try {
+      target = await targetOf(options, host, farmKey !== undefined)
+    } catch (err) {
+      await host.stop()
+      throw err
+    }
+    let addresses = target.coordinators.flatMap(c => c.addresses)
+    let reached = false
     return new CoordinatorClient(async (protocol) => {
       const { stream, address } = await dialFirst(host, addresses, protocol, { keyed: farmKey !== undefined })
       // Talk to the address that answered from now on.
       addresses = [address, ...addresses.filter(a => a !== address)]
+      if (!reached) {
+        reached = true
+        await remember(target, address, options)
+      }
       return stream
     }, async () => { await host.stop() })
   }
@@ -194,5 +206,45 @@ async function changedSinceHashed (project: LocalProject, source: string): Promi
   } catch {
     // Gone or unreadable now: changed, as far as this submit goes.
     return true
+  }
+}
+
+/** Where the coordinator is: --coordinator as given, else the farm used last, this machine's coordinators, then mDNS. */
+async function targetOf (options: ClientOptions, host: Host, hasKey: boolean): Promise<CoordinatorTarget> {
+  if (options.coordinator !== undefined) {
+    const address = parseCoordinatorAddress(options.coordinator)
+    return { coordinators: [{ peerId: address.slice(address.lastIndexOf('/p2p/') + 5), addresses: [address], private: hasKey }] }
+  }
+  return findCoordinator({
+    ...(options.farm !== undefined ? { farm: options.farm } : {}),
+    ...(options.home !== undefined ? { home: options.home } : {}),
+    ...(options.signal !== undefined ? { signal: options.signal } : {}),
+    hasKey,
+    timeoutMs: options.discoveryTimeoutMs ?? 10_000,
+    onNote: noteFor(options),
+    probe: async (addresses, signal) => {
+      try {
+        await host.dial(addresses.map(a => multiaddr(a)), { signal: options.signal !== undefined ? AbortSignal.any([signal, options.signal]) : signal })
+        return true
+      } catch {
+        // Not there (stopped, another network, another peer on that port): the next candidate is tried.
+        return false
+      }
+    },
+  })
+}
+
+function noteFor (options: ClientOptions): (line: string) => void {
+  return options.onNote ?? ((line) => { console.error(`microfarm: ${line}`) })
+}
+
+/** The coordinator that answered becomes the farm used last; failing to write that costs the next run its shortcut, no more. */
+async function remember (target: CoordinatorTarget, address: string, options: ClientOptions): Promise<void> {
+  const reached = target.coordinators.find(c => c.addresses.includes(address))
+  if (reached === undefined) return
+  try {
+    await rememberReached({ ...reached, addresses: [address, ...reached.addresses] }, options.home)
+  } catch (err) {
+    noteFor(options)(`could not remember this farm for next time: ${errorMessage(err)}`)
   }
 }

@@ -1,4 +1,3 @@
-import { CoordinatorBrowser } from './browse.js'
 import type { FoundCoordinator } from './browse.js'
 import { sleep } from '../util/sleep.js'
 import { FarmKeyError } from '../net/farm-key.js'
@@ -23,6 +22,8 @@ export interface LocateOptions {
   timeoutMs?: number
   /** After the first answer, how long to wait for other farms to answer too. */
   settleMs?: number
+  /** A coordinator already chosen (by its peer id, e.g. the farm used last): once it answers, no more waiting. */
+  prefer?: string
   signal?: AbortSignal
   /** Called every `waitingEveryMs` while nothing has answered. */
   onWaiting?: (elapsedMs: number) => void
@@ -47,6 +48,8 @@ export const NOT_FOUND_HELP = 'Is `microfarm coordinator` running on this networ
  * it refuses to guess (SeveralFarmsError lists them).
  */
 export async function locateCoordinators (options: LocateOptions = {}): Promise<FoundCoordinator[]> {
+  // Loaded when asked for: a client that reaches a known coordinator never needs mDNS.
+  const { CoordinatorBrowser } = await import('./browse.js')
   const browser = new CoordinatorBrowser(options.onError ?? (() => undefined))
   browser.start()
   const started = Date.now()
@@ -59,6 +62,7 @@ export async function locateCoordinators (options: LocateOptions = {}): Promise<
       const now = Date.now()
       if (found.length > 0) {
         firstSeen ??= now
+        if (options.prefer !== undefined && found.some(c => c.peerId === options.prefer)) return found
         if (now - firstSeen >= (options.settleMs ?? 1000)) {
           const farms = [...new Set(found.map(c => c.farm))].sort()
           if (farms.length > 1) throw new SeveralFarmsError(farms)

@@ -56,7 +56,7 @@ export async function lockFolder (lockPath: string, folder: string, o: LockOptio
   throw new FolderInUseError(`${folder}: could not take its lock ${lockPath}; another ${holder} is starting on it`)
 }
 
-function processIsAlive (pid: number): boolean {
+export function processIsAlive (pid: number): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 0) return false
   try {
     process.kill(pid, 0)

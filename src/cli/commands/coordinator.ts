@@ -7,6 +7,7 @@ import { logLine } from '../log.js'
 import { untilSignal } from '../signals.js'
 import { findBlenderIfInstalled } from '../../blender/find-blender.js'
 import { readFarmKey } from '../../net/farm-key.js'
+import { errorMessage } from '../../util/error-message.js'
 
 export interface CoordinatorFlags {
   port: number
@@ -49,9 +50,11 @@ async function runHeadless (coordinator: Coordinator, flags: CoordinatorFlags): 
     if (line !== undefined) logLine(line)
   })
   await coordinator.start()
+  const forget = await leaveLocalAddress(coordinator, flags, logLine)
   for (const line of startupNotes(coordinator, flags)) logLine(line)
   const signal = await untilSignal()
   logLine(`${signal}: shutting down`)
+  await forget()
   for (const line of await coordinator.stop()) logLine(line)
   return 0
 }
@@ -65,6 +68,7 @@ async function runWithDashboard (coordinator: Coordinator, flags: CoordinatorFla
     dashboard.close()
     throw err
   }
+  const forget = await leaveLocalAddress(coordinator, flags, line => dashboard.note(line))
   for (const line of startupNotes(coordinator, flags)) dashboard.note(line)
   // One line per address, whole, so it can be copied from the log pane.
   for (const address of coordinator.multiaddrs()) dashboard.note(`listening on ${address}`)
@@ -81,8 +85,29 @@ async function runWithDashboard (coordinator: Coordinator, flags: CoordinatorFla
   }
   dashboard.close()
   logLine(`${outcome}: shutting down`)
+  await forget()
   for (const line of await coordinator.stop()) logLine(line)
   return code
+}
+
+/**
+ * This user's clients on this machine reach the coordinator without mDNS by
+ * the address it leaves in ~/.microfarm/coordinators/ (removed on a clean
+ * stop; one left by a killed coordinator is found stale by its clients).
+ * Returns the removal; a file that cannot be written costs clients their shortcut only.
+ */
+async function leaveLocalAddress (coordinator: Coordinator, flags: CoordinatorFlags, say: (line: string) => void): Promise<() => Promise<void>> {
+  const peerId = coordinator.peerId?.toString()
+  if (peerId === undefined) return async () => {}
+  const { writeLocalCoordinator } = await import('../../discovery/known-farms-files.js')
+  const warn = (err: unknown): void => { say(`warning: local clients cannot find this coordinator without mDNS: ${errorMessage(err)}`) }
+  try {
+    const remove = await writeLocalCoordinator({ farm: flags.farm ?? hostname(), peerId, addresses: coordinator.multiaddrs(), private: flags.key !== undefined })
+    return async () => { await remove().catch(warn) }
+  } catch (err) {
+    warn(err)
+    return async () => {}
+  }
 }
 
 /** What the coordinator says once it listens, in both modes. */

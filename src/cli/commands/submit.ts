@@ -1,6 +1,7 @@
 import { basename, resolve } from 'node:path'
 import { findBlenderIfInstalled } from '../../blender/find-blender.js'
-import type { ClientOptions } from '../../client/coordinator-client.js'
+import type { ClientOptions, CoordinatorClient } from '../../client/coordinator-client.js'
+import { errorMessage } from '../../util/error-message.js'
 import { parseFrameList } from '../../jobs/frame-range.js'
 import type { Codec, Mp4Location, Quality } from '../../encode/settings.js'
 import type { RenderFormatName } from '../../jobs/types.js'
@@ -41,7 +42,15 @@ export async function runSubmit (file: string, flags: SubmitFlags): Promise<numb
   if (flags.frames !== undefined) parseFrameList(flags.frames)
   const say = (line: string): void => { if (!flags.json) console.log(line) }
 
-  const prepared = await prepareWithLocalBlender(path, flags, say)
+  // The coordinator is found and connected to while the local Blender reads the scene (a child process: this thread waits anyway).
+  const early = flags.dryRun ? undefined : connectEarly(flags)
+  let prepared: PreparedProject
+  try {
+    prepared = await prepareWithLocalBlender(path, flags, say)
+  } catch (err) {
+    early?.drop()
+    throw err
+  }
   describeScene(prepared, flags, say)
 
   const missing = prepared.project.manifest.missing
@@ -53,13 +62,13 @@ export async function runSubmit (file: string, flags: SubmitFlags): Promise<numb
   if (missing.length > 0 && !flags.allowMissing) {
     for (const line of describeMissing(missing)) console.error(line)
     console.error('nothing was sent: put the missing files back, or submit anyway with --allow-missing (they will render as Blender renders a missing file)')
+    early?.drop()
     return 1
   }
   if (missing.length > 0) for (const line of describeMissing(missing)) say(line)
 
-  // libp2p is loaded only now: a dry run, or a submit refused for missing files, never needs it.
-  const { CoordinatorClient, defaultOwnerName } = await import('../../client/coordinator-client.js')
-  const client = await CoordinatorClient.connect(flags)
+  const { defaultOwnerName } = await import('../../client/coordinator-client.js')
+  const client = await (early ?? connectEarly(flags)).client
   try {
     const progress = transferProgress(process.stderr)
     // Ctrl-C while files go out: what arrived whole is kept, and the user should know.
@@ -91,6 +100,25 @@ export async function runSubmit (file: string, flags: SubmitFlags): Promise<numb
     return await waitForJob(client, result.jobId, { json: flags.json })
   } finally {
     await client.close()
+  }
+}
+
+/**
+ * Connects in the background; `drop` gives up (discovery stops, a client that
+ * connected meanwhile is closed). libp2p is loaded in here: a dry run never needs it.
+ */
+function connectEarly (flags: SubmitFlags): { client: Promise<CoordinatorClient>, drop: () => void } {
+  const stop = new AbortController()
+  const client = import('../../client/coordinator-client.js').then(async ({ CoordinatorClient }) => CoordinatorClient.connect({ ...flags, signal: stop.signal }))
+  // Its outcome is awaited (or dropped) once the scene is read; meanwhile a failure is not an unhandled one.
+  client.catch(() => undefined)
+  return {
+    client,
+    drop: () => {
+      stop.abort(new Error('the submit stopped before it needed the coordinator'))
+      // What connecting came to no longer matters: the submit has its own reason to stop.
+      client.then(async (c) => c.close(), () => undefined).catch((err: unknown) => { console.error(`microfarm: closing the connection: ${errorMessage(err)}`) })
+    },
   }
 }
 
