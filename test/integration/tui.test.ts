@@ -20,6 +20,8 @@ const LOOPBACK_ADDRESS = /\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/12D3KooW[1-9A-HJ-N
 
 interface Pane {
   screen: () => Promise<string>
+  /** The screen with its colours, as escape sequences. */
+  colouredScreen: () => Promise<string>
   /** tmux key names (`Enter`, `Escape`, `C-c`) or single characters. */
   keys: (...keys: string[]) => Promise<void>
   type: (text: string) => Promise<void>
@@ -59,6 +61,7 @@ async function coordinatorPane (t: ExecutionContext, dir: string): Promise<Pane>
   }
   return {
     screen,
+    colouredScreen: async () => tmux('capture-pane', '-p', '-e', '-t', session),
     keys: async (...keys) => { for (const key of keys) await tmux('send-keys', '-t', session, key) },
     type: async (text) => { await tmux('send-keys', '-t', session, '-l', text) },
     waitForScreen: async (what, check, timeoutMs = 30_000) => waitFor(`the screen to show ${what}`, async () => check(await screen()), timeoutMs, 100),
@@ -172,6 +175,48 @@ blenderTest('n submits a .blend from the coordinator\'s machine with the files i
   await pane.keys('q', 'y')
   t.is(await pane.exited(), 0)
   t.is(await pane.format('#{alternate_on}'), '0', 'the terminal is back on its normal screen')
+})
+
+/** Lines of the screen holding preview cells, and the column where they start. */
+function previewRows (screen: string): Array<[number, number]> {
+  return screen.split('\n').flatMap((line, row): Array<[number, number]> => line.includes('▀') ? [[row, [...line].indexOf('▀')]] : [])
+}
+
+blenderTest('the selected job\'s latest frame is drawn beside its detail; v hides it; o lists the files, and Enter shows the one picked', async (t) => {
+  const dir = await tempFolder(t, 'mf-tui-preview-')
+  const scene = await makeScene(dir, { frames: 3 })
+  const pane = await coordinatorPane(t, dir)
+  const address = await pane.waitForScreen('the coordinator\'s address', screen => LOOPBACK_ADDRESS.exec(screen)?.[0])
+  t.deepEqual(previewRows(await pane.screen()), [], 'no job, no preview')
+  startCli(t, ['node', '--name', 'worker', '--coordinator', address, '--work-dir', path.join(dir, 'work')])
+  t.is((await startCli(t, ['submit', scene, '--coordinator', address]).exited), 0)
+  const done = await waitForJob(address, '1', 'its video', j => j.encode?.state === 'done' || j.encode?.state === 'failed')
+  t.is(done.encode?.state, 'done', done.encode?.error)
+
+  // 120 columns: the preview sits right of 79 columns of detail and log, under the job's title.
+  const latest = Number(await pane.waitForScreen('the preview', screen => previewRows(screen).length > 0 && /frame (\d) {2}160×90 {2}v hides/.exec(screen)?.[1]))
+  const screen = await pane.screen()
+  const rows = previewRows(screen)
+  const detailTitle = screen.split('\n').findIndex(line => line.startsWith('JOB 1 '))
+  t.true(rows.length >= 5, `${rows.length} rows of picture`)
+  t.true(rows.every(([row, column]) => row > detailTitle && column === 80), JSON.stringify(rows))
+  // tmux writes the foreground and the background as two sequences before the cell.
+  t.regex(await pane.colouredScreen(), /\[38;5;\d+m.\[48;5;\d+m▀/, 'cells in 256 colours, both halves')
+
+  await pane.keys('v')
+  await pane.waitForScreen('the preview hidden', screen => previewRows(screen).length === 0 && screen.includes('preview hidden (v shows it again)'))
+  await pane.keys('v')
+  await pane.waitForScreen('the preview back', screen => previewRows(screen).length > 0)
+
+  // The files: the video first, then frames 1-3 with their sizes; Enter on another frame than the latest shows it.
+  await pane.keys('o')
+  const listed = await pane.waitForScreen('the files list', screen => screen.includes('Job 1: files') && /frame_0003\.png/.test(screen) ? screen : undefined)
+  for (const frame of [1, 2, 3]) t.regex(listed, new RegExp(`\\d+(\\.\\d)? (B|KiB|MiB) +frame +${frame} +frame_000${frame}\\.png`))
+  t.regex(listed, /> +\d+(\.\d)? (B|KiB|MiB) +video +\S+\.mp4/)
+  const pick = latest === 1 ? 2 : 1
+  for (let i = 0; i < pick; i++) await pane.keys('Down')
+  await pane.keys('Enter')
+  await pane.waitForScreen(`frame ${pick} in the preview`, screen => !screen.includes('Job 1: files') && screen.includes(`frame ${pick} (picked)  160×90`) && previewRows(screen).length > 0)
 })
 
 test('SIGTERM shuts the coordinator down cleanly with the UI open', async (t) => {
