@@ -181,9 +181,10 @@ const HASH_READ_BYTES = 4 * 1024 * 1024
 
 export async function sha256File (path: string, signal?: AbortSignal): Promise<string> {
   const hash = createHash('sha256')
-  const buffer = Buffer.allocUnsafe(HASH_READ_BYTES)
   const file = await open(path, 'r')
   try {
+    // No bigger than the file: a 4 MiB buffer for each of 2000 small frames kept the GC busy for seconds.
+    const buffer = Buffer.allocUnsafe(Math.min(HASH_READ_BYTES, (await file.stat()).size + 1))
     for (;;) {
       signal?.throwIfAborted()
       const { bytesRead } = await file.read(buffer, 0, buffer.byteLength, null)
