@@ -2,8 +2,10 @@ import { multiaddr } from '@multiformats/multiaddr'
 import type { Stream } from '@libp2p/interface'
 import * as varint from 'uint8-varint'
 import type { Host } from '../../src/net/host.js'
+import { incoming } from '../../src/net/incoming.js'
 import { PROTOCOL_VERSION, SESSION_PROTOCOL } from '../../src/protocol/constants.js'
 import { encodeMessage, MessageChannel } from '../../src/protocol/framing.js'
+import { TimeoutError } from '../../src/protocol/errors.js'
 import { coordinatorToNode } from '../../src/protocol/messages.js'
 import type { CoordinatorToNode, Task } from '../../src/protocol/messages.js'
 
@@ -62,21 +64,26 @@ export async function rawExchange (host: Host, address: string, protocol: string
   }
 }
 
-/** Everything the stream carries until it ends or `ms` pass (then it is reset). */
+/**
+ * Everything the stream carries until it ends or `ms` pass (then it is reset).
+ * Read through `incoming`, not the stream's own iterator: a reply that came
+ * with its end before we listened (a refusal sent before the request was read
+ * arrives while dialProtocol still negotiates) leaves a stream closed both
+ * ways with the reply in its buffer, and there the stream's iterator
+ * (@libp2p/utils 7.4.1) yields the reply, then waits for events that already
+ * fired, and abort() cannot end it (a closed stream ignores it).
+ */
 export async function readUntilEnd (stream: Stream, ms: number): Promise<Reply> {
   const chunks: Uint8Array[] = []
+  const deadline = AbortSignal.timeout(ms)
   let timedOut = false
-  const timer = setTimeout(() => {
-    timedOut = true
-    stream.abort(new Error('fuzz: read deadline'))
-  }, ms)
   try {
-    for await (const chunk of stream) chunks.push(chunk instanceof Uint8Array ? chunk : chunk.subarray())
-  } catch {
-    // Reset by either side: what came before is the reply.
-  } finally {
-    clearTimeout(timer)
+    for await (const chunk of incoming(stream, ms, deadline)) chunks.push(chunk instanceof Uint8Array ? chunk : chunk.subarray())
+  } catch (err) {
+    // Reset by either side (what came before is the reply), or the deadline passed.
+    timedOut = deadline.aborted || err instanceof TimeoutError
   }
+  if (timedOut) stream.abort(new Error('fuzz: read deadline'))
   return { bytes: Buffer.concat(chunks), timedOut }
 }
 
