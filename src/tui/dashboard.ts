@@ -6,6 +6,7 @@ import { Controller } from './controller.js'
 import type { DashboardActions } from './controller.js'
 import { FarmModel } from './farm-model.js'
 import type { LogLevel } from './farm-model.js'
+import { DecodeThread } from './decode-thread.js'
 import { ASCII_GLYPHS, UNICODE_GLYPHS } from './glyphs.js'
 import { previewPlace } from './preview-panel.js'
 import { PreviewService } from './preview-service.js'
@@ -61,6 +62,7 @@ export class Dashboard {
   private settle: { resolve: () => void, reject: (err: Error) => void } = { resolve: () => {}, reject: () => {} }
   private glyphs = ASCII_GLYPHS
   private readonly previews?: PreviewService
+  private readonly decoder = new DecodeThread()
 
   constructor (private readonly source: FarmSource, private readonly init: DashboardInit) {
     this.now = init.now ?? Date.now
@@ -77,7 +79,12 @@ export class Dashboard {
     })
     const layout = source.store?.layout
     if (layout !== undefined) {
-      this.previews = new PreviewService({ framePath: (job, frame) => layout.framePath(job, frame), changed: () => this.scheduler?.request(), now: this.now })
+      this.previews = new PreviewService({
+        framePath: (job, frame) => layout.framePath(job, frame),
+        decode: async (path, bytes) => this.decoder.decode(path, bytes),
+        changed: () => this.scheduler?.request(),
+        now: this.now,
+      })
     }
     this.unsubscribe = source.events.on((event) => {
       this.model.apply(event, this.now())
@@ -113,6 +120,7 @@ export class Dashboard {
     this.unsubscribe()
     this.scheduler?.stop()
     clearInterval(this.ticker)
+    this.decoder.stop()
     this.terminal?.destroy()
     this.terminal = undefined
     if (error !== undefined) this.settle.reject(error)
