@@ -1,5 +1,6 @@
 // npm run bench: every benchmark, each result a ratio measured in this run.
 import { assets } from './assets.js'
+import { cli } from './cli.js'
 import { dispatch } from './dispatch.js'
 import { farmVsBlender } from './farm-vs-blender.js'
 import { farmKey } from './farm-key.js'
@@ -18,6 +19,7 @@ const benches: Array<[string, () => Promise<string[]>]> = [
   ['transfer', transfer],
   ['farmkey', farmKey],
   ['ui', ui],
+  ['cli', cli],
   ['assets', assets],
   ['soak', soak],
 ]

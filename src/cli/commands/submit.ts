@@ -1,5 +1,8 @@
 import { basename, resolve } from 'node:path'
-import { findBlenderIfInstalled } from '../../blender/find-blender.js'
+import { findBlender } from '../../blender/find-blender.js'
+import { BlenderNotFoundError } from '../../blender/errors.js'
+import { runProcess } from '../../process/run-process.js'
+import type { ProcessRunner } from '../../process/run-process.js'
 import type { ClientOptions, CoordinatorClient } from '../../client/coordinator-client.js'
 import { errorMessage } from '../../util/error-message.js'
 import { parseFrameList } from '../../jobs/frame-range.js'
@@ -97,7 +100,8 @@ export async function runSubmit (file: string, flags: SubmitFlags): Promise<numb
     if (!flags.json && !flags.wait && flags.download === undefined) console.log(result.jobId)
     if (flags.download !== undefined) return await (await import('../live-download.js')).waitAndDownload(client, result.jobId, flags.download, { json: flags.json })
     if (!flags.wait) return 0
-    return await waitForJob(client, result.jobId, { json: flags.json })
+    // Read often: the job's end is seen within a quarter of a second (a list costs the coordinator little).
+    return await waitForJob(client, result.jobId, { json: flags.json, pollMs: 250 })
   } finally {
     await client.close()
   }
@@ -124,22 +128,40 @@ function connectEarly (flags: SubmitFlags): { client: Promise<CoordinatorClient>
 
 /**
  * The scene's project, traced by this machine's Blender. The trace needs only
- * Blender's executable, so it starts beside the version probe of the first
- * Blender found (each costs a Blender start); when the probe settles on that
- * Blender, its trace is the one used.
+ * Blender's executable, so it starts as soon as the first Blender is found,
+ * and stands in for that Blender's version probe (the trace says the
+ * version): one Blender start, not two. A trace that fails is no verdict on
+ * the Blender, so then the probe runs after all; when the search settles on
+ * another Blender, the early trace is stopped.
  */
 async function prepareWithLocalBlender (path: string, flags: SubmitFlags, say: (line: string) => void): Promise<PreparedProject> {
   const options = { noDeps: !flags.deps, ...(flags.frames !== undefined ? { frames: flags.frames } : {}) }
-  let early: { path: string, prepared: Promise<PreparedProject> } | undefined
+  let early: { path: string, prepared: Promise<PreparedProject>, version: Promise<string | undefined> } | undefined
   const stopEarly = new AbortController()
+  const probe: ProcessRunner = async (run) => {
+    const version = early !== undefined && run.command === early.path && run.args[0] === '--version' ? await early.version : undefined
+    if (version === undefined) return runProcess(run)
+    run.onStdoutLine?.(`Blender ${version}`)
+    return { exitCode: 0, signal: null }
+  }
   let blender
   try {
-    blender = await findBlenderIfInstalled(flags.blender, (candidate) => {
-      if (early !== undefined || !flags.deps) return
-      early = { path: candidate, prepared: prepareProject(path, { ...options, signal: stopEarly.signal, blender: { path: candidate, version: `at ${candidate}` } }) }
-      // Awaited below when this Blender is the one; otherwise stopped, and its outcome does not matter.
-      early.prepared.catch(() => undefined)
+    blender = await findBlender({
+      ...(flags.blender !== undefined ? { explicitPath: flags.blender } : {}),
+      run: probe,
+      onCandidate: (candidate) => {
+        if (early !== undefined || !flags.deps) return
+        say(`reading the scene and listing its files with ${candidate}…`)
+        let traced: (version: string | undefined) => void = () => undefined
+        const version = new Promise<string | undefined>((resolve) => { traced = resolve })
+        const prepared = prepareProject(path, { ...options, signal: stopEarly.signal, blender: { path: candidate, version: `at ${candidate}` }, onTraced: (trace) => traced(trace.blender) })
+        // Awaited below when this Blender is the one; otherwise stopped, and its outcome does not matter.
+        prepared.catch(() => traced(undefined))
+        early = { path: candidate, prepared, version }
+      },
     })
+  } catch (err) {
+    if (!(err instanceof BlenderNotFoundError) || flags.blender !== undefined) throw err
   } finally {
     if (early !== undefined && early.path !== blender?.path) stopEarly.abort(new Error('another Blender was chosen'))
   }
@@ -147,8 +169,8 @@ async function prepareWithLocalBlender (path: string, flags: SubmitFlags, say: (
     if (flags.deps) say('no Blender on this machine: the files this scene needs cannot be listed')
     return prepareProject(path, options)
   }
-  say(flags.deps ? `reading the scene and listing its files with Blender ${blender.version}…` : `reading the scene with Blender ${blender.version}…`)
   if (early?.path === blender.path) return early.prepared
+  say(flags.deps ? `reading the scene and listing its files with Blender ${blender.version}…` : `reading the scene with Blender ${blender.version}…`)
   return prepareProject(path, { ...options, blender })
 }
 
