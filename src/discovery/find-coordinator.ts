@@ -57,7 +57,10 @@ export async function findCoordinator (init: FindInit): Promise<CoordinatorTarge
   }
   const farms = [...new Set(answered.map(c => c.farm ?? ''))].sort()
   if (farms.length > 1) throw new SeveralFarmsError(farms)
-  if (answered.length > 0) return { coordinators: answered }
+  if (answered.length > 0) {
+    if (first?.why === 'remembered') init.onNote(`the farm you used last${first.farm !== undefined ? ` ("${first.farm}")` : ''} does not answer; using farm "${answered[0]?.farm ?? '?'}" on this machine`)
+    return { coordinators: answered }
+  }
   // A private coordinator here and no key: say what to pass (--farm names another farm).
   assertCanJoin(locals.map(asFound), init.hasKey)
 
