@@ -52,10 +52,13 @@ export function addressesMatchPeer (record: { peerId: string, addresses: readonl
   return record.addresses.every(a => a.endsWith(`/p2p/${record.peerId}`))
 }
 
+function isLoopback (address: string): boolean {
+  return address.startsWith('/ip4/127.') || address.startsWith('/ip6/::1/')
+}
+
 /** Loopback first: a local coordinator answers there without touching the network. */
 export function loopbackFirst (addresses: readonly string[]): string[] {
-  const loopback = (a: string): boolean => a.startsWith('/ip4/127.') || a.startsWith('/ip6/::1/')
-  return [...addresses.filter(loopback), ...addresses.filter(a => !loopback(a))]
+  return [...addresses.filter(isLoopback), ...addresses.filter(a => !isLoopback(a))]
 }
 
 /**
@@ -110,11 +113,13 @@ export function chooseFound (found: readonly FoundCoordinator[], remembered: Rem
   return { chosen: [...found], note }
 }
 
-/** What to remember of the coordinator a client reached: undefined when nothing changed (no write). */
+/** What to remember of the coordinator a client reached (the address that answered first): undefined when nothing changed (no write). */
 export function nextRemembered (previous: RememberedFarm | undefined, reached: { peerId: string, farm?: string, addresses: readonly string[], private: boolean }): RememberedFarm | undefined {
   // The name survives a --coordinator run of the same coordinator, which does not learn it.
   const farm = reached.farm ?? (previous?.peerId === reached.peerId ? previous.farm : undefined)
-  const addresses = [...new Set(reached.addresses)].filter(a => ADDRESS.test(a) && a.endsWith(`/p2p/${reached.peerId}`)).slice(0, 16)
+  // Reached from another machine, its loopback addresses are this machine's: not worth a dial next time.
+  const remote = reached.addresses[0] !== undefined && !isLoopback(reached.addresses[0])
+  const addresses = [...new Set(reached.addresses)].filter(a => ADDRESS.test(a) && a.endsWith(`/p2p/${reached.peerId}`) && !(remote && isLoopback(a))).slice(0, 16)
   if (addresses.length === 0) return undefined
   const next: RememberedFarm = { v: 1, ...(farm !== undefined ? { farm } : {}), peerId: reached.peerId, addresses, private: reached.private }
   return JSON.stringify(next) === JSON.stringify(previous) ? undefined : next

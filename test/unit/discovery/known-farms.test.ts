@@ -82,6 +82,9 @@ test('what is remembered: written only when it changes, the name kept, other pee
   t.is(nextRemembered(first, { peerId: id, addresses: [at('10.0.0.1', id)], private: true }), undefined)
   t.is(nextRemembered(first, { peerId: other, addresses: [at('10.0.0.3', other)], private: false })?.farm, undefined)
   t.is(nextRemembered(undefined, { peerId: id, addresses: [at('10.0.0.2', other)], private: false }), undefined)
+  // Reached over the LAN: the coordinator's loopback is not this machine's.
+  t.deepEqual(nextRemembered(undefined, { peerId: id, addresses: [at('10.0.0.1', id), at('127.0.0.1', id)], private: false })?.addresses, [at('10.0.0.1', id)])
+  t.deepEqual(nextRemembered(undefined, { peerId: id, addresses: [at('127.0.0.1', id), at('10.0.0.1', id)], private: false })?.addresses, [at('127.0.0.1', id), at('10.0.0.1', id)])
 })
 
 test('a record\'s addresses must all name its own peer', async (t) => {
