@@ -223,16 +223,26 @@ async function targetOf (options: ClientOptions, host: Host, hasKey: boolean): P
     timeoutMs: options.discoveryTimeoutMs ?? 10_000,
     onNote: noteFor(options),
     probe: async (addresses, signal) => {
-      try {
-        await host.dial(addresses.map(a => multiaddr(a)), { signal: options.signal !== undefined ? AbortSignal.any([signal, options.signal]) : signal })
-        return true
-      } catch {
-        // Not there (stopped, another network, another peer on that port): the next candidate is tried.
-        return false
+      const stop = options.signal !== undefined ? AbortSignal.any([signal, options.signal]) : signal
+      // The first address alone (loopback, or the one that answered last time): given several, libp2p dials
+      // them at once, and each handshake costs as much as the answer it races for.
+      for (const some of [addresses.slice(0, 1), addresses.slice(1)]) {
+        if (some.length === 0) continue
+        try {
+          await host.dial(some.map(a => multiaddr(a)), { signal: some.length < addresses.length ? AbortSignal.any([stop, AbortSignal.timeout(FIRST_ADDRESS_MS)]) : stop })
+          return true
+        } catch {
+          // Not there (stopped, another network, another peer on that port): the other addresses, then the next candidate.
+          if (stop.aborted) return false
+        }
       }
+      return false
     },
   })
 }
+
+/** How long the first address of a known coordinator gets before the others are dialed too. */
+const FIRST_ADDRESS_MS = 700
 
 function noteFor (options: ClientOptions): (line: string) => void {
   return options.onNote ?? ((line) => { console.error(`microfarm: ${line}`) })

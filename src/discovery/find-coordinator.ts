@@ -4,7 +4,7 @@
 // farms) only when none of them answers.
 import { assertCanJoin, locateCoordinators, SeveralFarmsError } from './locate.js'
 import type { FoundCoordinator } from './browse.js'
-import { chooseFound, describeChoice, knownCandidates } from './known-farms.js'
+import { chooseFound, describeChoice, describeReplacement, knownCandidates } from './known-farms.js'
 import type { KnownCoordinator } from './known-farms.js'
 import { readLocalCoordinators, readRemembered } from './known-farms-files.js'
 
@@ -28,9 +28,14 @@ export interface FindInit {
   signal?: AbortSignal
 }
 
-/** A remembered coordinator gets this long to answer; one on this machine's loopback answers or refuses at once. */
-const REMEMBERED_PROBE_MS = 1500
-const LOCAL_PROBE_MS = 1000
+/**
+ * A remembered coordinator gets this long to answer (a machine that is off
+ * drops the dial: this long before mDNS is asked). One on this machine's
+ * loopback answers or refuses at once; the time is for a machine so busy
+ * that the handshake is slow.
+ */
+const REMEMBERED_PROBE_MS = 2500
+const LOCAL_PROBE_MS = 5000
 
 export async function findCoordinator (init: FindInit): Promise<CoordinatorTarget> {
   const [local, { remembered, problem }] = await Promise.all([readLocalCoordinators(init.home), readRemembered(init.home)])
@@ -58,7 +63,7 @@ export async function findCoordinator (init: FindInit): Promise<CoordinatorTarge
   const farms = [...new Set(answered.map(c => c.farm ?? ''))].sort()
   if (farms.length > 1) throw new SeveralFarmsError(farms)
   if (answered.length > 0) {
-    if (first?.why === 'remembered') init.onNote(`the farm you used last${first.farm !== undefined ? ` ("${first.farm}")` : ''} does not answer; using farm "${answered[0]?.farm ?? '?'}" on this machine`)
+    if (first?.why === 'remembered') init.onNote(describeReplacement(first, answered[0]?.farm ?? '?', ' on this machine'))
     return { coordinators: answered }
   }
   // A private coordinator here and no key: say what to pass (--farm names another farm).

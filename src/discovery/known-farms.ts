@@ -107,10 +107,14 @@ export function chooseFound (found: readonly FoundCoordinator[], remembered: Rem
   if (farms.length > 1) throw new SeveralFarmsError(farms)
   const farm = farms[0]
   if (remembered === undefined || farm === undefined) return { chosen: [...found] }
-  const note = remembered.farm === farm
-    ? `farm "${farm}" answers from another coordinator than last time (a new peer id)`
-    : `the farm you used last${remembered.farm !== undefined ? ` ("${remembered.farm}")` : ''} does not answer; using farm "${farm}"`
-  return { chosen: [...found], note }
+  return { chosen: [...found], note: describeReplacement(remembered, farm) }
+}
+
+/** Said when the coordinator used last does not answer and another one does. */
+export function describeReplacement (remembered: { farm?: string }, farm: string, where = ''): string {
+  return remembered.farm === farm
+    ? `farm "${farm}" answers from another coordinator than last time (a new peer id)${where}`
+    : `the farm you used last${remembered.farm !== undefined ? ` ("${remembered.farm}")` : ''} does not answer; using farm "${farm}"${where}`
 }
 
 /** What to remember of the coordinator a client reached (the address that answered first): undefined when nothing changed (no write). */
