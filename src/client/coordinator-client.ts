@@ -224,8 +224,8 @@ async function targetOf (options: ClientOptions, host: Host, hasKey: boolean): P
     onNote: noteFor(options),
     probe: async (addresses, signal) => {
       const stop = options.signal !== undefined ? AbortSignal.any([signal, options.signal]) : signal
-      // The first address alone (loopback, or the one that answered last time): given several, libp2p dials
-      // them at once, and each handshake costs as much as the answer it races for.
+      // The first address alone (loopback, or the one that answered last time): given several, libp2p
+      // sorts them by its own rules (and may dial the LAN address of a coordinator on this machine first).
       for (const some of [addresses.slice(0, 1), addresses.slice(1)]) {
         if (some.length === 0) continue
         try {
