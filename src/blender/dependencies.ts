@@ -32,6 +32,8 @@ export type DependencyReference = z.infer<typeof dependencyReference>
 
 export const traceOutput = z.object({
   blender: z.string().max(200),
+  /** Major.minor of the Blender that saved the file (bpy.data.version): read even when the file is compressed. */
+  fileVersion: z.string().regex(/^[0-9]{1,2}\.[0-9]{1,2}$/).optional(),
   /** Absolute path of the main .blend as Blender loaded it; empty when it could not be loaded. */
   filepath: z.string().max(4096),
   scene: sceneInfo,

@@ -705,6 +705,8 @@ def scene_facts():
 def trace(out_path, frame_start=None, frame_end=None):
     data = {
         'blender': bpy.app.version_string,
+        # The version that saved the file, from its header: the node's Blender must be no older.
+        'fileVersion': '%d.%d' % tuple(bpy.data.version[:2]),
         'filepath': bpy.data.filepath,
         'scene': scene_facts(),
         'references': walk(frame_start, frame_end),

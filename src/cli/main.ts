@@ -97,6 +97,8 @@ export async function main (argv: readonly string[]): Promise<number> {
     .option('--allow-missing', 'submit even when files the scene needs are missing here (the job records which)', false)
     .option('--no-deps', 'send the .blend alone, without the files it references (for a machine without Blender)')
     .option('--as <name>', 'the name you are shown by as the job\'s owner (default: user@host)')
+    .option('--blender-version <versions>', 'only nodes with these Blender versions: 4.2 (that series), 4.2-4.5, >=4.2 (never older than the Blender that saved the file)')
+    .addOption(new Option('--require <device>', 'only GPU nodes, or only CPU nodes').choices(['gpu', 'cpu']))
     .option('--wait', 'show progress and exit when the job ends (0 = completed)', false)
     .option('--download <dir>', 'bring each frame here as soon as it is done, and the video when it is ready (implies --wait)')
     .option('--json', 'machine-readable output', false))

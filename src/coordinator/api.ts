@@ -57,9 +57,10 @@ export class CoordinatorApi {
   readonly admins: Admins
 
   listJobs (): JobSummary[] {
+    const nodes = this.farm.nodes.all()
     return [...this.farm.jobs.values()]
       .sort((a, b) => Number(a.id) - Number(b.id))
-      .map(job => summarizeJob(job, this.store.layout, this.farm.phases.counts(job)))
+      .map(job => summarizeJob(job, this.store.layout, this.farm.phases.counts(job), nodes))
   }
 
   async jobAction (jobId: string, action: JobAction, encode?: Partial<EncodeSettingsMessage>, caller: Caller = DASHBOARD): Promise<string> {

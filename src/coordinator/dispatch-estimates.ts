@@ -1,11 +1,12 @@
 import type { Job } from '../jobs/job.js'
 import { frameIndex, isFinished } from '../jobs/index.js'
-import { isSchedulable, jobsInOrder } from '../jobs/scheduler.js'
+import { isSchedulable, jobsInOrder, suits } from '../jobs/scheduler.js'
 import { freeAt, leaveToFasterNodes } from '../jobs/tail.js'
 import type { NodeOutlook } from '../jobs/tail.js'
 import { framesInFlight } from '../jobs/backup.js'
 import type { BackupEstimates, InFlightFrame } from '../jobs/backup.js'
 import type { NodeSession } from './node-registry.js'
+import { nodeRef } from './node-registry.js'
 
 // What dispatch needs to know beyond the job records: how fast each node
 // renders and when it will be free, for the tail rule (jobs/tail.ts) and
@@ -105,7 +106,7 @@ export class DispatchFacts {
 
   /** The job a node would render next: the most urgent one it may render that has work. */
   private nextFor (node: NodeSession): JobWork | undefined {
-    if (!this.next.has(node.id)) this.next.set(node.id, this.jobsWithWork().find(w => w.job.blocklist[node.name] === undefined))
+    if (!this.next.has(node.id)) this.next.set(node.id, this.jobsWithWork().find(w => w.job.blocklist[node.name] === undefined && suits(w.job, nodeRef(node))))
     return this.next.get(node.id)
   }
 

@@ -5,6 +5,7 @@ import { applyControl, failForLackOfNodes, JobControlError } from '../jobs/job-s
 import type { ControlAction } from '../jobs/job-state.js'
 import { createJob, requestedFrames, setSceneInfo } from '../jobs/create-job.js'
 import { checkWorkLimits } from '../jobs/work-limits.js'
+import { checkRequirements } from '../jobs/blender-rules.js'
 import { frameDone, frameFailed, framesOfNode, framesOfTask, holdsFramesOf, pickTask, releaseNode } from '../jobs/scheduler.js'
 import { dropBackup } from '../jobs/frame-record.js'
 import { framesInFlight, pickBackupFrom } from '../jobs/backup.js'
@@ -14,7 +15,7 @@ import type { JobOwner, SceneInfoMessage, SubmitRequest, Task } from '../protoco
 import type { ProjectManifest } from '../protocol/project.js'
 import type { JobStore } from '../store/job-store.js'
 import type { CoordinatorEvents } from './events.js'
-import { NodeRegistry } from './node-registry.js'
+import { NodeRegistry, nodeRef } from './node-registry.js'
 import { NodeNames } from './node-names.js'
 import { readNodeNames } from '../store/node-names-file.js'
 import { DispatchFacts } from './dispatch-estimates.js'
@@ -126,6 +127,8 @@ export class Farm {
    * Asked before any of the job's bytes move, and again when it is made.
    */
   checkSubmit (request: SubmitRequest): void {
+    // A version rule that is not one, or that no Blender could meet, is refused now, not queued for ever.
+    checkRequirements(request)
     checkWorkLimits(this.jobs.values(), requestedFrames(request)?.length)
   }
 
@@ -230,10 +233,10 @@ export class Farm {
     // A job whose last frames are better left to faster nodes is skipped; other work still fits.
     const heldBack = facts.jobLeftToOthers(node)
     const jobs = [...this.jobs.values()].filter(job => job !== heldBack)
-    const online = this.nodes.all().map(n => ({ id: n.id, name: n.name }))
+    const online = this.nodes.all().map(nodeRef)
     const taskId = `t${++this.taskCounter}`
-    const task = pickTask(jobs, { id: node.id, name: node.name }, online, taskId, this.now()) ??
-      pickBackupFrom(heldBack === undefined ? facts.framesInFlight() : framesInFlight(jobs), { id: node.id, name: node.name }, taskId, facts.backupEstimates(node))
+    const task = pickTask(jobs, nodeRef(node), online, taskId, this.now()) ??
+      pickBackupFrom(heldBack === undefined ? facts.framesInFlight() : framesInFlight(jobs), nodeRef(node), taskId, facts.backupEstimates(node))
     if (task === undefined) return undefined
     this.tasks.set(taskId, { jobId: task.jobId, nodeId: node.id, assignedAt: this.clock() })
     // An idle node's clock starts with its first task (a prefetched one waits on the current).

@@ -6,6 +6,9 @@ import type { JobSummary } from '../protocol/messages.js'
 import { plainText } from '../protocol/plain-text.js'
 import type { OutputLayout } from '../store/layout.js'
 import { fitText } from '../util/fit-text.js'
+import { describeRequirements, whyNobodyMayRender } from '../jobs/blender-rules.js'
+import type { NodeFacts } from '../jobs/blender-rules.js'
+import { isSchedulable } from '../jobs/scheduler.js'
 
 /** The longest reason a blocklist entry may give (jobSummary's schema). */
 const MAX_BLOCKLIST_REASON = 500
@@ -15,7 +18,7 @@ const MAX_BLOCKLIST_REASON = 500
  * of its schema, whatever a job stored holds (one an older coordinator wrote,
  * before it cut texts): a summary that misses them fails the list for everyone.
  */
-export function summarizeJob (job: Job, layout: OutputLayout, phases?: { rendering: number, uploading: number, queued: number }): JobSummary {
+export function summarizeJob (job: Job, layout: OutputLayout, phases?: { rendering: number, uploading: number, queued: number }, nodes?: readonly NodeFacts[]): JobSummary {
   const counts = countFrames(job)
   const frames = frameNumbers(job)
   const missing = job.state === 'completed' && counts.done < frames.length
@@ -47,6 +50,7 @@ export function summarizeJob (job: Job, layout: OutputLayout, phases?: { renderi
     ...(job.missingFiles !== undefined ? { missingFiles: job.missingFiles.map(m => ({ kind: plainText(m.kind), owner: plainText(m.owner), stored: plainText(m.stored), resolved: plainText(m.resolved) })) } : {}),
     ...(job.warnings !== undefined ? { warnings: job.warnings.map(warning => shown(warning, MAX_ERROR_TEXT)) } : {}),
     ...(job.project !== undefined ? { projectFiles: job.project.files, projectBytes: job.project.bytes } : {}),
+    ...requirements(job, nodes),
     encode: {
       settings: job.encode.settings,
       state: job.encode.state,
@@ -54,6 +58,20 @@ export function summarizeJob (job: Job, layout: OutputLayout, phases?: { renderi
       ...(job.encode.outputPath !== undefined ? { outputPath: job.encode.outputPath } : {}),
       ...(job.encode.error !== undefined ? { error: shown(job.encode.error, MAX_ERROR_TEXT) } : {}),
     },
+  }
+}
+
+/** What the job asks of its nodes, and (while it has work and nodes are known) why none online may take it. */
+function requirements (job: Job, nodes: readonly NodeFacts[] | undefined): Partial<JobSummary> {
+  const needs = describeRequirements(job)
+  const waitingFor = nodes !== undefined && isSchedulable(job) ? whyNobodyMayRender(job, nodes) : undefined
+  return {
+    ...(job.blendVersion !== undefined ? { blendVersion: job.blendVersion } : {}),
+    ...(job.submitterBlender !== undefined ? { submitterBlender: shown(job.submitterBlender, MAX_SHORT_TEXT) } : {}),
+    ...(job.blenderVersion !== undefined ? { blenderVersion: shown(job.blenderVersion, 40) } : {}),
+    ...(job.require !== undefined ? { require: job.require } : {}),
+    ...(needs !== undefined ? { needs: shown(needs, MAX_SHORT_TEXT) } : {}),
+    ...(waitingFor !== undefined ? { waitingFor: shown(waitingFor, MAX_ERROR_TEXT) } : {}),
   }
 }
 

@@ -1,5 +1,6 @@
 import { NodeNames } from './node-names.js'
-import type { CoordinatorToNode } from '../protocol/messages.js'
+import type { ComputeDeviceType, CoordinatorToNode, RenderDevice } from '../protocol/messages.js'
+import type { NodeRef } from '../jobs/scheduler.js'
 
 /** A render node connected to this coordinator (one per session stream). */
 export interface NodeSession {
@@ -8,6 +9,9 @@ export interface NodeSession {
   cores: number
   blenderVersion: string
   platform: string
+  /** The Cycles device type it renders on, and the devices in use (from its hello). */
+  device?: ComputeDeviceType
+  devices?: readonly RenderDevice[]
   connectedAt: number
   lastSeen: number
   /** Work requests not yet answered with a task. */
@@ -28,10 +32,15 @@ export interface NodeSession {
 }
 
 /** What views (the terminal UI) see of a node: facts, copied; no way to send to it or drop it. */
-export type NodeSnapshot = Readonly<Pick<NodeSession, 'id' | 'name' | 'cores' | 'blenderVersion' | 'platform' | 'connectedAt' | 'lastSeen' | 'framesDone' | 'frameSeconds' | 'lastFrameAt' | 'progress'>>
+export type NodeSnapshot = Readonly<Pick<NodeSession, 'id' | 'name' | 'cores' | 'blenderVersion' | 'platform' | 'device' | 'devices' | 'connectedAt' | 'lastSeen' | 'framesDone' | 'frameSeconds' | 'lastFrameAt' | 'progress'>>
 
 /** What a node says of itself and how to reach it; everything else starts empty. */
-export type NodeSessionInit = Pick<NodeSession, 'id' | 'name' | 'cores' | 'blenderVersion' | 'platform' | 'send' | 'disconnect'>
+export type NodeSessionInit = Pick<NodeSession, 'id' | 'name' | 'cores' | 'blenderVersion' | 'platform' | 'send' | 'disconnect'> & Partial<Pick<NodeSession, 'device' | 'devices'>>
+
+/** What the scheduler knows of a node: who it is, its Blender and device (see jobs/blender-rules.ts). */
+export function nodeRef (node: NodeSession): NodeRef {
+  return { id: node.id, name: node.name, blenderVersion: node.blenderVersion, ...(node.device !== undefined ? { device: node.device } : {}) }
+}
 
 /** A session as it starts: nothing asked for, nothing done yet. */
 export function newNodeSession (init: NodeSessionInit, now = Date.now()): NodeSession {
@@ -65,8 +74,8 @@ export class NodeRegistry {
 
   /** Copies for views, taken at one moment. */
   snapshots (): NodeSnapshot[] {
-    return this.all().map(({ id, name, cores, blenderVersion, platform, connectedAt, lastSeen, framesDone, frameSeconds, lastFrameAt, progress }) => ({
-      id, name, cores, blenderVersion, platform, connectedAt, lastSeen, framesDone, frameSeconds,
+    return this.all().map(({ id, name, cores, blenderVersion, platform, device, devices, connectedAt, lastSeen, framesDone, frameSeconds, lastFrameAt, progress }) => ({
+      id, name, cores, blenderVersion, platform, ...(device !== undefined ? { device } : {}), ...(devices !== undefined ? { devices } : {}), connectedAt, lastSeen, framesDone, frameSeconds,
       ...(lastFrameAt !== undefined ? { lastFrameAt } : {}),
       ...(progress !== undefined ? { progress: { ...progress } } : {}),
     }))

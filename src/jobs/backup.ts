@@ -2,7 +2,7 @@ import type { Task } from '../protocol/messages.js'
 import type { FrameRecord, Job } from './job.js'
 import { isFinished, taskScene } from './job.js'
 import type { NodeRef } from './scheduler.js'
-import { jobsInOrder } from './scheduler.js'
+import { jobsInOrder, suits } from './scheduler.js'
 import { assignBackup } from './frame-record.js'
 import { frameIndex } from './frame-index.js'
 
@@ -53,7 +53,7 @@ export function pickBackupFrom (inFlight: readonly InFlightFrame[] | undefined, 
   const backupDone = estimates.now + estimates.frameMsOnThisNode * MARGIN
   let best: { job: Job, frame: number, finish: number } | undefined
   for (const { job, frame, record } of inFlight) {
-    if (job.blocklist[node.name] !== undefined) continue
+    if (job.blocklist[node.name] !== undefined || !suits(job, node)) continue
     // Read now, not when the list was made: another node may have taken the copy in this pass.
     if (record.state !== 'rendering' || record.backupNodeId !== undefined || record.nodeId === node.id) continue
     if (record.failedOn.includes(node.name)) continue

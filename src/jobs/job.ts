@@ -49,6 +49,14 @@ export interface Job {
   missingFiles?: MissingDependency[]
   /** What Blender said on the nodes while loading the scene: a library it could not open, … */
   warnings?: string[]
+  /** Major.minor of the Blender that saved the .blend ("4.2", from its header): older Blenders do not take the job. */
+  blendVersion?: string
+  /** The submitting machine's Blender ("4.2.3"), for people. */
+  submitterBlender?: string
+  /** submit --blender-version, as typed (see blender-rules.ts). */
+  blenderVersion?: string
+  /** submit --require: GPU or CPU nodes only. */
+  require?: 'gpu' | 'cpu'
   format: RenderFormatName
   chunk: number
   priority: number

@@ -1,9 +1,10 @@
 import type { Task } from '../protocol/messages.js'
-import type { FrameRecord, Job } from './job.js'
+import type { FrameRecord, Job, JobView } from './job.js'
 import { isFinished, taskScene } from './job.js'
 import { rollUp } from './job-state.js'
 import { assignFrame, completeFrame, dropBackup, giveUpFrame, promoteBackup, recordFailure, releaseFrame } from './frame-record.js'
 import { frameIndex } from './frame-index.js'
+import { refusal } from './blender-rules.js'
 
 // Pull scheduling: a node that is idle asks, and gets the next chunk of the
 // most urgent job it may render. Faster nodes ask more often, so they render
@@ -21,6 +22,15 @@ export const DEFAULT_POLICY: SchedulerPolicy = { maxAttempts: 3, blocklistAfter:
 export interface NodeRef {
   id: string
   name: string
+  /** As the node's hello says; absent (tests of other rules): the node may take any job. */
+  blenderVersion?: string
+  /** The Cycles device type it renders on (see blender-rules.ts). */
+  device?: string
+}
+
+/** Whether the node's Blender and device suit the job (blender-rules.ts). */
+export function suits (job: Job, node: NodeRef): boolean {
+  return node.blenderVersion === undefined || refusal(job, { name: node.name, blenderVersion: node.blenderVersion, ...(node.device !== undefined ? { device: node.device } : {}) }) === undefined
 }
 
 export function jobsInOrder (jobs: Iterable<Job>): Job[] {
@@ -35,7 +45,7 @@ export function jobsInOrder (jobs: Iterable<Job>): Job[] {
  */
 export function pickTask (jobs: Iterable<Job>, node: NodeRef, online: readonly NodeRef[], taskId: string, now: Date): Task | undefined {
   for (const job of jobsInOrder(jobs)) {
-    if (!isSchedulable(job) || job.blocklist[node.name] !== undefined) continue
+    if (!isSchedulable(job) || job.blocklist[node.name] !== undefined || !suits(job, node)) continue
     if (job.probe?.state === 'needed') {
       job.probe = { state: 'running', nodeId: node.id, taskId, attempts: job.probe.attempts + 1 }
       return { kind: 'probe', taskId, jobId: job.id, ...taskScene(job) }
@@ -49,7 +59,7 @@ export function pickTask (jobs: Iterable<Job>, node: NodeRef, online: readonly N
   return undefined
 }
 
-export function isSchedulable (job: Job): boolean {
+export function isSchedulable (job: Pick<JobView, 'state'>): boolean {
   return !isFinished(job.state) && job.state !== 'paused'
 }
 
@@ -64,7 +74,7 @@ function chunkFor (job: Job, node: NodeRef, online: readonly NodeRef[]): number[
     if (chunk.length >= job.chunk) return false
     const record = job.frames[frame] as FrameRecord
     if (record.failedOn.includes(node.name)) {
-      others ??= online.filter(other => other.id !== node.id && job.blocklist[other.name] === undefined)
+      others ??= online.filter(other => other.id !== node.id && job.blocklist[other.name] === undefined && suits(job, other))
       if (others.some(other => !record.failedOn.includes(other.name))) return 'skip'
     }
     chunk.push(frame)

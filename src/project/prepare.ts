@@ -30,6 +30,8 @@ export interface PreparedProject {
   plan?: ProjectPlan
   /** Drivers with Python expressions in the scene: they do not run on the farm (-Y). */
   pythonDrivers: number
+  /** The Blender that read the scene, and the version that saved the file as it saw it ("4.2"); undefined without Blender. */
+  blender?: { version: string, fileVersion?: string }
 }
 
 export class DependenciesUntraceableError extends Error {
@@ -54,11 +56,15 @@ export async function prepareProject (blendFile: string, o: PrepareOptions): Pro
   o.onTraced?.(trace)
   const sceneInfo = trace.scene
   if (o.noDeps === true) {
-    return { project: await blendOnlyProject(blendPath, path.basename(blendPath)), sceneInfo, pythonDrivers: trace.pythonDrivers }
+    return { project: await blendOnlyProject(blendPath, path.basename(blendPath)), sceneInfo, pythonDrivers: trace.pythonDrivers, blender: tracedBy(trace) }
   }
   const plan = planProject(blendPath, trace.references)
   const project = await hashProject(plan, { ...(o.signal !== undefined ? { signal: o.signal } : {}), ...(o.onHashed !== undefined ? { onHashed: o.onHashed } : {}) })
-  return { project, sceneInfo, plan, pythonDrivers: trace.pythonDrivers }
+  return { project, sceneInfo, plan, pythonDrivers: trace.pythonDrivers, blender: tracedBy(trace) }
+}
+
+function tracedBy (trace: TraceOutput): NonNullable<PreparedProject['blender']> {
+  return { version: trace.blender, ...(trace.fileVersion !== undefined ? { fileVersion: trace.fileVersion } : {}) }
 }
 
 function frameSpan (spec: string): FrameSpan {

@@ -15,6 +15,10 @@ export const frameNumber = z.number().int().min(0).max(MAX_FRAME_NUMBER)
 export const shortText = z.string().max(MAX_SHORT_TEXT).overwrite(plainText)
 export const errorText = z.string().max(MAX_ERROR_TEXT).overwrite(plainText)
 
+/** Major.minor of a Blender, as a .blend's header gives it. */
+export const blendVersion = z.string().regex(/^[0-9]{1,2}\.[0-9]{1,2}$/, 'a Blender version like 4.2')
+export const deviceRequirement = z.enum(['gpu', 'cpu'])
+
 export const renderFormat = z.enum(['PNG', 'JPEG', 'OPEN_EXR'])
 export type RenderFormatName = z.infer<typeof renderFormat>
 
@@ -36,6 +40,13 @@ export type SceneInfoMessage = z.infer<typeof sceneInfo>
 
 // --- session: node <-> coordinator, one long-lived stream opened by the node ---
 
+/** Cycles' compute device types (bpy's compute_device_type, with CPU for "none"). */
+export const computeDeviceType = z.enum(['CPU', 'CUDA', 'OPTIX', 'HIP', 'METAL', 'ONEAPI'])
+export type ComputeDeviceType = z.infer<typeof computeDeviceType>
+/** One device a node's Blender renders on: Cycles' stable id (CUDA_<name>_<pci bus id>), its name and type. */
+export const renderDevice = z.object({ id: shortText, name: shortText, type: computeDeviceType })
+export type RenderDevice = z.infer<typeof renderDevice>
+
 export const nodeHello = z.object({
   type: z.literal('hello'),
   protocolVersion: z.number().int(),
@@ -43,6 +54,10 @@ export const nodeHello = z.object({
   cores: z.number().int().min(1).max(4096),
   blenderVersion: shortText,
   platform: shortText,
+  /** The device type it renders Cycles on; absent from nodes before GPU choice: the CPU. */
+  device: computeDeviceType.optional(),
+  /** The devices in use (every GPU it uses, or the CPU). */
+  devices: z.array(renderDevice).max(32).optional(),
 })
 
 export const renderTask = z.object({
@@ -163,6 +178,13 @@ export const submitRequest = z.object({
   sceneInfo: sceneInfo.optional(),
   /** Who submits, for people (user@host, or --as NAME); the owner is the submitter's peer id. */
   owner: shortText.min(1).optional(),
+  /** Major.minor of the Blender that saved the .blend (its header): older Blenders do not take the job. */
+  blendVersion: blendVersion.optional(),
+  /** The submitting machine's Blender, for people. */
+  submitterBlender: shortText.optional(),
+  /** --blender-version as typed (4.2, 4.2-4.5, >=4.2); checked by the coordinator. */
+  blenderVersion: z.string().max(40).optional(),
+  require: deviceRequirement.optional(),
 })
 export type SubmitRequest = z.infer<typeof submitRequest>
 
@@ -231,6 +253,16 @@ export const jobSummary = z.object({
   /** Files and bytes the job's project carries, the .blend included. */
   projectFiles: z.number().int().nonnegative().optional(),
   projectBytes: z.number().int().nonnegative().optional(),
+  /** Major.minor of the Blender that saved the .blend. */
+  blendVersion: blendVersion.optional(),
+  submitterBlender: shortText.optional(),
+  /** --blender-version as submitted. */
+  blenderVersion: z.string().max(40).optional(),
+  require: deviceRequirement.optional(),
+  /** What the job needs of a node, for people ("Blender ≥ 4.2 on a GPU"). */
+  needs: shortText.optional(),
+  /** Why no node online may render it ("needs Blender ≥ 4.2: no node has it (…)"); absent when one may. */
+  waitingFor: errorText.optional(),
   encode: z.object({
     settings: encodeSettings,
     state: z.string().max(32),

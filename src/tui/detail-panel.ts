@@ -6,6 +6,7 @@ import { percent } from './format.js'
 import type { JobFacts } from './survey.js'
 import type { Line } from './styled.js'
 import { frameNumbers } from '../jobs/job.js'
+import { describeRequirements } from '../jobs/blender-rules.js'
 
 export interface DetailInputs {
   job: JobView
@@ -15,6 +16,8 @@ export interface DetailInputs {
   width: number
   mapRows: number
   glyphs: Glyphs
+  /** Why no node online may render it (blender-rules.ts), when none may. */
+  waitingFor?: string
   /** Whether a frame handed to a node is in Blender (or uploading) rather than waiting there; absent: all are. */
   inBlender?: (frame: number) => boolean
 }
@@ -45,10 +48,11 @@ export function jobDetail (o: DetailInputs): Detail {
     ...URGENCY.flatMap(state => [{ text: glyphs.frame[state], fg: FRAME_COLORS[state] }, { text: ` ${state}  ` }]),
     { text: scale, fg: 'gray' },
   ]
+  const needs = describeRequirements(job)
   const range = facts.total === 0 ? 'not read yet' : `${job.frameSpec ?? `${facts.first}-${facts.last}`} (${facts.total})`
   return {
-    title: `JOB ${job.id}  ${job.name}  frames ${range}  chunk ${job.chunk}  ${job.format}`,
-    lines: [...rows.slice(0, o.mapRows), legend, videoLine(job), errorLine(job, o.lastFrameError)],
+    title: `JOB ${job.id}  ${job.name}  frames ${range}  chunk ${job.chunk}  ${job.format}${needs !== undefined ? `  needs ${needs}` : ''}`,
+    lines: [...rows.slice(0, o.mapRows), legend, videoLine(job), o.waitingFor !== undefined ? [{ text: 'waiting: ', fg: 'yellow' }, { text: o.waitingFor }] : errorLine(job, o.lastFrameError)],
   }
 }
 

@@ -1,6 +1,8 @@
 import type { NodeSnapshot } from '../coordinator/node-registry.js'
 import type { FramePhase } from '../coordinator/frame-phases.js'
 import type { JobView } from '../jobs/job.js'
+import { refusal, whyNobodyMayRender } from '../jobs/blender-rules.js'
+import { isSchedulable } from '../jobs/scheduler.js'
 import { header, footer, statusLine } from './chrome.js'
 import { jobDetail } from './detail-panel.js'
 import type { FarmModel } from './farm-model.js'
@@ -122,7 +124,7 @@ function jobsSection (input: ViewInput, facts: Survey, selected: JobView | undef
   const jobRows = jobs.flatMap((job) => {
     const f = facts.jobs.get(job.id)
     const timing = input.model.jobTimings.get(job.id)
-    const eligible = input.sessions.filter(session => job.blocklist[session.name] === undefined).length
+    const eligible = input.sessions.filter(session => job.blocklist[session.name] === undefined && refusal(job, session) === undefined).length
     return f === undefined ? [] : [jobRow(job, f, timing !== undefined && timing.frames > 0 ? timing.seconds / timing.frames : undefined, eligible)]
   })
   const index = selected !== undefined ? jobs.indexOf(selected) : -1
@@ -145,8 +147,10 @@ function detailSection (input: ViewInput, facts: Survey, selected: JobView | und
   }
   const lastFrameError = input.model.lastFrameError.get(selected.id)
   const phaseOf = input.framePhase
+  const waitingFor = isSchedulable(selected) ? whyNobodyMayRender(selected, input.sessions) : undefined
   const detail = jobDetail({
     job: selected, facts: selectedFacts, width, mapRows, glyphs: input.glyphs,
+    ...(waitingFor !== undefined ? { waitingFor } : {}),
     ...(lastFrameError !== undefined ? { lastFrameError } : {}),
     ...(phaseOf !== undefined ? { inBlender: (frame: number) => phaseOf(selected, frame) !== undefined } : {}),
   })

@@ -36,6 +36,7 @@ export function formatJobs (jobs: readonly JobSummary[]): string {
   const table = formatTable(['ID', 'NAME', 'OWNER', 'STATE', 'DONE', 'FAILED', 'RENDERED BY', 'VIDEO'], rows)
   const notes = jobs.flatMap(job => [
     ...(job.error !== undefined ? [`job ${job.id}: ${job.error}`] : []),
+    ...(job.waitingFor !== undefined ? [`job ${job.id}: waiting: ${job.waitingFor}`] : []),
     ...Object.entries(job.blocklist).map(([node, why]) => `job ${job.id}: node ${node} blocklisted (${why})`),
     ...(job.missingFrames !== undefined && job.missingFrames.length > 0 ? [`job ${job.id}: missing frames ${job.missingFrames.join(',')}`] : []),
     ...(job.missingFiles ?? []).map(m => `job ${job.id}: warning: submitted without ${m.stored} (${m.owner}), missing on the submitting machine`),

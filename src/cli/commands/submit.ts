@@ -15,6 +15,9 @@ import { formatBytes } from '../../util/format-bytes.js'
 import { waitForJob } from '../wait-for-job.js'
 import { transferProgress } from '../transfer-progress.js'
 import { describeMissing, describeProjectFiles } from '../project-report.js'
+import { readBlendVersion } from '../../blender/blend-file.js'
+import { parseVersionRange } from '../../jobs/blender-rules.js'
+import type { SubmitRequest } from '../../protocol/messages.js'
 
 export interface SubmitFlags extends ClientOptions {
   /** The name the job's owner is shown by (default user@host). */
@@ -37,12 +40,17 @@ export interface SubmitFlags extends ClientOptions {
   allowMissing: boolean
   /** commander's --no-deps: false when given. */
   deps: boolean
+  /** Which Blender versions may render it (4.2, 4.2-4.5, >=4.2). */
+  blenderVersion?: string
+  /** GPU or CPU nodes only. */
+  require?: 'gpu' | 'cpu'
 }
 
 export async function runSubmit (file: string, flags: SubmitFlags): Promise<number> {
   const path = resolve(file)
   await checkBlendFile(path)
   if (flags.frames !== undefined) parseFrameList(flags.frames)
+  if (flags.blenderVersion !== undefined) parseVersionRange(flags.blenderVersion)
   const say = (line: string): void => { if (!flags.json) console.log(line) }
 
   // The coordinator is found and connected to while the local Blender reads the scene (a child process: this thread waits anyway).
@@ -82,6 +90,7 @@ export async function runSubmit (file: string, flags: SubmitFlags): Promise<numb
     }
     process.once('SIGINT', onInterrupt)
     const { sceneInfo } = prepared
+    const versions = await versionFacts(path, prepared, flags)
     const result = await client.submit(prepared.project, {
       name: basename(path),
       chunk: flags.chunk,
@@ -91,6 +100,7 @@ export async function runSubmit (file: string, flags: SubmitFlags): Promise<numb
       ...(flags.frames !== undefined ? { frames: flags.frames } : {}),
       ...(sceneInfo !== undefined ? { sceneInfo } : {}),
       owner: flags.as ?? defaultOwnerName(),
+      ...versions,
     }, flags.json ? undefined : (p) => progress.update(p)).finally(() => process.off('SIGINT', onInterrupt))
     progress.end()
     if (flags.json && !flags.wait && flags.download === undefined) console.log(JSON.stringify(result))
@@ -172,6 +182,21 @@ async function prepareWithLocalBlender (path: string, flags: SubmitFlags, say: (
   if (early?.path === blender.path) return early.prepared
   say(flags.deps ? `reading the scene and listing its files with Blender ${blender.version}…` : `reading the scene with Blender ${blender.version}…`)
   return prepareProject(path, { ...options, blender })
+}
+
+/**
+ * What the job records of Blender versions: the one that saved the file (its
+ * header; for a zstd file, as this machine's Blender read it), this machine's,
+ * and what the user asked for.
+ */
+async function versionFacts (path: string, prepared: PreparedProject, flags: SubmitFlags): Promise<Pick<SubmitRequest, 'blendVersion' | 'submitterBlender' | 'blenderVersion' | 'require'>> {
+  const blendVersion = await readBlendVersion(path) ?? prepared.blender?.fileVersion
+  return {
+    ...(blendVersion !== undefined ? { blendVersion } : {}),
+    ...(prepared.blender !== undefined ? { submitterBlender: prepared.blender.version } : {}),
+    ...(flags.blenderVersion !== undefined ? { blenderVersion: flags.blenderVersion } : {}),
+    ...(flags.require !== undefined ? { require: flags.require } : {}),
+  }
 }
 
 function describeScene ({ sceneInfo, project, plan, pythonDrivers }: PreparedProject, flags: SubmitFlags, say: (line: string) => void): void {

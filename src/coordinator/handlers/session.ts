@@ -34,6 +34,8 @@ export async function handleSession (ctx: SessionContext, stream: Stream, connec
     cores: hello.cores,
     blenderVersion: hello.blenderVersion,
     platform: hello.platform,
+    ...(hello.device !== undefined ? { device: hello.device } : {}),
+    ...(hello.devices !== undefined ? { devices: hello.devices } : {}),
     send: (message: CoordinatorToNode) => {
       // A node that stops reading its session would have our messages pile up in memory: past the deadline it is dropped (it reconnects).
       channel.write(message, { signal: AbortSignal.timeout(REPLY_WRITE_TIMEOUT_MS) }).catch((err: unknown) => {

@@ -94,3 +94,14 @@ test('100 000 frames that no short form covers are listed up to the limit, then 
   t.true(summary.frameRange.startsWith('0-1,3-4,6-7,'), summary.frameRange.slice(0, 40))
   t.true(summary.frameRange.endsWith(',… (100000 frames in all)'), summary.frameRange.slice(-40))
 })
+
+test('a job no node online may render says why in its summary; one that a node may take does not', (t) => {
+  const job = makeJob('1', { frames: '1-2', blendVersion: '4.2', submitterBlender: '4.2.3', require: 'gpu' })
+  const cpuNode = { name: 'vm', blenderVersion: '3.4.1' }
+  const summary = summarizeJob(job, layout, undefined, [cpuNode])
+  t.is(sendable(summary), undefined)
+  t.like(summary, { blendVersion: '4.2', submitterBlender: '4.2.3', require: 'gpu', needs: 'Blender ≥ 4.2 on a GPU' })
+  t.is(summary.waitingFor, 'needs Blender ≥ 4.2 on a GPU: no node has it (vm: it has Blender 3.4.1)')
+  t.is(summarizeJob(job, layout, undefined, [cpuNode, { name: 'rtx', blenderVersion: '4.3.0', device: 'OPTIX' }]).waitingFor, undefined)
+  t.is(summarizeJob(makeJob('2', { frames: '1' }), layout, undefined, []).waitingFor, undefined)
+})

@@ -178,3 +178,12 @@ test('the frame map draws a frame waiting on a node as still to render, and one 
   t.is(lines[at + 1]?.trimEnd(), '#*...')
   t.is(screen({ jobs: [job] })[at + 1]?.trimEnd(), '#***.', 'without what the nodes say: every frame handed out')
 })
+
+test('a job no node online may render shows what it needs and why it waits', (t) => {
+  const job = jobWith('1', 'pppp', { request: { blendVersion: '4.2' } })
+  const lines = screen({ width: 120, height: 40, jobs: [job], sessions: [session('vm', { blenderVersion: '3.4.1' })] })
+  t.true(lines.some(line => line.includes('needs Blender ≥ 4.2')), lines.join('\n'))
+  t.true(lines.some(line => line.includes('waiting: needs Blender ≥ 4.2: no node has it (vm: it has Blender 3.4.1)')), lines.join('\n'))
+  const served = screen({ width: 120, height: 40, jobs: [job], sessions: [session('vm', { blenderVersion: '4.2.1' })] })
+  t.false(served.some(line => line.includes('waiting:')))
+})
