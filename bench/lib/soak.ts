@@ -57,6 +57,8 @@ export interface SoakReport {
   /** From the first submit until every job was completed. */
   seconds: number
   dispatch: { samples: number, steadySamples: number, p50Ms: number, p99Ms: number, allP99Ms: number, maxMs: number }
+  /** What the coordinator itself measured (its dispatch-stats log lines, see coordinator/dispatch-timing.ts), over all its periods. */
+  coordinatorDispatch: { periods: number, answered: number, p50Ms: number, worstP99Ms: number, maxMs: number, waited: number, worstLoopDelayP99Ms: number }
   coordinator: { processes: number, peakRssMb: number, cpuMs: number, cpuMsPerFrame: number }
   chaos: { nodeKills: number, coordinatorRestarts: number, controls: number, refused: number, settles: number }
   warnings: string[]
@@ -170,6 +172,37 @@ function procStats (pid: number): { cpuMs: number, hwm: number, rss: number } | 
   }
 }
 
+/** Short, so a coordinator killed -9 loses little of what it measured. */
+const STATS_INTERVAL_S = 10
+
+interface CoordinatorDispatchPeriod { answered: number, p50Ms: number, p99Ms: number, maxMs: number, waited: number, loopDelayP99Ms: number }
+
+/** The coordinator's dispatch-stats line (coordinator/event-log.ts describeDispatch). */
+function parseDispatchLine (line: string): CoordinatorDispatchPeriod | undefined {
+  const m = /dispatch, last \d+ s: (\d+) request\(s\) answered at once, p50 ([\d.]+) ms, p99 ([\d.]+) ms, max ([\d.]+) ms .*; (\d+) waited for work; event loop delay p99 ([\d.]+) ms/.exec(line)
+  if (m === null) return undefined
+  const [answered, p50Ms, p99Ms, maxMs, waited, loopDelayP99Ms] = m.slice(1).map(Number) as [number, number, number, number, number, number]
+  return { answered, p50Ms, p99Ms, maxMs, waited, loopDelayP99Ms }
+}
+
+/** Over all periods: the median of the periods' medians weighted by requests, and the worst p99 (an upper bound of the whole run's). */
+function summarizeCoordinatorDispatch (periods: readonly CoordinatorDispatchPeriod[]): SoakReport['coordinatorDispatch'] {
+  const byMedian = [...periods].sort((a, b) => a.p50Ms - b.p50Ms)
+  const answered = periods.reduce((sum, p) => sum + p.answered, 0)
+  let seen = 0
+  const median = byMedian.find(p => (seen += p.answered) >= answered / 2)?.p50Ms ?? NaN
+  const worst = (pick: (p: CoordinatorDispatchPeriod) => number): number => periods.length > 0 ? Math.max(...periods.map(pick)) : NaN
+  return {
+    periods: periods.length,
+    answered,
+    p50Ms: median,
+    worstP99Ms: worst(p => p.p99Ms),
+    maxMs: worst(p => p.maxMs),
+    waited: periods.reduce((sum, p) => sum + p.waited, 0),
+    worstLoopDelayP99Ms: worst(p => p.loopDelayP99Ms),
+  }
+}
+
 /** The soak's world: its processes, what it measured, what went wrong. */
 class Soak {
   readonly dir: string
@@ -182,6 +215,8 @@ class Soak {
   readonly latencies: Array<[number, number]> = []
   /** Times when a request may wait for want of work (jobs paused, coordinator down, the tail). */
   readonly unsteady: Array<[number, number]> = []
+  /** The coordinator's own reports of how fast it answered, one per --stats-interval of each coordinator process. */
+  readonly coordinatorDispatch: CoordinatorDispatchPeriod[] = []
   coordinator?: Proc
   address = ''
   port = 0
@@ -204,8 +239,10 @@ class Soak {
 
   async startCoordinator (): Promise<void> {
     this.port ||= await freePort()
-    const proc = spawnProc([MICROFARM, 'coordinator', '--no-tui', '--no-advertise', '--port', String(this.port), '--output-dir', this.out], this.o.timeoutMs, (line) => {
+    const proc = spawnProc([MICROFARM, 'coordinator', '--no-tui', '--no-advertise', '--port', String(this.port), '--output-dir', this.out, '--stats-interval', String(STATS_INTERVAL_S)], this.o.timeoutMs, (line) => {
       if (/warning:|rejected /.test(line) && this.warnings.length < 50) this.warnings.push(line)
+      const period = parseDispatchLine(line)
+      if (period !== undefined) this.coordinatorDispatch.push(period)
     }, this.logFile(`coordinator-${this.coordinatorProcesses + 1}.log`))
     this.coordinator = proc
     this.coordinatorProcesses++
@@ -512,6 +549,7 @@ function buildReport (soak: Soak, jobIds: string[], seconds: number): SoakReport
     jobIds,
     seconds,
     dispatch: { samples: all.length, steadySamples: kept.length, p50Ms: percentile(kept, 0.5), p99Ms: percentile(kept, 0.99), allP99Ms: percentile(all, 0.99), maxMs: all[all.length - 1] ?? NaN },
+    coordinatorDispatch: summarizeCoordinatorDispatch(soak.coordinatorDispatch),
     coordinator: { processes: soak.coordinatorProcesses, peakRssMb: soak.peakRss / 2 ** 20, cpuMs, cpuMsPerFrame: cpuMs / o.frames },
     chaos: { ...soak.chaos },
     warnings: soak.warnings,

@@ -59,6 +59,7 @@ export async function main (argv: readonly string[]): Promise<number> {
     .addOption(new Option('--node-timeout <seconds>', 'drop a node silent for this long and hand its frames to others').default(15).argParser(positiveNumber('--node-timeout')))
     .addOption(new Option('--max-attempts <n>', 'render attempts per frame before it fails').default(3).argParser(positiveInt('--max-attempts')))
     .addOption(new Option('--frame-timeout <seconds>', 'frames a node shows no work on for this long (no progress, no frame in) go to other nodes').default(DEFAULT_FRAME_TAKEBACK_MS / 1000).argParser(positiveNumber('--frame-timeout')))
+    .addOption(new Option('--stats-interval <seconds>', 'how often the log says how fast nodes\' work requests were answered').default(60).argParser(positiveNumber('--stats-interval')))
     .option('--ffmpeg <path>', 'ffmpeg to encode videos with (default: FFMPEG env, then PATH)')
     .addOption(keyOption('make the farm private: only machines holding this key can connect'))
     .action((opts) => run(() => runCoordinator(opts))())

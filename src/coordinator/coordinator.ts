@@ -21,6 +21,7 @@ import { EncodeService } from './encode-service.js'
 import { guarded } from './handlers/guard.js'
 import { StreamLimits } from './stream-limits.js'
 import { RefusalLog } from './refusal-log.js'
+import { DispatchTiming } from './dispatch-timing.js'
 import type { FarmKey } from '../net/farm-key.js'
 import { handleSession } from './handlers/session.js'
 import { handleContentRequest } from './handlers/content.js'
@@ -42,6 +43,8 @@ export interface CoordinatorInit {
   userIdentityPath?: string
   /** Frames a node shows no work on for this long go to other nodes (see Farm.checkStalled). */
   frameTimeoutMs?: number
+  /** How often the log says how fast work requests were answered (default 60 s). */
+  statsIntervalMs?: number
   policy?: SchedulerPolicy
   /** ffmpeg to encode with; default: FFMPEG env, then PATH. */
   ffmpegPath?: string
@@ -52,6 +55,9 @@ export interface CoordinatorInit {
 export interface CoordinatorComponents {
   events?: CoordinatorEvents
 }
+
+/** How often the log says how fast work requests were answered, unless told. */
+const DISPATCH_REPORT_MS = 60_000
 
 export class PortInUseError extends Error {
   override name = 'PortInUseError'
@@ -67,6 +73,7 @@ export class Coordinator {
   private host?: Host
   private advertisement?: Advertisement
   private heartbeatTimer?: NodeJS.Timeout
+  private readonly timing = new DispatchTiming()
 
   constructor (private readonly init: CoordinatorInit, components: CoordinatorComponents = {}) {
     this.events = components.events ?? new CoordinatorEvents()
@@ -101,7 +108,8 @@ export class Coordinator {
     this.encoder.resumePending()
     this.host = host
     const options = { maxInboundStreams: MAX_INBOUND_STREAMS }
-    const ctx = { farm: this.farm, farmName: this.init.farmName, events: this.events }
+    this.timing.start()
+    const ctx = { farm: this.farm, farmName: this.init.farmName, events: this.events, timing: this.timing }
     await host.handle(SESSION_PROTOCOL, guarded(SESSION_PROTOCOL, this.events, async (s, c) => handleSession(ctx, s, c)), options)
     const limits = new StreamLimits()
     await host.handle(CONTENT_PROTOCOL, guarded(CONTENT_PROTOCOL, this.events, limits.limited('reply', async (s) => handleContentRequest(this.store.content, s))), options)
@@ -114,6 +122,7 @@ export class Coordinator {
 
     const timeout = this.init.nodeTimeoutMs ?? DEFAULT_NODE_TIMEOUT_MS
     let pinged = 0
+    let reported = Date.now()
     this.heartbeatTimer = setInterval(() => {
       this.farm.checkHeartbeats(timeout)
       this.farm.checkStalled(this.init.frameTimeoutMs ?? DEFAULT_FRAME_TAKEBACK_MS)
@@ -125,6 +134,11 @@ export class Coordinator {
       // A request held back near a job's end (see jobs/tail.ts) is looked at
       // again even when no frame arrives meanwhile.
       this.farm.dispatch()
+      if (Date.now() - reported >= (this.init.statsIntervalMs ?? DISPATCH_REPORT_MS)) {
+        reported = Date.now()
+        const stats = this.timing.take()
+        if (stats !== undefined) this.events.emit({ type: 'dispatch-stats', stats })
+      }
     }, 1000)
 
     const addresses = this.multiaddrs()
@@ -192,6 +206,7 @@ export class Coordinator {
   /** Stops serving; returns what it cut short, for the user (a video being made). */
   async stop (): Promise<string[]> {
     clearInterval(this.heartbeatTimer)
+    this.timing.stop()
     const stopped = await this.encoder.stop()
     await this.advertisement?.stop()
     await this.listening?.stop()

@@ -1,5 +1,6 @@
 import { plainText } from '../protocol/plain-text.js'
 import type { CoordinatorEvent } from './events.js'
+import type { DispatchStats } from './dispatch-timing.js'
 
 /**
  * One line per event for the headless coordinator (and the UI's log pane).
@@ -49,5 +50,14 @@ function describe (event: CoordinatorEvent): string | undefined {
       return `warning: ${event.message}`
     case 'disk':
       return event.full ? `warning: ${event.message}` : event.message
+    case 'dispatch-stats':
+      return describeDispatch(event.stats)
   }
+}
+
+/** The line the soak bench reads too (bench/lib/soak.ts): keep its shape. */
+function describeDispatch (s: DispatchStats): string {
+  const ms = (n: number): string => n.toFixed(n < 10 ? 2 : 0)
+  return `dispatch, last ${Math.round(s.periodMs / 1000)} s: ${s.answered} request(s) answered at once, p50 ${ms(s.p50Ms)} ms, p99 ${ms(s.p99Ms)} ms, max ${ms(s.maxMs)} ms (request read → assign written); ` +
+    `${s.waited} waited for work; event loop delay p99 ${ms(s.loopDelayP99Ms)} ms`
 }

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import type { DispatchStats } from './dispatch-timing.js'
 
 /** Everything the coordinator reports: one source for the terminal UI and the headless log. */
 export type CoordinatorEvent =
@@ -17,6 +18,8 @@ export type CoordinatorEvent =
   | { type: 'encode', jobId: string, state: string, message: string }
   | { type: 'peer-error', peer: string, protocol: string, error: string }
   | { type: 'warning', message: string }
+  /** Every --stats-interval with requests: how fast the coordinator answered them (see dispatch-timing.ts). */
+  | { type: 'dispatch-stats', stats: DispatchStats }
   /** The output folder's disk filled up (said once), or has room again. */
   | { type: 'disk', full: boolean, message: string }
 

@@ -46,6 +46,14 @@ const MAX_JOB_WARNINGS = 100
  */
 export const MAX_TASKS_PER_NODE = 2
 
+/**
+ * Tasks whose frames a node has rendered and is uploading do not count
+ * against MAX_TASKS_PER_NODE, up to this many: the next frame renders while
+ * the last one travels. Without this, a node's request for the frame after
+ * next waited for its own upload (the soak saw 19 000 of 20 000 requests wait).
+ */
+export const MAX_UPLOADING_TASKS_PER_NODE = 2
+
 /** A frame list in a log line: one line's worth (a 100 000-frame list of pairs would be 690 KB). */
 const LOGGED_FRAME_LIST = 200
 
@@ -206,7 +214,7 @@ export class Farm {
     // One set of facts for the whole pass, made anew once frames were handed out.
     let facts: DispatchFacts | undefined
     for (const node of only ?? this.nodes.waiting()) {
-      while (node.wants > 0 && node.tasks.size < MAX_TASKS_PER_NODE) {
+      while (node.wants > 0 && this.hasRoomFor(node)) {
         facts ??= new DispatchFacts(this.dispatchView())
         const task = this.nextTaskFor(node, facts)
         // Nothing for this node (blocklisted, or only frames that failed on it) may still leave work for the next.
@@ -217,6 +225,22 @@ export class Farm {
         node.send({ type: 'assign', task })
       }
     }
+  }
+
+  /** Whether the node may take one more task (see MAX_TASKS_PER_NODE, MAX_UPLOADING_TASKS_PER_NODE). */
+  private hasRoomFor (node: NodeSession): boolean {
+    let uploading = 0
+    for (const taskId of node.tasks) if (this.isUploading(node.id, taskId)) uploading++
+    return node.tasks.size - Math.min(uploading, MAX_UPLOADING_TASKS_PER_NODE) < MAX_TASKS_PER_NODE
+  }
+
+  /** Every frame the node holds of the task is rendered and on its way, as it said. */
+  private isUploading (nodeId: string, taskId: string): boolean {
+    const task = this.tasks.get(taskId)
+    const job = task !== undefined ? this.jobs.get(task.jobId) : undefined
+    if (job === undefined) return false
+    const frames = framesOfTask(job, nodeId, taskId)
+    return frames.length > 0 && frames.every(frame => this.phases.of(job, frame) === 'uploading')
   }
 
   private isBackupTask (task: Task): boolean {
@@ -511,7 +535,10 @@ export class Farm {
   framePhase (nodeId: string, jobId: string, frame: number, phase: FramePhase): void {
     const job = this.jobs.get(jobId)
     const node = this.nodes.get(nodeId)
-    if (job !== undefined && this.phases.report(job, frame, nodeId, phase) && node !== undefined) node.lastWorkAt = this.clock()
+    if (job === undefined || !this.phases.report(job, frame, nodeId, phase) || node === undefined) return
+    node.lastWorkAt = this.clock()
+    // A task now uploading may free a slot for the node's standing request.
+    if (phase === 'uploading') this.dispatch([node])
   }
 
   /**

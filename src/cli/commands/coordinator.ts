@@ -8,6 +8,7 @@ import { untilSignal } from '../signals.js'
 import { findBlenderIfInstalled } from '../../blender/find-blender.js'
 import { readFarmKey } from '../../net/farm-key.js'
 import { errorMessage } from '../../util/error-message.js'
+import { keepHeapSmall } from '../heap-policy.js'
 
 export interface CoordinatorFlags {
   port: number
@@ -17,12 +18,14 @@ export interface CoordinatorFlags {
   advertise: boolean
   nodeTimeout: number
   frameTimeout: number
+  statsInterval: number
   maxAttempts: number
   ffmpeg?: string
   key?: string
 }
 
 export async function runCoordinator (flags: CoordinatorFlags): Promise<number> {
+  keepHeapSmall()
   const farmName = flags.farm ?? hostname()
   const farmKey = flags.key !== undefined ? await readFarmKey(flags.key) : undefined
   const coordinator = new Coordinator({
@@ -33,6 +36,7 @@ export async function runCoordinator (flags: CoordinatorFlags): Promise<number> 
     advertise: flags.advertise,
     nodeTimeoutMs: flags.nodeTimeout * 1000,
     frameTimeoutMs: flags.frameTimeout * 1000,
+    statsIntervalMs: flags.statsInterval * 1000,
     policy: { maxAttempts: flags.maxAttempts, blocklistAfter: 3 },
     ...(flags.ffmpeg !== undefined ? { ffmpegPath: flags.ffmpeg } : {}),
     // Looked up when the new-job form needs it: a coordinator without Blender starts as fast.

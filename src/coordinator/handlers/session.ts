@@ -9,11 +9,14 @@ import type { CoordinatorEvents } from '../events.js'
 import type { Farm } from '../farm.js'
 import { newNodeSession } from '../node-registry.js'
 import { errorMessage } from '../../util/error-message.js'
+import { RequestClock } from '../dispatch-timing.js'
+import type { DispatchTiming } from '../dispatch-timing.js'
 
 export interface SessionContext {
   farm: Farm
   farmName: string
   events: CoordinatorEvents
+  timing: DispatchTiming
 }
 
 /** One render node's long-lived stream: hello, then heartbeats, work requests and results. */
@@ -28,6 +31,7 @@ export async function handleSession (ctx: SessionContext, stream: Stream, connec
   // A node that reconnects before its old session timed out replaces it.
   ctx.farm.nodeLeft(nodeId, 'reconnected')
 
+  const requests = new RequestClock(ctx.timing)
   const session = newNodeSession({
     id: nodeId,
     name: hello.name,
@@ -38,7 +42,8 @@ export async function handleSession (ctx: SessionContext, stream: Stream, connec
     ...(hello.devices !== undefined ? { devices: hello.devices } : {}),
     send: (message: CoordinatorToNode) => {
       // A node that stops reading its session would have our messages pile up in memory: past the deadline it is dropped (it reconnects).
-      channel.write(message, { signal: AbortSignal.timeout(REPLY_WRITE_TIMEOUT_MS) }).catch((err: unknown) => {
+      const written = message.type === 'assign' ? requests.assigning() : undefined
+      channel.write(message, { signal: AbortSignal.timeout(REPLY_WRITE_TIMEOUT_MS) }).then(written, (err: unknown) => {
         ctx.events.emit({ type: 'warning', message: `could not send ${message.type} to ${hello.name}: ${errorMessage(err)}` })
         stream.abort(new Error(`the node read nothing for ${REPLY_WRITE_TIMEOUT_MS / 1000} s`))
       })
@@ -54,7 +59,8 @@ export async function handleSession (ctx: SessionContext, stream: Stream, connec
       const message = await channel.read(nodeToCoordinator)
       // Any message shows the node is alive, not only heartbeats.
       ctx.farm.heartbeat(nodeId)
-      handleMessage(ctx.farm, nodeId, message)
+      if (message.type === 'request-work') requests.requested(() => { handleMessage(ctx.farm, nodeId, message) })
+      else handleMessage(ctx.farm, nodeId, message)
       // Messages that arrived together are read without a pause otherwise: a
       // burst from one peer would keep heartbeats and other peers waiting.
       await setImmediate()
