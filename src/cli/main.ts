@@ -74,6 +74,7 @@ export async function main (argv: readonly string[]): Promise<number> {
     .addOption(new Option('--frame-timeout <seconds>', 'a frame during which Blender prints nothing for this long is stopped and goes to another node').default(600).argParser(positiveNumber('--frame-timeout')))
     .addOption(new Option('--cache-size <size>', 'most the cache of jobs\' files may hold; least recently used files go first (e.g. 20G, 500M)').default(DEFAULT_CACHE_BYTES, '20G').argParser(byteSize('--cache-size')))
     .addOption(keyOption('the key file of a private farm'))
+    .addOption(new Option('--port <port>', 'TCP port other nodes fetch pieces of content on, on the interface the coordinator is reached by (0 = any free port)').default(0).argParser(port))
     .action((opts) => run(() => runNode(opts))())
 
   const withCoordinator = (command: Command): Command => command

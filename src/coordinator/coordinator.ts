@@ -8,7 +8,7 @@ import type { Host } from '../net/host.js'
 import { loadOrCreateIdentity, USER_IDENTITY_PATH } from '../net/identity.js'
 import { advertiseCoordinator } from '../discovery/advertise.js'
 import type { Advertisement } from '../discovery/advertise.js'
-import { ADMIN_PROTOCOL, CONTENT_PROTOCOL, DEFAULT_FRAME_TAKEBACK_MS, DEFAULT_NODE_TIMEOUT_MS, HEARTBEAT_INTERVAL_MS, FRAME_PROTOCOL, MAX_INBOUND_STREAMS, RESULTS_PROTOCOL, SESSION_PROTOCOL, SUBMIT_PROTOCOL } from '../protocol/constants.js'
+import { ADMIN_PROTOCOL, CONTENT_PROTOCOL, PIECES_PROTOCOL, SWARM_PROTOCOL, DEFAULT_FRAME_TAKEBACK_MS, DEFAULT_NODE_TIMEOUT_MS, HEARTBEAT_INTERVAL_MS, FRAME_PROTOCOL, MAX_INBOUND_STREAMS, RESULTS_PROTOCOL, SESSION_PROTOCOL, SUBMIT_PROTOCOL } from '../protocol/constants.js'
 import { DEFAULT_POLICY } from '../jobs/scheduler.js'
 import type { SchedulerPolicy } from '../jobs/scheduler.js'
 import { JobStore } from '../store/job-store.js'
@@ -25,6 +25,7 @@ import { DispatchTiming } from './dispatch-timing.js'
 import type { FarmKey } from '../net/farm-key.js'
 import { handleSession } from './handlers/session.js'
 import { handleContentRequest } from './handlers/content.js'
+import { ContentSwarm } from './content-swarm.js'
 import { askToSendLater, handleFrameUpload } from './handlers/frame.js'
 import { handleSubmit } from './handlers/submit.js'
 import { handleAdmin } from './handlers/admin.js'
@@ -113,6 +114,10 @@ export class Coordinator {
     await host.handle(SESSION_PROTOCOL, guarded(SESSION_PROTOCOL, this.events, async (s, c) => handleSession(ctx, s, c)), options)
     const limits = new StreamLimits()
     await host.handle(CONTENT_PROTOCOL, guarded(CONTENT_PROTOCOL, this.events, limits.limited('reply', async (s) => handleContentRequest(this.store.content, s))), options)
+    // Content in pieces, seeded to nodes that then exchange them (see content-swarm.ts).
+    const swarm = new ContentSwarm(this.store.content, { nameOf: id => this.farm.nodes.get(id)?.name, members: () => this.farm.nodes.all().map(n => n.id) }, this.events)
+    await host.handle(PIECES_PROTOCOL, guarded(PIECES_PROTOCOL, this.events, limits.limited('reply', async (s, c) => swarm.handlePieces(s, c))), options)
+    await host.handle(SWARM_PROTOCOL, guarded(SWARM_PROTOCOL, this.events, limits.limited('reply', async (s, c) => swarm.handleSwarm(s, c))), options)
     await host.handle(FRAME_PROTOCOL, guarded(FRAME_PROTOCOL, this.events, limits.limited('upload', async (s, c) => handleFrameUpload(this.farm, this.store, s, c), async (s, err) => askToSendLater(s, err.message))), options)
     await host.handle(SUBMIT_PROTOCOL, guarded(SUBMIT_PROTOCOL, this.events, limits.limited('upload', async (s, c) => handleSubmit(this.farm, this.store, s, () => this.userCaller(c)))), options)
     await host.handle(ADMIN_PROTOCOL, guarded(ADMIN_PROTOCOL, this.events, limits.limited('reply', async (s, c) => handleAdmin(this.api, s, () => this.userCaller(c)))), options)

@@ -48,6 +48,10 @@ function describe (event: CoordinatorEvent): string | undefined {
       return `rejected ${event.protocol} stream from ${event.peer}: ${event.error}`
     case 'warning':
       return `warning: ${event.message}`
+    case 'content-fetched':
+      return describeFetched(event)
+    case 'bad-piece':
+      return `warning: ${event.reporter} got a bad piece (${event.index}) of content ${event.sha256.slice(0, 12)}… from ${event.culprit}; ${event.culprit} is no longer a source of it`
     case 'disk':
       return event.full ? `warning: ${event.message}` : event.message
     case 'dispatch-stats':
@@ -60,4 +64,12 @@ function describeDispatch (s: DispatchStats): string {
   const ms = (n: number): string => n.toFixed(n < 10 ? 2 : 0)
   return `dispatch, last ${Math.round(s.periodMs / 1000)} s: ${s.answered} request(s) answered at once, p50 ${ms(s.p50Ms)} ms, p99 ${ms(s.p99Ms)} ms, max ${ms(s.maxMs)} ms (request read → assign written); ` +
     `${s.waited} waited for work; event loop delay p99 ${ms(s.loopDelayP99Ms)} ms`
+}
+
+function describeFetched (e: Extract<CoordinatorEvent, { type: 'content-fetched' }>): string {
+  const mb = (n: number): string => `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MB`
+  const peers = e.fromPeers.filter(p => p.bytes > 0).sort((a, b) => b.bytes - a.bytes)
+  const peerBytes = peers.reduce((sum, p) => sum + p.bytes, 0)
+  return `${e.nodeName} has content ${e.sha256.slice(0, 12)}… (${mb(e.size)}, ${e.seconds.toFixed(1)} s): ${mb(e.fromCoordinator)} from the coordinator, ${mb(peerBytes)} from peers` +
+    (peers.length > 0 ? ` (${peers.map(p => `${p.name} ${mb(p.bytes)}`).join(', ')})` : '')
 }

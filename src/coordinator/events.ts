@@ -18,6 +18,10 @@ export type CoordinatorEvent =
   | { type: 'encode', jobId: string, state: string, message: string }
   | { type: 'peer-error', peer: string, protocol: string, error: string }
   | { type: 'warning', message: string }
+  /** A node has a job's content, verified: how much came from the coordinator and from each peer (by name). */
+  | { type: 'content-fetched', nodeName: string, sha256: string, size: number, seconds: number, fromCoordinator: number, fromPeers: Array<{ name: string, bytes: number }> }
+  /** A node got a piece whose hash did not match from a peer: that peer is no source of the content any more. */
+  | { type: 'bad-piece', reporter: string, culprit: string, sha256: string, index: number }
   /** Every --stats-interval with requests: how fast the coordinator answered them (see dispatch-timing.ts). */
   | { type: 'dispatch-stats', stats: DispatchStats }
   /** The output folder's disk filled up (said once), or has room again. */

@@ -16,6 +16,8 @@ export interface HostInit {
   privateKey: PrivateKey
   /** TCP port to listen on (all interfaces); undefined = dial only. 0 = any free port. */
   listenPort?: number
+  /** The one IPv4 address to listen on, instead of all (a node listens where its coordinator reaches it). */
+  listenHost?: string
   /** A private farm's key: only peers holding it can connect at all (libp2p pnet, before noise). */
   farmKey?: FarmKey
   /** A peer could not connect: on a private farm, almost always one without the key (or with another). */
@@ -29,7 +31,7 @@ export async function createHost (init: HostInit): Promise<Host> {
   const host = await createLibp2p({
     privateKey: init.privateKey,
     addresses: {
-      listen: init.listenPort === undefined ? [] : [`/ip4/0.0.0.0/tcp/${init.listenPort}`],
+      listen: init.listenPort === undefined ? [] : [`/ip4/${init.listenHost ?? '0.0.0.0'}/tcp/${init.listenPort}`],
     },
     transports: [tcp()],
     ...(init.farmKey !== undefined ? { connectionProtector: protector(init.farmKey, init.onRefused, opened) } : {}),

@@ -13,6 +13,15 @@ import type { ContentRef } from '../protocol/project.js'
 
 export type OpenStream = (protocol: string, signal?: AbortSignal) => Promise<Stream>
 
+/** Fetches big content piece by piece from the coordinator and peers (see node/piece-swarm.ts). */
+export interface PieceFetching {
+  minBytes: number
+  /** Returns a temporary file in `dir` holding the content, verified and fsynced. */
+  fetch: (content: ContentRef, dir: string, open: OpenStream, signal?: AbortSignal) => Promise<string>
+  completed: (sha256: string, path: string) => void
+  forget: (sha256: string) => void
+}
+
 
 const CONTENT_NAME = /^[0-9a-f]{64}$/
 /** How long the coordinator may take to start sending a file. */
@@ -35,7 +44,7 @@ export class ContentCache {
   /** Content already checked in this run: no disk look-up per task. */
   private readonly present = new Set<string>()
 
-  constructor (private readonly dir: string, private readonly limitBytes: number) {}
+  constructor (private readonly dir: string, private readonly limitBytes: number, private readonly pieces?: PieceFetching) {}
 
   pathFor (sha256: string): string {
     return join(this.dir, sha256)
@@ -66,6 +75,14 @@ export class ContentCache {
 
   private async fetch (content: ContentRef, open: OpenStream, signal?: AbortSignal): Promise<string> {
     await mkdir(this.dir, { recursive: true })
+    if (this.pieces !== undefined && content.size >= this.pieces.minBytes) {
+      try {
+        return await this.place(content, await this.pieces.fetch(content, this.dir, open, signal))
+      } catch (err) {
+        // A coordinator of before pieces: the whole file, as then.
+        if (!(err instanceof Error && err.name === 'UnsupportedProtocolError')) throw err
+      }
+    }
     const stream = await open(CONTENT_PROTOCOL, signal)
     try {
       const channel = new MessageChannel<ContentResponse, ContentRequest>(stream)
@@ -76,19 +93,26 @@ export class ContentCache {
       if (reply.size !== content.size) throw new ProtocolError(`coordinator announced ${reply.size} bytes for content of ${content.size}`)
       const tempPath = join(this.dir, `.${content.sha256}.${randomBytes(4).toString('hex')}.part`)
       await receiveFile(channel.unwrap(), { size: reply.size, sha256: content.sha256, tempPath, ...(signal !== undefined ? { signal } : {}) })
-      const path = this.pathFor(content.sha256)
-      // Read-only: the jobs' trees are hard links to this one copy, and a write
-      // through one of them (Blender rewriting a cache file) must fail, not
-      // change the content every later job gets.
-      await chmod(tempPath, 0o444)
-      await rename(tempPath, path)
-      this.present.add(content.sha256)
+      const path = await this.place(content, tempPath)
       await stream.close()
       return path
     } catch (err) {
       stream.abort(err instanceof Error ? err : new Error(String(err)))
       throw err
     }
+  }
+
+  /** A verified temporary file takes the content's name. */
+  private async place (content: ContentRef, tempPath: string): Promise<string> {
+    const path = this.pathFor(content.sha256)
+    // Read-only: the jobs' trees are hard links to this one copy, and a write
+    // through one of them (Blender rewriting a cache file) must fail, not
+    // change the content every later job gets.
+    await chmod(tempPath, 0o444)
+    await rename(tempPath, path)
+    this.present.add(content.sha256)
+    this.pieces?.completed(content.sha256, path)
+    return path
   }
 
   /**
@@ -111,6 +135,7 @@ export class ContentCache {
     for (const entry of entries.sort((a, b) => a.used - b.used)) {
       if (total + room <= this.limitBytes) break
       if (keep.has(entry.sha256) || this.fetching.has(entry.sha256)) continue
+      this.pieces?.forget(entry.sha256)
       await rm(this.pathFor(entry.sha256), { force: true })
       this.present.delete(entry.sha256)
       total -= entry.size

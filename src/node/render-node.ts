@@ -17,6 +17,7 @@ import { MessageChannel } from '../protocol/framing.js'
 import { coordinatorToNode } from '../protocol/messages.js'
 import type { CoordinatorToNode, NodeToCoordinator } from '../protocol/messages.js'
 import { ContentCache } from './content-cache.js'
+import { NodeSwarm } from './piece-swarm.js'
 import type { OpenStream } from './content-cache.js'
 import { ProjectTrees } from './project-trees.js'
 import { FrameUploader } from './frame-uploader.js'
@@ -44,6 +45,8 @@ export interface RenderNodeInit {
   coordinator?: string
   /** A private farm's key (see net/farm-key.ts). */
   farmKey?: FarmKey
+  /** TCP port other nodes fetch pieces of content on (see piece-swarm.ts); default 0, any free one. */
+  port?: number
   farm?: string
   log: (line: string) => void
   /** How frames are rendered; default: a loaded Blender per job. */
@@ -63,6 +66,7 @@ export class RenderNode {
   private readonly progress = new ProgressReporter((message) => this.send(message))
   private stopped?: Promise<void>
   private unlock?: () => Promise<void>
+  private swarm?: NodeSwarm
 
   constructor (private readonly init: RenderNodeInit) {
     const log = init.log
@@ -101,7 +105,7 @@ export class RenderNode {
 
   /** The content cache and the jobs' trees; trees of an earlier run are removed first. */
   private async projectTrees (): Promise<ProjectTrees> {
-    const cache = new ContentCache(join(this.init.workDir, 'content'), this.init.cacheBytes)
+    const cache = new ContentCache(join(this.init.workDir, 'content'), this.init.cacheBytes, this.swarm)
     const trees = new ProjectTrees(join(this.init.workDir, 'jobs'), cache)
     await trees.reset()
     // The .blend cache of a MicroFarm before jobs carried their files: content now lives in content/.
@@ -117,10 +121,13 @@ export class RenderNode {
     try {
       // One peer id across restarts: the coordinator knows the node by it (its name, its blocklists,
       // the frames it may still deliver).
+      const privateKey = await loadOrCreateIdentity(join(this.init.workDir, 'node-key'))
       this.host = await createHost({
-        privateKey: await loadOrCreateIdentity(join(this.init.workDir, 'node-key')),
+        privateKey,
         ...(this.init.farmKey !== undefined ? { farmKey: this.init.farmKey } : {}),
       })
+      // The same identity serves content to other nodes: the coordinator vouches for it by that peer id.
+      this.swarm = new NodeSwarm({ privateKey, port: this.init.port ?? 0, log: this.init.log, ...(this.init.farmKey !== undefined ? { farmKey: this.init.farmKey } : {}) })
     } catch (err) {
       await this.unlock()
       throw err
@@ -137,6 +144,7 @@ export class RenderNode {
     await this.stopped?.catch(() => undefined)
     await (await this.runner?.catch(() => undefined))?.stop()
     await this.host?.stop()
+    await this.swarm?.stop()
     await this.unlock?.()
   }
 
@@ -224,6 +232,8 @@ export class RenderNode {
       return s
     }
     this.session = { channel, open }
+    // Serving content to peers is a help, not a condition: a node that cannot listen still renders.
+    await this.swarm?.attach(address, open).catch((err: unknown) => this.init.log(`not serving content to other nodes: ${errorMessage(err)}`))
     this.uploader.setConnection(open)
     const heartbeatMs = Math.min(welcome.heartbeatMs, HEARTBEAT_INTERVAL_MS)
     let heard = Date.now()

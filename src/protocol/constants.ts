@@ -53,3 +53,8 @@ export const REPLY_WRITE_TIMEOUT_MS = 30_000
 
 /** Uploads of frames run beside rendering; many may be open on one connection. */
 export const MAX_INBOUND_STREAMS = 256
+
+/** Pieces of content, between any two farm members (coordinator and nodes alike); see src/pieces. */
+export const PIECES_PROTOCOL = '/microfarm/pieces/1.0.0'
+/** A node tells the coordinator what it holds and where it listens, and hears whom to ask. */
+export const SWARM_PROTOCOL = '/microfarm/swarm/1.0.0'

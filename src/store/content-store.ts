@@ -128,6 +128,8 @@ export class ContentStore {
       for (const name of await readdir(this.layout.contentDir)) {
         if (!CONTENT_NAME.test(name) || keep.has(name) || this.pins.has(name)) continue
         await rm(this.path(name), { force: true })
+        // Its piece list, kept beside it (see pieces/piece-files.ts).
+        await rm(`${this.path(name)}.pieces`, { force: true })
         this.manifests.delete(name)
         removed++
       }

@@ -156,6 +156,7 @@ function levelOf (event: CoordinatorEvent): LogLevel {
     case 'node-blocklisted':
       return 'error'
     case 'warning':
+    case 'bad-piece':
     case 'node-left':
       return 'warning'
     case 'job-completed':

@@ -18,6 +18,7 @@ export interface NodeFlags {
   cacheSize: number
   frameTimeout: number
   key?: string
+  port?: number
 }
 
 
@@ -33,6 +34,7 @@ export async function runNode (flags: NodeFlags): Promise<number> {
     blender,
     workDir: resolve(flags.workDir ?? DEFAULT_WORK_DIR),
     cacheBytes: flags.cacheSize,
+    ...(flags.port !== undefined ? { port: flags.port } : {}),
     stallTimeoutMs: flags.frameTimeout * 1000,
     log: logLine,
     ...(flags.name !== undefined ? { name: flags.name } : {}),

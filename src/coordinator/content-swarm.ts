@@ -1,0 +1,143 @@
+import { stat } from 'node:fs/promises'
+import type { Connection, Stream } from '@libp2p/interface'
+import { FIRST_MESSAGE_TIMEOUT_MS, REPLY_WRITE_TIMEOUT_MS } from '../protocol/constants.js'
+import { ProtocolError } from '../protocol/errors.js'
+import { swarmRequest } from '../protocol/pieces.js'
+import type { SwarmReply, SwarmRequest } from '../protocol/pieces.js'
+import { HolderTable } from '../pieces/holder-table.js'
+import { PieceChannel } from '../pieces/piece-channel.js'
+import { loadOrComputePieceList } from '../pieces/piece-files.js'
+import { PieceServer } from '../pieces/piece-server.js'
+import { Bitfield } from '../pieces/pieces.js'
+import type { PieceList } from '../pieces/pieces.js'
+import type { CoordinatorEvents } from './events.js'
+
+/** The few things the swarm needs of the farm: who is a node now, by peer id. */
+export interface SwarmMembers {
+  nameOf: (peerId: string) => string | undefined
+  members: () => string[]
+}
+
+export interface SwarmContent {
+  path: (sha256: string) => string
+}
+
+/** Piece lists kept in memory (they stay on disk beside their content either way). */
+const LISTS_KEPT = 64
+/** Pieces the coordinator sends at once, over all nodes. */
+const COORDINATOR_UPLOADS = 64
+
+/**
+ * The coordinator's part in peer-to-peer distribution: it answers nodes that
+ * announce what they hold with the peers to ask (see HolderTable), seeds
+ * pieces (each once before any again), serves pieces as a fallback, and logs
+ * who got content from whom and who sent a bad piece.
+ */
+export class ContentSwarm {
+  readonly table = new HolderTable()
+  private readonly lists = new Map<string, PieceList>()
+  readonly pieces: PieceServer
+
+  constructor (private readonly content: SwarmContent, private readonly members: SwarmMembers, private readonly events: CoordinatorEvents) {
+    this.pieces = new PieceServer({
+      source: { holding: async (sha) => this.holding(sha) },
+      // Anyone who connected is a farm member (on a private farm, only key holders connect): as for content.
+      allowed: async () => true,
+      maxUploads: COORDINATOR_UPLOADS,
+      seed: {
+        list: async (sha) => (await this.holding(sha))?.list,
+        pick: (sha, list, skip) => this.table.pickSeed(sha, list.pieces.length, skip),
+      },
+    })
+    events.on((event) => { if (event.type === 'node-left') this.table.leave(event.nodeId) })
+  }
+
+  async handlePieces (stream: Stream, connection: Connection): Promise<void> {
+    await this.pieces.handle(stream, connection)
+  }
+
+  private async holding (sha256: string): Promise<{ list: PieceList, path: string, has: () => boolean } | undefined> {
+    const path = this.content.path(sha256)
+    let list = this.lists.get(sha256)
+    if (list === undefined) {
+      // Eight nodes asking at once for content whose list is not made yet wait for one pass over it, not eight.
+      let pending = this.computing.get(sha256)
+      if (pending === undefined) {
+        pending = this.listOf(path, sha256).finally(() => this.computing.delete(sha256))
+        this.computing.set(sha256, pending)
+      }
+      list = await pending
+      if (list === undefined) return undefined
+    }
+    return { list, path, has: () => true }
+  }
+
+  private readonly computing = new Map<string, Promise<PieceList | undefined>>()
+
+  private async listOf (path: string, sha256: string): Promise<PieceList | undefined> {
+    let size: number
+    try {
+      size = (await stat(path)).size
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+      throw err
+    }
+    const list = await loadOrComputePieceList(path, { sha256, size })
+    this.lists.set(sha256, list)
+    for (const oldest of this.lists.keys()) {
+      if (this.lists.size <= LISTS_KEPT) break
+      this.lists.delete(oldest)
+    }
+    return list
+  }
+
+  /** One request of a node, one answer. */
+  async handleSwarm (stream: Stream, connection: Connection): Promise<void> {
+    const peerId = connection.remotePeer.toString()
+    const channel = new PieceChannel<SwarmRequest, SwarmReply>(stream)
+    const request = await channel.read(swarmRequest, AbortSignal.timeout(FIRST_MESSAGE_TIMEOUT_MS))
+    if (request === undefined) return
+    const name = this.members.nameOf(peerId)
+    if (name === undefined) throw new ProtocolError('only a render node in session with this coordinator takes part in sharing content')
+    await channel.write(this.answer(request, peerId, name), AbortSignal.timeout(REPLY_WRITE_TIMEOUT_MS))
+    await stream.close({ signal: AbortSignal.timeout(REPLY_WRITE_TIMEOUT_MS) })
+  }
+
+  private answer (request: SwarmRequest, peerId: string, name: string): SwarmReply {
+    switch (request.type) {
+      case 'announce': {
+        const have = Bitfield.fromBase64(request.pieces, request.have)
+        this.table.announce(request.sha256, peerId, ownAddresses(request.addresses, peerId), have)
+        const peers = this.table.peersFor(request.sha256, peerId).filter(h => this.members.nameOf(h.peerId) !== undefined)
+        return { type: 'peers', peers: peers.map(h => ({ peerId: h.peerId, addresses: h.addresses, have: h.have.toBase64() })), members: this.members.members() }
+      }
+      case 'members':
+        return { type: 'members', members: this.members.members() }
+      case 'bad-piece':
+        if (this.table.lied(request.sha256, request.peerId)) {
+          this.events.emit({ type: 'bad-piece', reporter: name, culprit: this.members.nameOf(request.peerId) ?? request.peerId, sha256: request.sha256, index: request.index })
+        }
+        return { type: 'ok' }
+      case 'fetched':
+        this.events.emit({
+          type: 'content-fetched',
+          nodeName: name,
+          sha256: request.sha256,
+          size: request.size,
+          seconds: request.seconds,
+          fromCoordinator: request.fromCoordinator,
+          fromPeers: request.fromPeers.map(p => ({ name: this.members.nameOf(p.peerId) ?? p.peerId, bytes: p.bytes })),
+        })
+        return { type: 'ok' }
+    }
+  }
+}
+
+/** A node's announced addresses, each naming it: a /p2p/ part of another peer is dropped, a missing one added. */
+function ownAddresses (addresses: readonly string[], peerId: string): string[] {
+  return addresses.flatMap((address) => {
+    const match = /\/p2p\/([^/]+)$/.exec(address)
+    if (match === null) return [`${address}/p2p/${peerId}`]
+    return match[1] === peerId ? [address] : []
+  })
+}

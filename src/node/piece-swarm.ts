@@ -1,0 +1,233 @@
+import { createSocket } from 'node:dgram'
+import { join } from 'node:path'
+import type { PrivateKey, Stream } from '@libp2p/interface'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createHost } from '../net/host.js'
+import type { Host } from '../net/host.js'
+import type { FarmKey } from '../net/farm-key.js'
+import { MAX_INBOUND_STREAMS, PIECES_PROTOCOL, SWARM_PROTOCOL } from '../protocol/constants.js'
+import { ProtocolError } from '../protocol/errors.js'
+import type { SwarmPeer, SwarmReply, SwarmRequest } from '../protocol/pieces.js'
+import type { ContentRef } from '../protocol/project.js'
+import { fetchPieces } from '../pieces/piece-fetcher.js'
+import { pieceLink, swarmCall } from '../pieces/piece-link.js'
+import { PieceServer } from '../pieces/piece-server.js'
+import { Bitfield, checkPieceList, pieceCount } from '../pieces/pieces.js'
+import type { PieceList } from '../pieces/pieces.js'
+import { errorMessage } from '../util/error-message.js'
+import { formatBytes } from '../util/format-bytes.js'
+import type { OpenStream } from './content-cache.js'
+
+export interface NodeSwarmInit {
+  privateKey: PrivateKey
+  farmKey?: FarmKey
+  /** TCP port other nodes fetch pieces on; 0 = any free one. */
+  port: number
+  /** Pieces served at once: a rendering node is not starved by serving. */
+  maxUploads?: number
+  log: (line: string) => void
+}
+
+/** Content below this comes whole from the coordinator (a manifest, a small texture): pieces would not pay. */
+export const SWARM_MIN_BYTES = 8 * 1024 * 1024
+const DEFAULT_UPLOADS = 4
+/** How often an unknown peer may make this node ask its coordinator for the farm's members. */
+const MEMBERS_REFRESH_MS = 2000
+
+/** What a node fetches now, for its log and the farm's views. */
+export interface FetchStatus { sha256: string, size: number, bytes: number, fromPeers: number, peers: number, startedAt: number }
+
+/**
+ * A node's part in peer-to-peer distribution: it listens (on the address it
+ * reaches its coordinator from) and serves the pieces it holds to the peers
+ * its coordinator vouches for, and fetches content piece by piece from the
+ * coordinator and from the peers the coordinator names.
+ */
+export class NodeSwarm {
+  private host?: Host
+  private listeningOn?: string
+  private open?: OpenStream
+  private readonly holdings = new Map<string, { list: PieceList, path: string, have: Bitfield }>()
+  private members = new Set<string>()
+  private membersAt = 0
+  private readonly server: PieceServer
+  readonly fetching = new Map<string, FetchStatus>()
+
+  constructor (private readonly init: NodeSwarmInit) {
+    this.server = new PieceServer({
+      source: {
+        holding: async (sha) => {
+          const held = this.holdings.get(sha)
+          return held === undefined ? undefined : { list: held.list, path: held.path, has: (i) => held.have.has(i) }
+        },
+      },
+      allowed: async (peerId) => this.isMember(peerId),
+      maxUploads: init.maxUploads ?? DEFAULT_UPLOADS,
+    })
+  }
+
+  readonly minBytes = SWARM_MIN_BYTES
+
+  /** A session with the coordinator at `address`: listen where it reaches us (again, when that changed). */
+  async attach (address: string, open: OpenStream): Promise<void> {
+    this.open = open
+    const ip = await localAddressToward(address)
+    if (this.host !== undefined && this.listeningOn === ip) return
+    await this.host?.stop()
+    this.host = await createHost({
+      privateKey: this.init.privateKey,
+      listenPort: this.init.port,
+      listenHost: ip,
+      ...(this.init.farmKey !== undefined ? { farmKey: this.init.farmKey } : {}),
+    })
+    this.listeningOn = ip
+    await this.host.handle(PIECES_PROTOCOL, async (stream, connection) => {
+      await this.server.handle(stream, connection).catch((err: unknown) => this.init.log(`serving pieces to ${connection.remotePeer.toString()}: ${errorMessage(err)}`))
+    }, { maxInboundStreams: MAX_INBOUND_STREAMS })
+    this.init.log(`serving pieces of content to other nodes on ${this.addresses().join(' ')}`)
+  }
+
+  detach (): void { this.open = undefined }
+
+  addresses (): string[] {
+    return this.host?.getMultiaddrs().map(a => a.toString()) ?? []
+  }
+
+  async stop (): Promise<void> {
+    await this.host?.stop()
+    this.host = undefined
+  }
+
+  /** The content arrived under its final name: served from there. */
+  completed (sha256: string, path: string): void {
+    const held = this.holdings.get(sha256)
+    if (held !== undefined) held.path = path
+  }
+
+  forget (sha256: string): void { this.holdings.delete(sha256) }
+
+  /** Fetches `content` into a temporary file in `dir` (kept across a restart) and returns its path, verified and fsynced. */
+  async fetch (content: ContentRef, dir: string, open: OpenStream, signal?: AbortSignal): Promise<string> {
+    const stop = signal ?? new AbortController().signal
+    const list = await this.pieceList(content, open, stop)
+    const count = pieceCount(list.size, list.pieceBytes)
+    const tempPath = join(dir, `.${content.sha256}.swarm`)
+    const holding = { list, path: tempPath, have: new Bitfield(count) }
+    this.holdings.set(content.sha256, holding)
+    const status: FetchStatus = { sha256: content.sha256, size: content.size, bytes: 0, fromPeers: 0, peers: 0, startedAt: Date.now() }
+    this.fetching.set(content.sha256, status)
+    const announce = async (have: Bitfield, s: AbortSignal): Promise<SwarmPeer[]> => {
+      const reply = await this.call({ type: 'announce', sha256: content.sha256, pieces: count, addresses: this.addresses(), have: have.toBase64() }, open, s)
+      if (reply.type !== 'peers') throw new ProtocolError(`expected peers, got ${reply.type}`)
+      this.setMembers(reply.members)
+      status.peers = reply.peers.length
+      return reply.peers
+    }
+    let reported = 0
+    try {
+      const result = await fetchPieces({
+        list,
+        tempPath,
+        statePath: join(dir, `.${content.sha256}.swarm-have`),
+        signal: stop,
+        log: this.init.log,
+        sources: {
+          coordinator: async (s) => pieceLink(await open(PIECES_PROTOCOL, s), content.sha256),
+          peer: async (peer, s) => pieceLink(await this.dial(peer, s), content.sha256),
+          announce,
+          badPiece: async (peerId, index) => { await this.call({ type: 'bad-piece', sha256: content.sha256, peerId, index }, open, AbortSignal.timeout(10_000)) },
+        },
+        onPiece: (have, from, bytes) => {
+          holding.have = have
+          status.bytes += bytes
+          if (from !== 'coordinator') status.fromPeers += bytes
+          // A line a quarter of the way, for people watching the log (and the tests).
+          const quarter = Math.floor(4 * have.held / count)
+          if (quarter > reported && quarter < 4) {
+            reported = quarter
+            this.init.log(`content ${content.sha256.slice(0, 12)}…: ${quarter * 25}% (${have.held} of ${count} pieces, ${formatBytes(status.fromPeers)} from peers)`)
+          }
+        },
+      })
+      if (result.resumedPieces > 0) this.init.log(`content ${content.sha256.slice(0, 12)}…: ${result.resumedPieces} piece(s) were here from an earlier run`)
+      // Whole now: peers are told at once, not when this node fetches again.
+      await announce(holding.have, AbortSignal.timeout(10_000)).catch((err: unknown) => this.init.log(`could not tell the coordinator this node has ${content.sha256.slice(0, 12)}…: ${errorMessage(err)}`))
+      await this.call({
+        type: 'fetched',
+        sha256: content.sha256,
+        size: content.size,
+        seconds: (Date.now() - status.startedAt) / 1000,
+        fromCoordinator: result.fromCoordinator,
+        fromPeers: [...result.fromPeers].slice(0, 256).map(([peerId, bytes]) => ({ peerId, bytes })),
+      }, open, AbortSignal.timeout(10_000)).catch((err: unknown) => this.init.log(`could not report the fetch: ${errorMessage(err)}`))
+      return tempPath
+    } catch (err) {
+      this.holdings.delete(content.sha256)
+      throw err
+    } finally {
+      this.fetching.delete(content.sha256)
+    }
+  }
+
+  private async pieceList (content: ContentRef, open: OpenStream, signal: AbortSignal): Promise<PieceList> {
+    const link = pieceLink(await open(PIECES_PROTOCOL, signal), content.sha256)
+    try {
+      const list = await link.list(AbortSignal.any([signal, AbortSignal.timeout(120_000)]))
+      checkPieceList(list, content)
+      return list
+    } finally {
+      await link.close()
+    }
+  }
+
+  /** A vouched peer, at the addresses the coordinator gave (each names it: noise proves it is that peer). */
+  private async dial (peer: SwarmPeer, signal: AbortSignal): Promise<Stream> {
+    if (this.host === undefined) throw new ProtocolError('this node does not take part in sharing content yet')
+    const failures: string[] = []
+    for (const address of peer.addresses) {
+      if (!address.endsWith(`/p2p/${peer.peerId}`)) continue
+      try {
+        return await this.host.dialProtocol(multiaddr(address), PIECES_PROTOCOL, { signal })
+      } catch (err) {
+        signal.throwIfAborted()
+        failures.push(`${address}: ${errorMessage(err)}`)
+      }
+    }
+    throw new ProtocolError(`could not reach peer ${peer.peerId} (${failures.join('; ') || 'no address'})`)
+  }
+
+  private async call (request: SwarmRequest, open: OpenStream, signal: AbortSignal): Promise<SwarmReply> {
+    return await swarmCall(await open(SWARM_PROTOCOL, signal), request, signal)
+  }
+
+  private setMembers (members: readonly string[]): void {
+    this.members = new Set(members)
+    this.membersAt = Date.now()
+  }
+
+  private async isMember (peerId: string): Promise<boolean> {
+    if (this.members.has(peerId)) return true
+    const open = this.open
+    if (open === undefined || Date.now() - this.membersAt < MEMBERS_REFRESH_MS) return false
+    this.membersAt = Date.now()
+    const reply = await this.call({ type: 'members' }, open, AbortSignal.timeout(10_000))
+    if (reply.type === 'members') this.setMembers(reply.members)
+    return this.members.has(peerId)
+  }
+}
+
+/** The local IPv4 address this machine reaches `address`'s host from (a UDP connect sends nothing). */
+async function localAddressToward (address: string): Promise<string> {
+  const ip = /^\/ip4\/([0-9.]+)\//.exec(address)?.[1]
+  if (ip === undefined) return '0.0.0.0'
+  const socket = createSocket('udp4')
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject)
+      socket.connect(9, ip, () => resolve())
+    })
+    return socket.address().address
+  } finally {
+    socket.close()
+  }
+}

@@ -1,0 +1,99 @@
+import type { Bitfield } from './pieces.js'
+
+// The coordinator's view of who holds which content, piece by piece: nodes
+// announce what they hold (complete or in progress) while they fetch; a node
+// asking for content gets the others that hold some of it. Pure: the
+// coordinator's swarm handler (coordinator/content-swarm.ts) feeds it.
+
+export interface Holder {
+  peerId: string
+  addresses: string[]
+  have: Bitfield
+}
+
+/** How many peers one answer names at most: more than a node fetches from at once. */
+export const PEERS_PER_ANSWER = 16
+
+export class HolderTable {
+  private readonly holders = new Map<string, Map<string, Holder>>()
+  /** Per content, the peers that sent a piece whose hash did not match: never offered for it again. */
+  private readonly liars = new Map<string, Set<string>>()
+  /** Per content, how often the coordinator sent each piece (see pickSeed). */
+  private readonly served = new Map<string, Uint32Array>()
+
+  /** A node holds `have` of `sha256` (a fetch in progress, or all of it). */
+  announce (sha256: string, peerId: string, addresses: readonly string[], have: Bitfield): void {
+    if (this.liars.get(sha256)?.has(peerId) === true) return
+    let bySha = this.holders.get(sha256)
+    if (bySha === undefined) this.holders.set(sha256, bySha = new Map())
+    bySha.set(peerId, { peerId, addresses: [...addresses], have })
+  }
+
+  /** A node left the farm: it holds nothing any more, as far as anyone should ask. */
+  leave (peerId: string): void {
+    for (const [sha, bySha] of this.holders) {
+      bySha.delete(peerId)
+      if (bySha.size === 0) this.holders.delete(sha)
+    }
+  }
+
+  /** Forgets a content (it left the store): its holders, liars and seed counts. */
+  forget (sha256: string): void {
+    this.holders.delete(sha256)
+    this.liars.delete(sha256)
+    this.served.delete(sha256)
+  }
+
+  /** `peerId` sent a bad piece of `sha256`: returns false when that was known already. */
+  lied (sha256: string, peerId: string): boolean {
+    let set = this.liars.get(sha256)
+    if (set === undefined) this.liars.set(sha256, set = new Set())
+    if (set.has(peerId)) return false
+    set.add(peerId)
+    this.holders.get(sha256)?.delete(peerId)
+    return true
+  }
+
+  isLiar (sha256: string, peerId: string): boolean {
+    return this.liars.get(sha256)?.has(peerId) === true
+  }
+
+  /** Peers holding some of `sha256` for `asking`, those with most pieces first; never the asker itself. */
+  peersFor (sha256: string, asking: string, limit = PEERS_PER_ANSWER): Holder[] {
+    const found = [...(this.holders.get(sha256)?.values() ?? [])].filter(h => h.peerId !== asking && h.have.held > 0)
+    return found.sort((a, b) => b.have.held - a.have.held).slice(0, limit)
+  }
+
+  /** How many peers hold each piece (the coordinator not counted). */
+  availability (sha256: string, pieces: number): Uint32Array {
+    const counts = new Uint32Array(pieces)
+    for (const holder of this.holders.get(sha256)?.values() ?? []) {
+      if (holder.have.length !== pieces) continue
+      for (let i = 0; i < pieces; i++) if (holder.have.has(i)) counts[i]!++
+    }
+    return counts
+  }
+
+  /**
+   * The piece the coordinator sends to a node that lacks everything not in
+   * `skip` (what it has or is fetching): the one it sent least often, then
+   * the one fewest peers hold, then the lowest. So the coordinator seeds each
+   * piece once before it sends any piece again, and nodes that start together
+   * get different pieces from it and exchange the rest. Counted as sent.
+   */
+  pickSeed (sha256: string, pieces: number, skip: Bitfield): number | undefined {
+    let counts = this.served.get(sha256)
+    if (counts === undefined || counts.length !== pieces) this.served.set(sha256, counts = new Uint32Array(pieces))
+    const held = this.availability(sha256, pieces)
+    let best: number | undefined
+    for (let i = 0; i < pieces; i++) {
+      if (skip.has(i)) continue
+      if (best === undefined || counts[i]! < counts[best]! || (counts[i] === counts[best] && held[i]! < held[best]!)) best = i
+    }
+    if (best !== undefined) counts[best]!++
+    return best
+  }
+
+  /** Contents with at least one holder (for the log, the UI). */
+  contents (): string[] { return [...this.holders.keys()] }
+}

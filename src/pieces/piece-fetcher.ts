@@ -1,0 +1,292 @@
+import { createHash } from 'node:crypto'
+import { open, rm } from 'node:fs/promises'
+import type { FileHandle } from 'node:fs/promises'
+import type { SwarmPeer } from '../protocol/pieces.js'
+import { TimeoutError } from '../protocol/errors.js'
+import { errorMessage } from '../util/error-message.js'
+import { sleep } from '../util/sleep.js'
+import { readBitfield, readRange, writeBitfield } from './piece-files.js'
+import { Bitfield, pickRarest, pieceCount, pieceRange, verifyPiece } from './pieces.js'
+import type { PieceList } from './pieces.js'
+
+/** One stream to a source of pieces. */
+export interface PieceLink {
+  /** A piece by index, or (the coordinator) any piece not in `skip`; 'busy' / 'missing' send the asker elsewhere. */
+  get: (want: { index: number } | { skip: Bitfield }, signal: AbortSignal) => Promise<{ index: number, bytes: Uint8Array } | 'busy' | 'missing'>
+  close: () => Promise<void>
+}
+
+export interface FetchSources {
+  coordinator: (signal: AbortSignal) => Promise<PieceLink>
+  peer: (peer: SwarmPeer, signal: AbortSignal) => Promise<PieceLink>
+  /** Tells the coordinator what this node holds; answers with the peers that hold some of it. */
+  announce: (have: Bitfield, signal: AbortSignal) => Promise<SwarmPeer[]>
+  badPiece: (peerId: string, index: number) => Promise<void>
+}
+
+export interface FetchInit {
+  list: PieceList
+  /** A sparse file the pieces are written into, and the bitfield of those verified (both kept across a restart). */
+  tempPath: string
+  statePath: string
+  sources: FetchSources
+  signal: AbortSignal
+  /** Each verified piece, as soon as it is on disk: this node may serve it from then on. */
+  onPiece?: (have: Bitfield, from: string | 'coordinator', bytes: number) => void
+  log?: (line: string) => void
+  maxPeers?: number
+  coordinatorLinks?: number
+}
+
+export interface FetchResult {
+  fromCoordinator: number
+  fromPeers: Map<string, number>
+  resumedPieces: number
+}
+
+export class PieceFetchError extends Error {
+  override name = 'PieceFetchError'
+}
+
+const ANNOUNCE_MS = 1000
+/** A piece that does not arrive within this long is asked for elsewhere. */
+const PIECE_TIMEOUT_MS = 60_000
+/** No verified piece for this long: the fetch fails (the node reports the task, the coordinator retries it). */
+const STALL_MS = 180_000
+/** A peer that failed (gone, busy) is not asked again for this long. */
+const COOLDOWN_MS = 3000
+
+/**
+ * Fetches one content piece by piece: from the coordinator (which picks
+ * pieces nobody has yet) and from up to `maxPeers` peers at once (rarest
+ * first), each piece verified as it arrives and written at its place; the
+ * whole file's SHA-256 is checked at the end. A peer that fails mid-piece
+ * costs only that piece; one that sends a bad piece is dropped for this
+ * content and reported.
+ */
+export async function fetchPieces (init: FetchInit): Promise<FetchResult> {
+  return await new PieceFetch(init).run()
+}
+
+class PieceFetch {
+  private readonly count: number
+  private have: Bitfield
+  private readonly inFlight = new Set<number>()
+  private readonly storing = new Set<number>()
+  private peers = new Map<string, SwarmPeer>()
+  private readonly active = new Set<string>()
+  private readonly dropped = new Set<string>()
+  private readonly cooldown = new Map<string, number>()
+  private readonly result: FetchResult = { fromCoordinator: 0, fromPeers: new Map(), resumedPieces: 0 }
+  private readonly stop = new AbortController()
+  private readonly signal: AbortSignal
+  private handle?: FileHandle
+  private lastProgress = Date.now()
+  private announced?: () => void
+  private readonly wholeHash = createHash('sha256')
+  private hashedUpTo = 0
+  private hashing: Promise<void> = Promise.resolve()
+  private failure?: Error
+
+  constructor (private readonly init: FetchInit) {
+    this.count = pieceCount(init.list.size, init.list.pieceBytes)
+    this.have = new Bitfield(this.count)
+    this.signal = AbortSignal.any([init.signal, this.stop.signal])
+  }
+
+  async run (): Promise<FetchResult> {
+    this.handle = await openSparse(this.init.tempPath, this.init.list.size)
+    const workers: Array<Promise<void>> = []
+    try {
+      await this.resume()
+      if (!this.have.complete) {
+        workers.push(this.announceLoop())
+        for (let i = 0; i < (this.init.coordinatorLinks ?? 2); i++) workers.push(this.coordinatorLoop())
+        await this.untilComplete()
+      }
+      await this.hashing
+      if (this.failure !== undefined) throw this.failure
+      const digest = this.wholeHash.digest('hex')
+      if (digest !== this.init.list.sha256) {
+        await rm(this.init.statePath, { force: true })
+        throw new PieceFetchError(`every piece matched its list, yet the whole file's SHA-256 is ${digest.slice(0, 12)}…, not ${this.init.list.sha256.slice(0, 12)}…: the piece list was wrong`)
+      }
+      await this.handle.sync()
+      return this.result
+    } finally {
+      this.stop.abort(new Error('fetch over'))
+      await Promise.allSettled(workers)
+      await this.handle.close()
+      if (this.have.complete) await rm(this.init.statePath, { force: true })
+      else await writeBitfield(this.init.statePath, this.have).catch((err: unknown) => this.init.log?.(`could not keep the pieces fetched so far: ${errorMessage(err)}`))
+    }
+  }
+
+  /** Pieces verified by an earlier run are checked again (the bitfield is written without fsync). */
+  private async resume (): Promise<void> {
+    const left = await readBitfield(this.init.statePath, this.count)
+    for (let i = 0; i < this.count; i++) {
+      if (!left.has(i)) continue
+      const bytes = await readRange(this.handle!, this.init.list, i)
+      if (verifyPiece(this.init.list, i, bytes)) this.accept(i, bytes)
+    }
+    this.result.resumedPieces = this.have.held
+    if (this.have.held > 0) this.init.onPiece?.(this.have, 'coordinator', 0)
+  }
+
+  private async untilComplete (): Promise<void> {
+    while (!this.have.complete) {
+      if (this.failure !== undefined) throw this.failure
+      this.signal.throwIfAborted()
+      if (Date.now() - this.lastProgress > STALL_MS) throw new TimeoutError(`no piece arrived for ${STALL_MS / 1000} s from the coordinator or any peer`)
+      await sleep(100, this.signal)
+    }
+  }
+
+  private async announceLoop (): Promise<void> {
+    while (!this.signal.aborted) {
+      try {
+        const peers = await this.init.sources.announce(this.have, withTimeout(this.signal, 10_000))
+        this.peers = new Map(peers.filter(p => !this.dropped.has(p.peerId)).map(p => [p.peerId, p]))
+        this.startPeers()
+        this.announced?.()
+      } catch (err) {
+        if (this.signal.aborted) return
+        this.init.log?.(`could not ask the coordinator who holds pieces: ${errorMessage(err)}`)
+      }
+      await sleep(ANNOUNCE_MS, this.signal).catch(() => undefined)
+    }
+  }
+
+  private startPeers (): void {
+    const now = Date.now()
+    for (const peer of this.peers.values()) {
+      if (this.active.size >= (this.init.maxPeers ?? 4)) return
+      if (this.active.has(peer.peerId) || this.dropped.has(peer.peerId) || (this.cooldown.get(peer.peerId) ?? 0) > now) continue
+      this.active.add(peer.peerId)
+      this.peerLoop(peer.peerId).catch((err: unknown) => { this.failure ??= err instanceof Error ? err : new Error(String(err)) })
+    }
+  }
+
+  private async peerLoop (peerId: string): Promise<void> {
+    let link: PieceLink | undefined
+    try {
+      while (!this.signal.aborted && !this.dropped.has(peerId)) {
+        const peer = this.peers.get(peerId)
+        if (peer === undefined) return
+        const index = pickRarest(this.have, this.inFlight, Bitfield.fromBase64(this.count, peer.have), [...this.peers.values()].map(p => Bitfield.fromBase64(this.count, p.have)))
+        if (index === undefined) {
+          // Nothing this peer has that we lack: wait for news of what it holds now.
+          await new Promise<void>((resolve) => { this.announced = resolve; setTimeout(resolve, ANNOUNCE_MS * 2) })
+          continue
+        }
+        this.inFlight.add(index)
+        try {
+          link ??= await this.init.sources.peer(peer, withTimeout(this.signal, 10_000))
+          const got = await link.get({ index }, withTimeout(this.signal, PIECE_TIMEOUT_MS))
+          if (got === 'busy') { this.cooldown.set(peerId, Date.now() + COOLDOWN_MS); return }
+          if (got === 'missing') { this.peers.delete(peerId); return }
+          if (got.index !== index || !verifyPiece(this.init.list, index, got.bytes)) {
+            this.dropped.add(peerId)
+            this.init.log?.(`peer ${peerId} sent a bad piece ${index}: it is no longer asked for this content`)
+            await this.init.sources.badPiece(peerId, index).catch((err: unknown) => this.init.log?.(`could not report the bad piece: ${errorMessage(err)}`))
+            return
+          }
+          await this.store(index, got.bytes, peerId)
+        } finally {
+          this.inFlight.delete(index)
+        }
+      }
+    } catch (err) {
+      // Gone mid-piece, or unreachable: that piece is asked of another; this peer rests a moment.
+      if (!this.signal.aborted) {
+        this.cooldown.set(peerId, Date.now() + COOLDOWN_MS)
+        this.init.log?.(`peer ${peerId}: ${errorMessage(err)}; its piece is fetched elsewhere`)
+      }
+    } finally {
+      this.active.delete(peerId)
+      await link?.close().catch(() => undefined)
+    }
+  }
+
+  private async coordinatorLoop (): Promise<void> {
+    while (!this.signal.aborted && !this.have.complete) {
+      let link: PieceLink | undefined
+      try {
+        link = await this.init.sources.coordinator(withTimeout(this.signal, 10_000))
+        while (!this.signal.aborted && !this.have.complete) {
+          const skip = new Bitfield(this.count, this.have.bytes())
+          for (const i of this.inFlight) skip.set(i)
+          const got = await link.get({ skip }, withTimeout(this.signal, PIECE_TIMEOUT_MS))
+          // Everything else is held or under way: peers bring the rest (or this loop asks again if they fail).
+          if (got === 'missing' || got === 'busy') { await sleep(200, this.signal); continue }
+          if (this.have.has(got.index)) continue
+          if (!verifyPiece(this.init.list, got.index, got.bytes)) throw new PieceFetchError(`the coordinator sent a piece ${got.index} that does not match its own piece list`)
+          this.inFlight.add(got.index)
+          try {
+            await this.store(got.index, got.bytes, 'coordinator')
+          } finally {
+            this.inFlight.delete(got.index)
+          }
+        }
+      } catch (err) {
+        if (this.signal.aborted) return
+        if (err instanceof PieceFetchError) { this.failure ??= err; return }
+        this.init.log?.(`fetching pieces from the coordinator: ${errorMessage(err)}; trying again`)
+        await sleep(1000, this.signal).catch(() => undefined)
+      } finally {
+        await link?.close().catch(() => undefined)
+      }
+    }
+  }
+
+  private async store (index: number, bytes: Uint8Array, from: string): Promise<void> {
+    // The same piece from two sources at once (the coordinator picked one a peer was sending): written once, counted once.
+    if (this.have.has(index) || this.storing.has(index)) return
+    this.storing.add(index)
+    const { start } = pieceRange(this.init.list, index)
+    try {
+      await this.handle!.write(bytes, 0, bytes.byteLength, start)
+    } finally {
+      this.storing.delete(index)
+    }
+    this.accept(index, bytes)
+    this.lastProgress = Date.now()
+    if (from === 'coordinator') this.result.fromCoordinator += bytes.byteLength
+    else this.result.fromPeers.set(from, (this.result.fromPeers.get(from) ?? 0) + bytes.byteLength)
+    this.init.onPiece?.(this.have, from, bytes.byteLength)
+  }
+
+  /**
+   * A verified piece: marked, and the whole file's hash carried forward over
+   * every piece now held in order (from memory when it is this one, else read
+   * back, most likely from the page cache), so the end needs no second pass.
+   */
+  private accept (index: number, bytes: Uint8Array): void {
+    this.have.set(index)
+    this.hashing = this.hashing.then(async () => {
+      while (this.hashedUpTo < this.count && this.have.has(this.hashedUpTo)) {
+        const next = this.hashedUpTo
+        this.wholeHash.update(next === index ? bytes : await readRange(this.handle!, this.init.list, next))
+        this.hashedUpTo++
+      }
+    }).catch((err: unknown) => { this.failure ??= err instanceof Error ? err : new Error(String(err)) })
+  }
+}
+
+async function openSparse (path: string, size: number): Promise<FileHandle> {
+  let handle: FileHandle
+  try {
+    handle = await open(path, 'r+')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+    handle = await open(path, 'w+')
+  }
+  // Sets the length without writing: the file is sparse until pieces land.
+  if ((await handle.stat()).size !== size) await handle.truncate(size)
+  return handle
+}
+
+function withTimeout (signal: AbortSignal, ms: number): AbortSignal {
+  return AbortSignal.any([signal, AbortSignal.timeout(ms)])
+}

@@ -1,0 +1,74 @@
+import test from 'ava'
+import { HolderTable } from '../../../src/pieces/holder-table.js'
+import { Bitfield } from '../../../src/pieces/pieces.js'
+
+const SHA = 'a'.repeat(64)
+
+function field (length: number, ...held: number[]): Bitfield {
+  const f = new Bitfield(length)
+  for (const i of held) f.set(i)
+  return f
+}
+
+test('a fetching node is told of the others holding pieces, most pieces first, never itself', (t) => {
+  const table = new HolderTable()
+  table.announce(SHA, 'A', ['/ip4/10.0.0.2/tcp/1/p2p/A'], field(4, 0))
+  table.announce(SHA, 'B', ['/ip4/10.0.0.3/tcp/1/p2p/B'], field(4, 0, 1, 2))
+  table.announce(SHA, 'C', [], field(4))
+  t.deepEqual(table.peersFor(SHA, 'A').map(h => h.peerId), ['B'])
+  t.deepEqual(table.peersFor(SHA, 'C').map(h => h.peerId), ['B', 'A'])
+  t.deepEqual(table.peersFor('b'.repeat(64), 'C'), [])
+})
+
+test('a newer announcement replaces the older; pieces in progress count', (t) => {
+  const table = new HolderTable()
+  table.announce(SHA, 'A', [], field(4, 0))
+  table.announce(SHA, 'A', [], field(4, 0, 3))
+  t.deepEqual([...table.availability(SHA, 4)], [1, 0, 0, 1])
+})
+
+test('a node that leaves is offered no more', (t) => {
+  const table = new HolderTable()
+  table.announce(SHA, 'A', [], field(2, 0))
+  table.announce(SHA, 'B', [], field(2, 1))
+  table.leave('A')
+  t.deepEqual(table.peersFor(SHA, 'C').map(h => h.peerId), ['B'])
+  table.leave('B')
+  t.deepEqual(table.contents(), [])
+})
+
+test('a node that lied about a piece is dropped for that content for good, not for others', (t) => {
+  const table = new HolderTable()
+  const other = 'c'.repeat(64)
+  table.announce(SHA, 'L', [], field(2, 0, 1))
+  table.announce(other, 'L', [], field(2, 0, 1))
+  t.true(table.lied(SHA, 'L'))
+  t.false(table.lied(SHA, 'L'))
+  t.true(table.isLiar(SHA, 'L'))
+  t.deepEqual(table.peersFor(SHA, 'X'), [])
+  table.announce(SHA, 'L', [], field(2, 0, 1))
+  t.deepEqual(table.peersFor(SHA, 'X'), [])
+  t.deepEqual(table.peersFor(other, 'X').map(h => h.peerId), ['L'])
+})
+
+test('the coordinator seeds every piece once before it sends any piece again', (t) => {
+  const table = new HolderTable()
+  const picks: number[] = []
+  // Eight nodes that have nothing ask at once, twice each.
+  for (let round = 0; round < 2; round++) {
+    for (let node = 0; node < 4; node++) picks.push(table.pickSeed(SHA, 8, new Bitfield(8)) ?? -1)
+  }
+  t.deepEqual([...picks].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7])
+  // Now every piece went once: the next goes twice, and what a node has or fetches is never sent.
+  t.is(table.pickSeed(SHA, 8, field(8, 0, 1)), 2)
+  t.is(table.pickSeed(SHA, 8, Bitfield.full(8)), undefined)
+})
+
+test('among pieces sent equally often, the coordinator sends the one fewest peers hold', (t) => {
+  const table = new HolderTable()
+  table.announce(SHA, 'A', [], field(3, 0, 1))
+  table.announce(SHA, 'B', [], field(3, 0))
+  t.is(table.pickSeed(SHA, 3, new Bitfield(3)), 2)
+  t.is(table.pickSeed(SHA, 3, new Bitfield(3)), 1)
+  t.is(table.pickSeed(SHA, 3, new Bitfield(3)), 0)
+})
