@@ -5,12 +5,14 @@ import type { runCoordinator as RunCoordinator } from './commands/coordinator.js
 import type { runNode as RunNode } from './commands/node.js'
 import type { runSubmit as RunSubmit } from './commands/submit.js'
 import type { runJobs as RunJobs } from './commands/jobs.js'
+import type { runEvents as RunEvents, runJobsWatch as RunJobsWatch } from './commands/events.js'
 import type { runAdmins as RunAdmins, runClear as RunClear, runControl as RunControl } from './commands/control.js'
 import type { runKeyNew as RunKeyNew } from './commands/key.js'
 import type { runFiles as RunFiles } from './commands/files.js'
 import type { runDownload as RunDownload } from './commands/download.js'
 import { byteSize, integer, jobIdArgument, oneOf, port, positiveInt, positiveNumber } from './parse.js'
 import type { JobAction } from '../protocol/messages.js'
+import type { ClientOptions } from '../client/coordinator-client.js'
 import { errorMessage } from '../util/error-message.js'
 
 const CODECS = ['h264', 'h265', 'prores'] as const
@@ -24,6 +26,8 @@ const runCoordinator: typeof RunCoordinator = async (...a) => (await import('./c
 const runNode: typeof RunNode = async (...a) => (await import('./commands/node.js')).runNode(...a)
 const runSubmit: typeof RunSubmit = async (...a) => (await import('./commands/submit.js')).runSubmit(...a)
 const runJobs: typeof RunJobs = async (...a) => (await import('./commands/jobs.js')).runJobs(...a)
+const runEvents: typeof RunEvents = async (...a) => (await import('./commands/events.js')).runEvents(...a)
+const runJobsWatch: typeof RunJobsWatch = async (...a) => (await import('./commands/events.js')).runJobsWatch(...a)
 const runControl: typeof RunControl = async (...a) => (await import('./commands/control.js')).runControl(...a)
 const runClear: typeof RunClear = async (...a) => (await import('./commands/control.js')).runClear(...a)
 const runAdmins: typeof RunAdmins = async (...a) => (await import('./commands/control.js')).runAdmins(...a)
@@ -108,8 +112,15 @@ export async function main (argv: readonly string[]): Promise<number> {
 
   withCoordinator(program.command('jobs')
     .description('list jobs with state, progress and who rendered what')
-    .option('--json', 'machine-readable output', false))
-    .action((opts) => run(() => runJobs(opts))())
+    .option('--json', 'machine-readable output', false)
+    .option('--watch', 'redraw the list in place every second until interrupted', false))
+    .action((opts: ClientOptions & { watch: boolean, json: boolean }) => run(() => opts.watch ? runJobsWatch(opts) : runJobs(opts))())
+
+  withCoordinator(program.command('events')
+    .description('one line per farm event (job created, frame done or failed, job state, video ready) until interrupted')
+    .option('--job <id>', 'only this job\'s events', jobIdArgument)
+    .option('--json', 'one JSON object a line: the stable interface for scripts (README: Events for scripts)', false))
+    .action((opts) => run(() => runEvents(opts))())
 
   withCoordinator(program.command('files')
     .description('list a job\'s frames and videos on the coordinator: name, kind, frame, size, when written')

@@ -19,6 +19,8 @@ import { adminReplyAsRead, submitReply } from '../protocol/messages.js'
 import type { AdminReplyAsRead, AdminRequest, JobSummary, SubmitReply, SubmitRequest } from '../protocol/messages.js'
 import { parseJobList } from './job-list.js'
 import { fetchResult, listResults } from './results-client.js'
+import { watchEvents } from './event-watch.js'
+import type { FarmEvent } from '../protocol/farm-events.js'
 import type { JobResultsListing } from './results-client.js'
 import type { JobList } from './job-list.js'
 
@@ -190,6 +192,11 @@ export class CoordinatorClient {
   /** One file of `listResults` by its name there, into `tempPath`, checked against its SHA-256 as it arrives. */
   async fetchResult (jobId: string, name: string, options: { tempPath: string, signal?: AbortSignal, onReceived?: (bytes: number) => void }): Promise<{ size: number, sha256: string }> {
     return fetchResult(this.openStream, jobId, name, options)
+  }
+
+  /** The farm's events (one job's, or all), each to `onEvent`, until `signal` aborts (see client/event-watch.ts). */
+  async watchEvents (jobId: string | undefined, onEvent: (event: FarmEvent) => void, signal: AbortSignal): Promise<void> {
+    await watchEvents(this.openStream, jobId, onEvent, signal)
   }
 
   async close (): Promise<void> {

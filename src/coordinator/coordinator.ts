@@ -8,7 +8,7 @@ import type { Host } from '../net/host.js'
 import { loadOrCreateIdentity, USER_IDENTITY_PATH } from '../net/identity.js'
 import { advertiseCoordinator } from '../discovery/advertise.js'
 import type { Advertisement } from '../discovery/advertise.js'
-import { ADMIN_PROTOCOL, CONTENT_PROTOCOL, PIECES_PROTOCOL, SWARM_PROTOCOL, DEFAULT_FRAME_TAKEBACK_MS, DEFAULT_NODE_TIMEOUT_MS, HEARTBEAT_INTERVAL_MS, FRAME_PROTOCOL, MAX_INBOUND_STREAMS, RESULTS_PROTOCOL, SESSION_PROTOCOL, SUBMIT_PROTOCOL } from '../protocol/constants.js'
+import { ADMIN_PROTOCOL, CONTENT_PROTOCOL, PIECES_PROTOCOL, SWARM_PROTOCOL, DEFAULT_FRAME_TAKEBACK_MS, EVENTS_PROTOCOL, DEFAULT_NODE_TIMEOUT_MS, HEARTBEAT_INTERVAL_MS, FRAME_PROTOCOL, MAX_INBOUND_STREAMS, RESULTS_PROTOCOL, SESSION_PROTOCOL, SUBMIT_PROTOCOL } from '../protocol/constants.js'
 import { DEFAULT_POLICY } from '../jobs/scheduler.js'
 import type { SchedulerPolicy } from '../jobs/scheduler.js'
 import { JobStore } from '../store/job-store.js'
@@ -29,6 +29,7 @@ import { ContentSwarm } from './content-swarm.js'
 import { askToSendLater, handleFrameUpload } from './handlers/frame.js'
 import { handleSubmit } from './handlers/submit.js'
 import { handleAdmin } from './handlers/admin.js'
+import { handleWatch } from './handlers/events.js'
 import { handleResults } from './handlers/results.js'
 import { JobResults } from './job-results.js'
 
@@ -124,6 +125,7 @@ export class Coordinator {
     // Reads, for any farm member (on a private farm only key holders connect at all).
     const results = new JobResults(this.farm, this.store.layout)
     await host.handle(RESULTS_PROTOCOL, guarded(RESULTS_PROTOCOL, this.events, limits.limited('reply', async (s) => handleResults(results, s))), options)
+    await host.handle(EVENTS_PROTOCOL, guarded(EVENTS_PROTOCOL, this.events, limits.limited('watch', async (s) => handleWatch(this.events, s))), options)
 
     const timeout = this.init.nodeTimeoutMs ?? DEFAULT_NODE_TIMEOUT_MS
     let pinged = 0

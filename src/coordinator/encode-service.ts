@@ -1,3 +1,4 @@
+import { basename } from 'node:path'
 import { encodeFrames } from '../encode/encode-frames.js'
 import type { EncodeFramesOptions, EncodeResult } from '../encode/encode-frames.js'
 import { findFfmpeg } from '../encode/find-ffmpeg.js'
@@ -220,7 +221,7 @@ export class EncodeService implements JobEncoder {
       })
       job.encode = { settings: job.encode.settings, state: 'done', progress: 1, outputPath: result.outputPath }
       const gaps = result.missing.length > 0 ? ` (frames ${result.missing.join(',')} missing)` : ''
-      this.events.emit({ type: 'encode', jobId: job.id, state: 'done', message: `video ready: ${result.outputPath}, ${result.framesEncoded} frames${gaps}` })
+      this.events.emit({ type: 'encode', jobId: job.id, state: 'done', message: `video ready: ${result.outputPath}, ${result.framesEncoded} frames${gaps}`, video: basename(result.outputPath) })
     } catch (err) {
       this.recordFailure(request, outputPath, err)
     }
@@ -240,6 +241,6 @@ export class EncodeService implements JobEncoder {
     // The video the job had is still whole (ffmpeg wrote to a temporary name): keep showing it.
     if (before?.state === 'done') this.putBack(request, `the re-encode to ${outputPath} failed: ${message}`)
     else job.encode = { settings: job.encode.settings, state: 'failed', error: message }
-    this.events.emit({ type: 'encode', jobId: job.id, state: 'failed', message: `video failed: ${message}` })
+    this.events.emit({ type: 'encode', jobId: job.id, state: 'failed', message: `video failed: ${message}`, error: message })
   }
 }

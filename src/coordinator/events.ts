@@ -15,7 +15,8 @@ export type CoordinatorEvent =
   | { type: 'node-blocklisted', jobId: string, nodeName: string, reason: string }
   | { type: 'job-completed', jobId: string, name: string, missing: number }
   | { type: 'job-failed', jobId: string, error: string }
-  | { type: 'encode', jobId: string, state: string, message: string }
+  /** `video`: the file name of the video made (state done); `error`: why it failed (state failed). */
+  | { type: 'encode', jobId: string, state: string, message: string, video?: string, error?: string }
   | { type: 'peer-error', peer: string, protocol: string, error: string }
   | { type: 'warning', message: string }
   /** A node has a job's content, verified: how much came from the coordinator and from each peer (by name). */
@@ -34,6 +35,11 @@ export class CoordinatorEvents {
 
   emit (event: CoordinatorEvent): void {
     this.emitter.emit('event', event)
+  }
+
+  /** How many listen (a watch that ended must not be one of them). */
+  listeners (): number {
+    return this.emitter.listenerCount('event')
   }
 
   on (listener: (event: CoordinatorEvent) => void): () => void {

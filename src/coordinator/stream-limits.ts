@@ -7,7 +7,7 @@ import { ProtocolError } from '../protocol/errors.js'
 // once took every file descriptor the coordinator had (new peers could not
 // connect), and 600 replies nobody read took 500 MB.
 
-export type StreamKind = 'upload' | 'reply'
+export type StreamKind = 'upload' | 'reply' | 'watch'
 
 export interface StreamLimitSettings { perPeer: number, total: number }
 
@@ -16,7 +16,11 @@ export const STREAM_LIMITS: Record<StreamKind, StreamLimitSettings> = {
   upload: { perPeer: 8, total: 256 },
   // Admin answers and content a node fetches (a few files at once).
   reply: { perPeer: 16, total: 256 },
+  // Event watches (microfarm events, submit --wait's followers): open for as long as the watcher runs.
+  watch: { perPeer: 4, total: 64 },
 }
+
+const WHAT: Record<StreamKind, string> = { upload: 'uploads', reply: 'requests', watch: 'event watches' }
 
 export class TooManyStreamsError extends ProtocolError {
   override name = 'TooManyStreamsError'
@@ -41,7 +45,7 @@ export class StreamLimits {
   async acquire (peerId: string, kind: StreamKind): Promise<() => void> {
     const key = `${kind}:${peerId}`
     const limit = this.limits[kind]
-    const what = kind === 'upload' ? 'uploads' : 'requests'
+    const what = WHAT[kind]
     if ((this.open.get(key) ?? 0) >= limit.perPeer) throw new TooManyStreamsError(`too many ${what} from this peer at once (at most ${limit.perPeer}): wait for those under way`)
     // The peer's slot counts while it waits, so its own limit holds for waiting streams too.
     this.open.set(key, (this.open.get(key) ?? 0) + 1)

@@ -9,6 +9,8 @@ export const SUBMIT_PROTOCOL = '/microfarm/submit/1.0.0'
 export const ADMIN_PROTOCOL = '/microfarm/admin/1.0.0'
 /** Any farm member lists a job's frames and videos and fetches them by the listing's names. */
 export const RESULTS_PROTOCOL = '/microfarm/results/1.0.0'
+/** A client watches the farm's events (protocol/farm-events.ts): one message each until it closes. */
+export const EVENTS_PROTOCOL = '/microfarm/events/1.0.0'
 
 /** mDNS service type: `_microfarm._tcp`. */
 export const MDNS_SERVICE_TYPE = 'microfarm'

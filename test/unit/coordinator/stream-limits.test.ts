@@ -1,7 +1,7 @@
 import test from 'ava'
 import { StreamLimits, TooManyStreamsError } from '../../../src/coordinator/stream-limits.js'
 
-const settings = { upload: { perPeer: 2, total: 3 }, reply: { perPeer: 1, total: 1 } }
+const settings = { upload: { perPeer: 2, total: 3 }, reply: { perPeer: 1, total: 1 }, watch: { perPeer: 1, total: 1 } }
 
 test('past its own limit a peer is refused at once; other peers are not', async (t) => {
   const limits = new StreamLimits(settings, 1000)
