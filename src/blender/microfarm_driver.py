@@ -18,6 +18,7 @@ import bpy
 # trace and the node's check, so both agree on what the scene's files are.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import microfarm_deps  # noqa: E402
+import microfarm_devices  # noqa: E402
 
 
 def arguments():
@@ -61,8 +62,22 @@ def apply_output(scene, saved, file_format):
     settings.file_format = file_format
 
 
+def render_device():
+    """The node's device choice (microfarm node --device/--gpus, in its environment), applied to Cycles' preferences."""
+    wanted = os.environ.get('MICROFARM_GPUS', '')
+    device_type, _ = microfarm_devices.apply(os.environ.get('MICROFARM_DEVICE') or None, [w for w in wanted.split(',') if w] or None)
+    return device_type
+
+
 def main():
     port, token = arguments()
+    try:
+        device_type = render_device()
+    except microfarm_devices.DeviceChoiceError as error:
+        # The node checked the choice at its start; a device gone since then is said, not rendered around.
+        print('Error: %s' % error, file=sys.stderr, flush=True)
+        raise
+    microfarm_devices.use_on(bpy.context.scene, device_type)
     connection = socket.create_connection(('127.0.0.1', port))
     stream = connection.makefile('rwb', buffering=0)
 
@@ -103,6 +118,8 @@ def main():
                 errors = microfarm_deps.remap(command.get('remap', []))
                 allowed = set(microfarm_deps.path_key(p) for p in command.get('allowedMissing', []))
                 saved = {bpy.data.filepath: saved_output_settings(bpy.context.scene)}
+                # The scene as saved says CPU or GPU; the node's choice wins (Cycles only).
+                microfarm_devices.use_on(bpy.context.scene, device_type)
                 mark_output()
                 send({'type': 'opened', 'file': bpy.data.filepath, 'remapErrors': errors})
             except Exception as error:

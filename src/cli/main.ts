@@ -19,6 +19,7 @@ const CODECS = ['h264', 'h265', 'prores'] as const
 const QUALITIES = ['high', 'medium', 'low'] as const
 const LOCATIONS = ['parent', 'frames', 'root'] as const
 const FORMATS = ['PNG', 'JPEG', 'OPEN_EXR'] as const
+const DEVICES = ['CPU', 'CUDA', 'OPTIX', 'HIP', 'METAL', 'ONEAPI'] as const
 
 // Each command's module is imported when the command runs: a render node should
 // not pay for loading the terminal UI or the encoder at start-up.
@@ -77,6 +78,9 @@ export async function main (argv: readonly string[]): Promise<number> {
     .option('--work-dir <dir>', `cache for the jobs' files and frames waiting to upload (default: ${DEFAULT_WORK_DIR})`)
     .addOption(new Option('--frame-timeout <seconds>', 'a frame during which Blender prints nothing for this long is stopped and goes to another node').default(600).argParser(positiveNumber('--frame-timeout')))
     .addOption(new Option('--cache-size <size>', 'most the cache of jobs\' files may hold; least recently used files go first (e.g. 20G, 500M)').default(DEFAULT_CACHE_BYTES, '20G').argParser(byteSize('--cache-size')))
+    .addOption(new Option('--device <type>', 'render Cycles on this device type (default: what this machine\'s Blender preferences say, else the CPU)').choices(DEVICES).argParser(oneOf('--device', DEVICES, v => v.toUpperCase())))
+    .option('--gpus <ids>', 'only these devices of --device, by Cycles id (see --list-devices), e.g. to run one node per GPU')
+    .option('--list-devices', 'print the render devices this machine\'s Blender sees, and exit')
     .addOption(keyOption('the key file of a private farm'))
     .addOption(new Option('--port <port>', 'TCP port other nodes fetch pieces of content on, on the interface the coordinator is reached by (0 = any free port)').default(0).argParser(port))
     .action((opts) => run(() => runNode(opts))())

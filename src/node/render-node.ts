@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Stream } from '@libp2p/interface'
 import type { BlenderInstall } from '../blender/find-blender.js'
+import type { NodeDevices } from '../blender/devices.js'
 import { createHost } from '../net/host.js'
 import type { Host } from '../net/host.js'
 import { loadOrCreateIdentity } from '../net/identity.js'
@@ -49,6 +50,8 @@ export interface RenderNodeInit {
   port?: number
   farm?: string
   log: (line: string) => void
+  /** The devices it renders on, checked at start (see blender/devices.ts); the hello waits for them. Absent: the CPU. */
+  devices?: Promise<NodeDevices>
   /** How frames are rendered; default: a loaded Blender per job. */
   renderer?: FrameRenderer
 }
@@ -219,6 +222,7 @@ export class RenderNode {
       cores: cpus().length,
       blenderVersion: (await this.init.blender).version,
       platform: platform(),
+      ...(this.init.devices !== undefined ? await this.init.devices : {}),
     })
     const welcome = await channel.read(coordinatorToNode, { signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) })
     if (welcome.type === 'error') throw new RemoteError(`the coordinator refused this node: ${welcome.message}`)

@@ -57,7 +57,7 @@ function onlineRow (session: NodeSnapshot, o: NodeInputs): NodeRow {
     work: work.length > 0
       ? work.map(w => `${w.jobId}: ${w.probe ? 'scene' : formatFrameList(w.frames)}${progressOf(session, w)}`).join('; ')
       : blocked.length > 0 ? `not on job ${blocked.join(', ')}` : '',
-    blender: session.blenderVersion,
+    blender: `${session.blenderVersion}${gpus(session)}`,
     framesDone: record?.framesDone ?? session.framesDone,
     ...(record !== undefined ? average(record.frameSeconds, record.timedFrames) : average(session.frameSeconds, session.framesDone)),
     silentMs: Math.max(0, o.now - session.lastSeen),
@@ -69,6 +69,13 @@ function progressOf (session: NodeSnapshot, work: NodeWork): string {
   const progress = session.progress
   if (progress === undefined || progress.jobId !== work.jobId || !work.frames.includes(progress.frame)) return ''
   return ` (${progress.frame} at ${percent(progress.fraction)})`
+}
+
+/** A GPU node's devices after its Blender version: ` OPTIX`, ` CUDA×2`; nothing for the CPU. */
+export function gpus (session: Pick<NodeSnapshot, 'device' | 'devices'>): string {
+  if (session.device === undefined || session.device === 'CPU') return ''
+  const count = session.devices?.length ?? 0
+  return ` ${session.device}${count > 1 ? `×${count}` : ''}`
 }
 
 function average (seconds: number, frames: number): { secondsPerFrame?: number } {
@@ -89,8 +96,9 @@ export const NODE_STATE_COLORS: Record<NodeState, Color> = {
 const COLUMNS: Column[] = [
   { title: 'NODE', width: 10, flex: 1 },
   { title: 'STATE', width: 11 },
-  { title: 'JOB: FRAMES', width: 12, flex: 2 },
-  { title: 'BLENDER', width: 7 },
+  { title: 'JOB: FRAMES', width: 12, flex: 4 },
+  // Flexible: a GPU node's devices follow its version (4.2.3 OPTIX×2); at 80 columns the job's frames keep their room.
+  { title: 'BLENDER', width: 7, flex: 1 },
   { title: 'DONE', width: 5, align: 'right' },
   { title: 'AVG', width: 6, align: 'right' },
   { title: 'SEEN', width: 9, align: 'right' },

@@ -8,6 +8,9 @@ import { logLine } from '../log.js'
 import { untilSignal } from '../signals.js'
 import { errorMessage } from '../../util/error-message.js'
 import { readFarmKey } from '../../net/farm-key.js'
+import { chosenDevices, DeviceChoiceError, deviceEnvironment, formatDeviceList, parseGpuList, probeDevices } from '../../blender/devices.js'
+import type { DeviceRequest } from '../../blender/devices.js'
+import type { ComputeDeviceType } from '../../protocol/messages.js'
 
 export interface NodeFlags {
   name?: string
@@ -18,13 +21,28 @@ export interface NodeFlags {
   cacheSize: number
   frameTimeout: number
   key?: string
+  /** Cycles device type and ids to render on (see blender/devices.ts). */
+  device?: ComputeDeviceType
+  gpus?: string
+  /** Print what this machine's Blender sees and exit. */
+  listDevices?: boolean
   port?: number
 }
 
 
 export async function runNode (flags: NodeFlags): Promise<number> {
   const coordinator = flags.coordinator !== undefined ? parseCoordinatorAddress(flags.coordinator) : undefined
+  const request: DeviceRequest = { ...(flags.device !== undefined ? { device: flags.device } : {}), ...(flags.gpus !== undefined ? { gpus: parseGpuList(flags.gpus) } : {}) }
+  if (request.gpus !== undefined && request.device === undefined) throw new DeviceChoiceError('--gpus needs --device (CUDA, OPTIX, HIP, METAL or ONEAPI): the ids are of one device type')
   const blender = findBlender(flags.blender !== undefined ? { explicitPath: flags.blender } : {})
+  if (flags.listDevices === true) {
+    for (const line of formatDeviceList(await probeDevices(await blender, {}))) console.log(line)
+    return 0
+  }
+  // Every Blender this node starts inherits the choice (microfarm_driver.py reads it); the check below says at start when it cannot be met.
+  Object.assign(process.env, deviceEnvironment(request))
+  const devices = blender.then(async (found) => chosenDevices(await probeDevices(found, request), request))
+  devices.catch(() => undefined)
   // Awaited below, after the node has started looking for its coordinator; a
   // failure must not count as unhandled before then.
   blender.catch(() => undefined)
@@ -32,6 +50,7 @@ export async function runNode (flags: NodeFlags): Promise<number> {
   const node = new RenderNode({
     ...(farmKey !== undefined ? { farmKey } : {}),
     blender,
+    devices,
     workDir: resolve(flags.workDir ?? DEFAULT_WORK_DIR),
     cacheBytes: flags.cacheSize,
     ...(flags.port !== undefined ? { port: flags.port } : {}),
@@ -49,6 +68,8 @@ export async function runNode (flags: NodeFlags): Promise<number> {
   try {
     const found = await blender
     logLine(`Blender ${found.version} at ${found.path}`)
+    const using = await devices
+    logLine(`rendering on ${using.device === 'CPU' ? 'the CPU' : `${using.device}: ${using.devices.map(d => `${d.id} (${d.name})`).join(', ')}`}`)
     const signal = await Promise.race([untilSignal(), node.done().then(() => undefined)])
     if (signal !== undefined) logLine(`${signal}: stopping`)
   } finally {

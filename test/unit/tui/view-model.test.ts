@@ -187,3 +187,11 @@ test('a job no node online may render shows what it needs and why it waits', (t)
   const served = screen({ width: 120, height: 40, jobs: [job], sessions: [session('vm', { blenderVersion: '4.2.1' })] })
   t.false(served.some(line => line.includes('waiting:')))
 })
+
+test('the nodes panel shows a GPU node\'s devices after its Blender version', (t) => {
+  const model = new FarmModel('f')
+  const gpu = session('gpu-1', { blenderVersion: '4.2.3', device: 'OPTIX', devices: [{ id: 'a_OptiX', name: 'RTX', type: 'OPTIX' }, { id: 'b_OptiX', name: 'RTX', type: 'OPTIX' }] })
+  const rows = nodeRows({ records: model.nodes, sessions: [gpu, session('cpu', { device: 'CPU' })], survey: survey([]), jobs: [], now: NOW })
+  t.deepEqual(rows.map(row => row.blender), ['4.2.0', '4.2.3 OPTIX×2'])
+  t.regex(nodesTable(rows, 120).lines.map(plain)[1] ?? '', /4\.2\.3 OPTIX×2/)
+})
