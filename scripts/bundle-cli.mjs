@@ -3,8 +3,8 @@
 // zod …) in about 0.35 s; one bundle of them loads in about a third of that,
 // which is most of what `microfarm jobs` costs. bin/microfarm uses the bundle
 // for the short commands when it is at least as new as dist/cli/main.js. The
-// bundler is tsx's own esbuild; without it there is no bundle, and the
-// launcher runs dist/ as tsc wrote it.
+// bundler is esbuild (a dev dependency of its own, the one tsx uses too);
+// without it there is no bundle, and the launcher runs dist/ as tsc wrote it.
 import { rm } from 'node:fs/promises'
 import console from 'node:console'
 import process from 'node:process'
