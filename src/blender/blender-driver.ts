@@ -13,8 +13,11 @@ import { isLoadWarning, parseBlenderLine } from './output-parser.js'
 import { parseDriverMessage } from './driver-messages.js'
 import type { DriverMessage, OpenCommand, RenderCommand, SceneFiles } from './driver-messages.js'
 import type { RenderFormat } from './output-format.js'
+import type { BorderFractions } from '../jobs/tiles.js'
 import { FRAME_DIGITS } from './output-format.js'
 import { runBlender } from './run-blender.js'
+import { driverArgs } from './driver-args.js'
+import { OutputTail } from './frame-log.js'
 
 /** Shipped beside this module's source (src/blender), found the same way from dist/blender. */
 export const DRIVER_SCRIPT = fileURLToPath(new URL('../../src/blender/microfarm_driver.py', import.meta.url))
@@ -33,6 +36,8 @@ export interface BlenderDriverOptions {
   /** A frame during which Blender prints nothing for this long is taken as hung: Blender is stopped and the frame fails. */
   stallTimeoutMs?: number
   onProgress?: (frame: number, done: number, total: number) => void
+  /** Render threads (Blender's -t, `microfarm node --threads`); absent: every core. */
+  threads?: number
 }
 
 /** Ten minutes without one line from Blender: no real frame is that quiet (Cycles prints every few samples). */
@@ -88,7 +93,7 @@ export class BlenderDriver {
     const kill = new AbortController()
     const exited = runBlender(options.blender, {
       command: options.blender.path,
-      args: ['-b', ...(options.blendPath !== undefined ? [options.blendPath] : []), '-Y', '--python', DRIVER_SCRIPT, '--', String(port), token],
+      args: driverArgs({ script: DRIVER_SCRIPT, port, token, ...(options.blendPath !== undefined ? { blendPath: options.blendPath } : {}), ...(options.threads !== undefined ? { threads: options.threads } : {}) }),
       signal: kill.signal,
       killGraceMs: 250,
       onStdoutLine: onLine,
@@ -109,6 +114,14 @@ export class BlenderDriver {
   }
 
   get alive (): boolean { return this.exit === undefined && !this.kill.signal.aborted }
+
+  /** The render threads Blender says it uses (the scene's setting, or -t's override). */
+  renderThreads?: number
+
+  /** What Blender printed while it rendered the last frame (bounded, see frame-log.ts); kept after a failure. */
+  get frameLog (): string[] { return this.frameOutput?.lines() ?? [] }
+
+  private frameOutput?: OutputTail
 
   /** The scene Blender has loaded, if any. */
   get loaded (): string | undefined { return this.blendPath }
@@ -137,6 +150,7 @@ export class BlenderDriver {
     if (ready.type !== 'ready' || ready.token !== token) {
       throw new BlenderError('the Blender driver did not start properly')
     }
+    if (ready.threads !== undefined) this.renderThreads = ready.threads
     if (this.options.blendPath !== undefined) this.blendPath = this.options.blendPath
   }
 
@@ -223,6 +237,8 @@ export class BlenderDriver {
 
   /** Output marks seen since the last open (one on stdout, one on stderr), and who waits for them. */
   private marks = 0
+  /** Blender's lines go to frameOutput while a frame renders and its output is read. */
+  private collecting = false
   private markSeen?: () => void
 
   /** Waits (at most `ms`) until the driver's mark arrived on both of Blender's output streams. */
@@ -248,6 +264,7 @@ export class BlenderDriver {
       return
     }
     this.rearm()
+    if (this.collecting) this.frameOutput?.push(line)
     if (this.loadWarnings !== undefined && this.loadWarnings.length < MAX_LOAD_WARNINGS && isLoadWarning(line)) this.loadWarnings.push(line.trim().slice(0, 1000))
     const parsed = parseBlenderLine(line)
     if (parsed.kind === 'error') this.lastError = parsed.message
@@ -264,26 +281,41 @@ export class BlenderDriver {
     return this.lastError !== undefined ? `${this.lastError} (Blender ${how})` : `Blender ${how}`
   }
 
+  /** What the last tile render switched off because it needs the whole image (compositing, denoising, sequencer). */
+  tileTurnedOff: string[] = []
+
   /**
-   * Renders one frame to `<outputDir>/frame_000001.png` (extension per format).
+   * Renders one frame to `<outputDir>/frame_000001.png` (extension per format),
+   * or with `tile` only that tile of it, to `tile<index>_frame_000001.png`.
    * A Blender error fails this frame only; the driver goes on with the next.
    */
-  async render (frame: number, outputDir: string, format: RenderFormat): Promise<string> {
+  async render (frame: number, outputDir: string, format: RenderFormat, tile?: { index: number, border: BorderFractions }): Promise<string> {
     return this.exclusive(async () => {
       if (!this.alive || this.socket === undefined) throw new DriverStoppedError(this.whyStopped())
       if (!this.outputDirs.has(outputDir)) {
         await mkdir(outputDir, { recursive: true })
         this.outputDirs.add(outputDir)
       }
-      const command: RenderCommand = { type: 'render', frame, format, outputPrefix: path.join(path.resolve(outputDir), 'frame_'), digits: FRAME_DIGITS }
+      const prefix = tile === undefined ? 'frame_' : `tile${tile.index}_frame_`
+      const command: RenderCommand = { type: 'render', frame, format, outputPrefix: path.join(path.resolve(outputDir), prefix), digits: FRAME_DIGITS, ...(tile !== undefined ? { tile: tile.border } : {}) }
       this.lastError = undefined
+      this.frameOutput = new OutputTail()
+      this.collecting = true
       const reply = this.nextReply()
       this.socket.write(JSON.stringify(command) + '\n')
       this.watch(frame)
-      const message = await reply.finally(() => this.unwatch())
+      let message: DriverMessage
+      try {
+        message = await reply.finally(() => this.unwatch())
+        // The answer came on the socket; Blender's last lines of the frame come on its pipes, maybe later.
+        await this.outputMarked(OUTPUT_MARK_WAIT_MS)
+      } finally {
+        this.collecting = false
+      }
       if (message.type === 'failed') throw new BlenderError(message.error.replace(/^Error: /, ''))
       if (message.type !== 'saved' || message.frame !== frame) throw new BlenderError(`unexpected answer from the Blender driver: ${message.type}`)
       if ((await stat(message.path)).size === 0) throw new BlenderError(`Blender wrote an empty ${message.path}`)
+      this.tileTurnedOff = message.turnedOff
       return message.path
     })
   }

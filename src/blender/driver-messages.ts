@@ -1,12 +1,14 @@
 import type { RemapEntry } from '../protocol/project.js'
+import type { BorderFractions } from '../jobs/tiles.js'
 import { z } from 'zod'
 
 // What the in-Blender driver (microfarm_driver.py) sends back, one JSON line each.
 
 const driverMessage = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('ready'), token: z.string(), blender: z.string(), file: z.string() }),
+  z.object({ type: z.literal('ready'), token: z.string(), blender: z.string(), file: z.string(), threads: z.number().int().optional() }),
   z.object({ type: z.literal('opened'), file: z.string(), remapErrors: z.array(z.string()).default([]) }),
-  z.object({ type: z.literal('saved'), frame: z.number().int(), path: z.string() }),
+  // turnedOff: what a tile render switched off because it needs the whole image ('compositing', 'denoising', 'sequencer').
+  z.object({ type: z.literal('saved'), frame: z.number().int(), path: z.string(), turnedOff: z.array(z.string()).default([]) }),
   z.object({ type: z.literal('failed'), frame: z.number().int(), error: z.string() }),
   z.object({ type: z.literal('error'), message: z.string() }),
 ])
@@ -41,4 +43,6 @@ export interface RenderCommand {
   format: string
   outputPrefix: string
   digits: number
+  /** Render only this border of the frame, cropped (a tile of a still, see src/jobs/tiles.ts). */
+  tile?: BorderFractions
 }

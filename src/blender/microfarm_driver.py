@@ -102,6 +102,8 @@ def main():
         'token': token,
         'blender': bpy.app.version_string,
         'file': bpy.data.filepath,
+        # -t overrides the scene's setting: this is what renders will use.
+        'threads': bpy.context.scene.render.threads,
     })
     allowed = set()
     saved = {}
@@ -152,9 +154,12 @@ def main():
             bpy.data.images['Render Result'].save_render(filepath=path, scene=scene)
             if not os.path.isfile(path) or os.path.getsize(path) == 0:
                 raise RuntimeError('Blender did not write %s' % path)
+            # The node keeps the frame's output (its warnings, or why it failed): marked, as after a load.
+            mark_output()
             send({'type': 'saved', 'frame': frame, 'path': path})
         except Exception as error:  # report and go on with the next frame
             message = str(error).strip() or traceback.format_exc().strip().splitlines()[-1]
+            mark_output()
             send({'type': 'failed', 'frame': frame, 'error': message})
     connection.close()
 

@@ -10,7 +10,8 @@ import type { runAdmins as RunAdmins, runClear as RunClear, runControl as RunCon
 import type { runKeyNew as RunKeyNew } from './commands/key.js'
 import type { runFiles as RunFiles } from './commands/files.js'
 import type { runDownload as RunDownload } from './commands/download.js'
-import { byteSize, integer, jobIdArgument, oneOf, port, positiveInt, positiveNumber } from './parse.js'
+import type { runFrameLog as RunFrameLog } from './commands/frame-log.js'
+import { byteSize, frameArgument, integer, jobIdArgument, oneOf, port, positiveInt, positiveNumber } from './parse.js'
 import type { JobAction } from '../protocol/messages.js'
 import type { ClientOptions } from '../client/coordinator-client.js'
 import { errorMessage } from '../util/error-message.js'
@@ -35,6 +36,7 @@ const runAdmins: typeof RunAdmins = async (...a) => (await import('./commands/co
 const runKeyNew: typeof RunKeyNew = async (...a) => (await import('./commands/key.js')).runKeyNew(...a)
 const runFiles: typeof RunFiles = async (...a) => (await import('./commands/files.js')).runFiles(...a)
 const runDownload: typeof RunDownload = async (...a) => (await import('./commands/download.js')).runDownload(...a)
+const runFrameLog: typeof RunFrameLog = async (...a) => (await import('./commands/frame-log.js')).runFrameLog(...a)
 
 /** The composition root: argv → a command with concrete adapters. Returns the exit code. */
 export async function main (argv: readonly string[]): Promise<number> {
@@ -83,6 +85,10 @@ export async function main (argv: readonly string[]): Promise<number> {
     .option('--list-devices', 'print the render devices this machine\'s Blender sees, and exit')
     .addOption(keyOption('the key file of a private farm'))
     .addOption(new Option('--port <port>', 'TCP port other nodes fetch pieces of content on, on the interface the coordinator is reached by (0 = any free port)').default(0).argParser(port))
+    .addOption(new Option('--threads <n>', 'render threads for Blender (its -t; default: every core)').argParser(positiveInt('--threads')))
+    .option('--nice', 'run Blender at low CPU and disk priority (nice, ionice where the OS has them), so the desktop stays usable', false)
+    .option('--schedule <window>', 'render only inside this weekly window, local time, e.g. "Mon-Fri 19:00-08:00, Sat-Sun"')
+    .addOption(new Option('--schedule-stop <when>', 'when the window closes: finish the frame in progress, or stop it now (it goes back to the coordinator)').choices(['finish', 'now']).default('finish'))
     .action((opts) => run(() => runNode(opts))())
 
   const withCoordinator = (command: Command): Command => command
@@ -125,6 +131,14 @@ export async function main (argv: readonly string[]): Promise<number> {
     .option('--job <id>', 'only this job\'s events', jobIdArgument)
     .option('--json', 'one JSON object a line: the stable interface for scripts (README: Events for scripts)', false))
     .action((opts) => run(() => runEvents(opts))())
+
+  withCoordinator(program.command('log')
+    .description('Blender\'s output of a frame that failed or warned (its last attempt); without FRAME, the frames that have one')
+    .argument('<job>', 'job id', jobIdArgument)
+    .argument('[frame]', 'frame number', frameArgument)
+    .option('--all', 'every attempt kept, with node and time', false)
+    .option('--json', 'machine-readable output', false))
+    .action((jobId: string, frame: number | undefined, opts) => run(() => runFrameLog(jobId, frame, opts))())
 
   withCoordinator(program.command('files')
     .description('list a job\'s frames and videos on the coordinator: name, kind, frame, size, when written')

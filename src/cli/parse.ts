@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander'
+import { MAX_FRAME_NUMBER } from '../protocol/constants.js'
 
 // Flag value parsers: a bad value stops the command with a message naming the flag.
 
@@ -57,4 +58,11 @@ export function byteSize (flag: string) {
 export function jobIdArgument (value: string): string {
   if (!/^[0-9]{1,9}$/.test(value)) throw new InvalidArgumentError(`"${value}" is not a job id; microfarm jobs lists them`)
   return value
+}
+
+/** A frame number as `microfarm jobs` and `microfarm log JOB` show them. */
+export function frameArgument (value: string): number {
+  const n = Number(value)
+  if (!/^[0-9]{1,7}$/.test(value) || n > MAX_FRAME_NUMBER) throw new InvalidArgumentError(`"${value}" is not a frame number (0 to ${MAX_FRAME_NUMBER}); microfarm log JOB lists the frames that have a log`)
+  return n
 }

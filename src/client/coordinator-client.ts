@@ -126,6 +126,13 @@ export class CoordinatorClient {
     if (reply.type !== 'done') throw new ProtocolError(`expected an answer, got ${reply.type}`)
     return reply.message
   }
+  /** Blender's output of a frame's last attempt (or, `all`, the attempts kept); without a frame, the frames that have one. */
+  async frameLog (jobId: string, frame: number | undefined, all: boolean): Promise<Extract<AdminReplyAsRead, { type: 'frame-log' | 'frame-log-index' }>> {
+    const reply = await this.admin({ type: 'frame-log', jobId, all, ...(frame !== undefined ? { frame } : {}) })
+    if (reply.type !== 'frame-log' && reply.type !== 'frame-log-index') throw new ProtocolError(`expected a frame log, got ${reply.type}`)
+    return reply
+  }
+
   /** The farm's admins: list them, or (as an admin) add or remove one. */
   async admins (action: 'list' | 'add' | 'remove', who?: string): Promise<string> {
     const reply = await this.admin({ type: 'admins', action, ...(who !== undefined ? { who } : {}) })

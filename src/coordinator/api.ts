@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { submitRequest } from '../protocol/messages.js'
-import type { EncodeSettingsMessage, JobAction, JobSummary, SubmitRequest } from '../protocol/messages.js'
+import type { AdminReply, EncodeSettingsMessage, JobAction, JobSummary, SubmitRequest } from '../protocol/messages.js'
+import { MAX_LOG_ATTEMPTS_SHOWN, MAX_LOG_INDEX_FRAMES } from '../protocol/frame-logs.js'
 import type { JobStore } from '../store/job-store.js'
 import { parseFrameList } from '../jobs/frame-range.js'
 import { DEFAULT_ENCODE_SETTINGS } from '../encode/settings.js'
@@ -150,6 +151,20 @@ export class CoordinatorApi {
     } finally {
       release()
     }
+  }
+
+  /**
+   * Blender's output of a frame's last attempt (`all`: the newest attempts
+   * kept), or without a frame the frames that have one. Open to every farm
+   * member, like the job's files.
+   */
+  async frameLog (jobId: string, frame: number | undefined, all: boolean): Promise<Extract<AdminReply, { type: 'frame-log' | 'frame-log-index' }>> {
+    const job = this.farm.job(jobId)
+    if (frame === undefined) return { type: 'frame-log-index', jobId, frames: (await this.store.frameLogs.index(jobId)).slice(-MAX_LOG_INDEX_FRAMES) }
+    if (job.frames[frame] === undefined) throw new ApiError(`job ${jobId} has no frame ${frame} (its frames: ${summarizeJob(job, this.store.layout).frameRange})`)
+    const entries = await this.store.frameLogs.entries(jobId, frame)
+    const shown = entries.slice(all ? -MAX_LOG_ATTEMPTS_SHOWN : -1)
+    return { type: 'frame-log', jobId, frame, entries: shown, earlier: entries.length - shown.length }
   }
 
   /** The job's frames and videos on disk, with their sizes. */

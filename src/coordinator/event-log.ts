@@ -1,6 +1,7 @@
 import { plainText } from '../protocol/plain-text.js'
 import type { CoordinatorEvent } from './events.js'
 import type { DispatchStats } from './dispatch-timing.js'
+import { formatUntil } from '../util/format-until.js'
 
 /**
  * One line per event for the headless coordinator (and the UI's log pane).
@@ -21,6 +22,10 @@ function describe (event: CoordinatorEvent): string | undefined {
       return `node joined: ${event.name} (Blender ${event.blenderVersion}, ${event.cores} cores)`
     case 'node-left':
       return `node left: ${event.name} (${event.reason})` + (event.requeued > 0 ? `; ${event.requeued} frame(s) queued again` : '')
+    case 'node-schedule': {
+      const until = event.until !== undefined ? ` until ${formatUntil(new Date(event.until), new Date())}` : ''
+      return `node ${event.name} ${event.sleeping ? 'sleeping' : 'awake'}${until} (schedule ${event.window})`
+    }
     case 'job-created':
       return `job ${event.jobId} created: ${event.name}, ${event.frames > 0 ? `${event.frames} frames (${event.range})` : 'frame range to be read from the scene'}`
     case 'job-state':

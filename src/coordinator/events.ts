@@ -6,6 +6,8 @@ export type CoordinatorEvent =
   | { type: 'listening', addresses: string[], peerId: string, farm: string }
   | { type: 'node-joined', nodeId: string, name: string, blenderVersion: string, cores: number }
   | { type: 'node-left', nodeId: string, name: string, reason: string, requeued: number }
+  /** A node with --schedule went to sleep or woke up; `until`: when that changes next (ms), absent when never. */
+  | { type: 'node-schedule', nodeId: string, name: string, window: string, sleeping: boolean, until?: number }
   | { type: 'job-created', jobId: string, name: string, frames: number, range: string }
   | { type: 'job-state', jobId: string, state: string, message: string }
   | { type: 'task-assigned', jobId: string, nodeName: string, frames: number[], kind: 'render' | 'probe' }

@@ -6,12 +6,13 @@ import type { ControlAction } from '../jobs/job-state.js'
 import { createJob, requestedFrames, setSceneInfo } from '../jobs/create-job.js'
 import { checkWorkLimits } from '../jobs/work-limits.js'
 import { checkRequirements } from '../jobs/blender-rules.js'
-import { frameDone, frameFailed, framesOfNode, framesOfTask, holdsFramesOf, pickTask, releaseNode } from '../jobs/scheduler.js'
+import { frameDone, frameFailed, framesOfNode, framesOfTask, holdsFramesOf, pickTask, releaseNode, returnFrames } from '../jobs/scheduler.js'
 import { dropBackup } from '../jobs/frame-record.js'
 import { framesInFlight, pickBackupFrom } from '../jobs/backup.js'
 import type { SchedulerPolicy } from '../jobs/scheduler.js'
 import { reconcileWithDisk } from '../jobs/reconcile.js'
 import type { JobOwner, SceneInfoMessage, SubmitRequest, Task } from '../protocol/messages.js'
+import type { FrameLogEntry, ScheduleReport } from '../protocol/frame-logs.js'
 import type { ProjectManifest } from '../protocol/project.js'
 import type { JobStore } from '../store/job-store.js'
 import type { CoordinatorEvents } from './events.js'
@@ -204,7 +205,8 @@ export class Farm {
    */
   requestWork (nodeId: string): void {
     const node = this.nodes.get(nodeId)
-    if (node === undefined) return
+    // A sleeping node (outside its --schedule) asks again when it wakes: a request sent before it slept is void.
+    if (node === undefined || node.schedule?.sleeping === true) return
     node.wants = 1
     this.dispatch([node])
   }
@@ -350,7 +352,8 @@ export class Farm {
     return outcome
   }
 
-  frameFailed (nodeId: string, jobId: string, frame: number, error: string): void {
+  /** `log`: Blender's last lines of the attempt, kept with the frame for `microfarm log` (see store/frame-logs.ts). */
+  frameFailed (nodeId: string, jobId: string, frame: number, error: string, log: readonly string[] = []): void {
     const job = this.jobs.get(jobId)
     const node = this.nodes.get(nodeId)
     const record = job?.frames[frame]
@@ -360,6 +363,7 @@ export class Farm {
     const previous = job.state
     this.phases.forget(jobId, frame)
     node.lastWorkAt = this.clock()
+    this.keepLog(job, { frame, attempt: record.attempts, node: node.name, outcome: 'failed', error: fitText(error, MAX_ERROR_TEXT), lines: [...log] })
     const outcome = frameFailed(job, frame, { id: node.id, name: node.name }, error, this.init.policy, this.now())
     this.events.emit({ type: 'frame-failed', jobId, frame, nodeName: node.name, error, willRetry: !outcome.gaveUp })
     if (outcome.blocklisted) {
@@ -367,6 +371,58 @@ export class Farm {
       this.failIfNobodyMayRender(job)
     }
     this.afterChange(job, previous)
+    this.dispatch()
+  }
+
+  /**
+   * A frame rendered while Blender warned (a file it could not load, a
+   * fallback): counted on the job, its lines kept like a failure's. Said in
+   * the log for a job's first such frame only: a scene missing a texture warns
+   * on every frame.
+   */
+  frameWarned (nodeId: string, jobId: string, frame: number, warnings: readonly string[], log: readonly string[]): void {
+    const job = this.jobs.get(jobId)
+    const node = this.nodes.get(nodeId)
+    const record = job?.frames[frame]
+    if (job === undefined || node === undefined || warnings.length === 0 || record?.state !== 'rendering' || (record.nodeId !== nodeId && record.backupNodeId !== nodeId)) return
+    job.framesWarned = (job.framesWarned ?? 0) + 1
+    this.persist(job)
+    this.keepLog(job, { frame, attempt: record.attempts, node: node.name, outcome: 'warnings', lines: log.length > 0 ? [...log] : [...warnings] })
+    if (job.framesWarned === 1) {
+      this.events.emit({ type: 'warning', message: `job ${jobId}: frame ${frame} on ${node.name} rendered with Blender warnings: ${warnings[0] ?? ''}${warnings.length > 1 ? ` (and ${warnings.length - 1} more)` : ''}; microfarm log ${jobId} ${frame} shows them, microfarm jobs counts such frames` })
+    }
+  }
+
+  /** Blender's output of a frame attempt, appended to the job's log file (not its manifest); a write that fails is said. */
+  private keepLog (job: Job, entry: Omit<FrameLogEntry, 'at'>): void {
+    this.store.frameLogs.append(job.id, { ...entry, at: this.now().toISOString() }).catch((err: unknown) => {
+      this.events.emit({ type: 'warning', message: `job ${job.id}: could not keep frame ${entry.frame}'s Blender log: ${errorMessage(err)}` })
+    })
+  }
+
+  /** The node gives frames of its task back unrendered (its schedule closed): they go to others, no failure counted. */
+  framesReturned (nodeId: string, taskId: string, jobId: string, frames: readonly number[]): void {
+    const job = this.jobs.get(jobId)
+    const node = this.nodes.get(nodeId)
+    if (job === undefined || node === undefined || this.tasks.get(taskId)?.nodeId !== nodeId) return
+    const previous = job.state
+    for (const frame of frames) this.phases.forget(jobId, frame)
+    const released = returnFrames(job, nodeId, taskId, frames, this.now())
+    if (released > 0) this.events.emit({ type: 'warning', message: `job ${jobId}: ${node.name} gave back ${released} frame(s) unrendered (its schedule closed); they go to other nodes` })
+    this.afterChange(job, previous)
+    this.dispatch()
+  }
+
+  /** A polite node's schedule: asleep, it takes no work and no dispatch rule counts on it (see takesWork). */
+  nodeSchedule (nodeId: string, report: ScheduleReport): void {
+    const node = this.nodes.get(nodeId)
+    if (node === undefined) return
+    const until = report.until !== undefined ? Date.parse(report.until) : undefined
+    const changed = node.schedule?.sleeping !== report.sleeping || node.schedule.until !== until
+    node.schedule = { window: report.window, sleeping: report.sleeping, ...(until !== undefined ? { until } : {}) }
+    // Its standing request is void: it asks again when it wakes.
+    if (report.sleeping) node.wants = 0
+    if (changed) this.events.emit({ type: 'node-schedule', nodeId, name: node.name, window: report.window, sleeping: report.sleeping, ...(until !== undefined ? { until } : {}) })
     this.dispatch()
   }
 

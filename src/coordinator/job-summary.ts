@@ -49,6 +49,7 @@ export function summarizeJob (job: Job, layout: OutputLayout, phases?: { renderi
     // Paths as the submitter's .blend names them: shown, so plain (the manifest itself keeps them as they are).
     ...(job.missingFiles !== undefined ? { missingFiles: job.missingFiles.map(m => ({ kind: plainText(m.kind), owner: plainText(m.owner), stored: plainText(m.stored), resolved: plainText(m.resolved) })) } : {}),
     ...(job.warnings !== undefined ? { warnings: job.warnings.map(warning => shown(warning, MAX_ERROR_TEXT)) } : {}),
+    ...(job.framesWarned !== undefined ? { framesWarned: job.framesWarned } : {}),
     ...(job.project !== undefined ? { projectFiles: job.project.files, projectBytes: job.project.bytes } : {}),
     ...requirements(job, nodes),
     encode: {

@@ -27,12 +27,17 @@ export interface NodeSession {
   lastWorkAt?: number
   /** The frame it renders now and how far Blender is with it (0..1), from its progress reports. */
   progress?: { jobId: string, frame: number, fraction: number }
+  /** Its --schedule as the node says: the window, whether it sleeps now (it takes no work then), and until when (ms). */
+  schedule?: NodeScheduleFacts
   send: (message: CoordinatorToNode) => void
   disconnect: (reason: string) => void
 }
 
 /** What views (the terminal UI) see of a node: facts, copied; no way to send to it or drop it. */
-export type NodeSnapshot = Readonly<Pick<NodeSession, 'id' | 'name' | 'cores' | 'blenderVersion' | 'platform' | 'device' | 'devices' | 'connectedAt' | 'lastSeen' | 'framesDone' | 'frameSeconds' | 'lastFrameAt' | 'progress'>>
+export type NodeSnapshot = Readonly<Pick<NodeSession, 'id' | 'name' | 'cores' | 'blenderVersion' | 'platform' | 'device' | 'devices' | 'connectedAt' | 'lastSeen' | 'framesDone' | 'frameSeconds' | 'lastFrameAt' | 'progress' | 'schedule'>>
+
+/** A polite node's schedule (see node/schedule.ts), from its `schedule` messages. */
+export interface NodeScheduleFacts { window: string, sleeping: boolean, until?: number }
 
 /** What a node says of itself and how to reach it; everything else starts empty. */
 export type NodeSessionInit = Pick<NodeSession, 'id' | 'name' | 'cores' | 'blenderVersion' | 'platform' | 'send' | 'disconnect'> & Partial<Pick<NodeSession, 'device' | 'devices'>>
@@ -74,10 +79,11 @@ export class NodeRegistry {
 
   /** Copies for views, taken at one moment. */
   snapshots (): NodeSnapshot[] {
-    return this.all().map(({ id, name, cores, blenderVersion, platform, device, devices, connectedAt, lastSeen, framesDone, frameSeconds, lastFrameAt, progress }) => ({
+    return this.all().map(({ id, name, cores, blenderVersion, platform, device, devices, connectedAt, lastSeen, framesDone, frameSeconds, lastFrameAt, progress, schedule }) => ({
       id, name, cores, blenderVersion, platform, ...(device !== undefined ? { device } : {}), ...(devices !== undefined ? { devices } : {}), connectedAt, lastSeen, framesDone, frameSeconds,
       ...(lastFrameAt !== undefined ? { lastFrameAt } : {}),
       ...(progress !== undefined ? { progress: { ...progress } } : {}),
+      ...(schedule !== undefined ? { schedule: { ...schedule } } : {}),
     }))
   }
   get size (): number { return this.nodes.size }

@@ -1,8 +1,6 @@
-import { constants } from 'node:fs'
-import { access, stat } from 'node:fs/promises'
-import path from 'node:path'
 import { runProcess } from '../process/run-process.js'
 import type { ProcessRunner } from '../process/run-process.js'
+import { findOnPath } from '../process/find-on-path.js'
 import { FfmpegNotFoundError } from './errors.js'
 
 export const FFMPEG_INSTALL_HINT =
@@ -53,25 +51,4 @@ export function parseFfmpegVersion (lines: readonly string[]): string | undefine
     if (match?.[1] != null) return match[1]
   }
   return undefined
-}
-
-async function findOnPath (name: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  const dirs = (env['PATH'] ?? env['Path'] ?? '').split(path.delimiter).filter((d) => d !== '')
-  const exts = process.platform === 'win32' ? (env['PATHEXT'] ?? '.EXE;.CMD;.BAT').split(';') : ['']
-  for (const dir of dirs) {
-    for (const ext of exts) {
-      const file = path.join(dir, name + ext)
-      if (await isExecutableFile(file)) return file
-    }
-  }
-  return undefined
-}
-
-async function isExecutableFile (file: string): Promise<boolean> {
-  try {
-    await access(file, constants.X_OK)
-    return (await stat(file)).isFile()
-  } catch {
-    return false
-  }
 }

@@ -49,6 +49,8 @@ export interface Job {
   missingFiles?: MissingDependency[]
   /** What Blender said on the nodes while loading the scene: a library it could not open, … */
   warnings?: string[]
+  /** Frames that rendered while Blender warned (a file it could not load, a fallback); their lines are in the job's frame log. */
+  framesWarned?: number
   /** Major.minor of the Blender that saved the .blend ("4.2", from its header): older Blenders do not take the job. */
   blendVersion?: string
   /** The submitting machine's Blender ("4.2.3"), for people. */

@@ -136,24 +136,46 @@ export function releaseNode (jobs: Iterable<Job>, nodeId: string, now: Date): nu
   let released = 0
   for (const job of jobs) {
     const held = frameIndex(job).held.get(nodeId)
-    for (const frame of held === undefined ? [] : [...held]) {
-      const record = job.frames[frame] as FrameRecord
-      if (record.backupNodeId === nodeId) {
-        dropBackup(job, frame)
-      } else if (record.backupNodeId !== undefined) {
-        // The backup copy carries on as the frame's only render.
-        promoteBackup(job, frame)
-      } else {
-        releaseFrame(job, frame)
-        released++
-      }
-    }
+    for (const frame of held === undefined ? [] : [...held]) released += letGoOf(job, frame, nodeId)
     if (job.probe?.state === 'running' && job.probe.nodeId === nodeId) {
       job.probe = { state: 'needed', attempts: job.probe.attempts }
     }
     rollUp(job, now)
   }
   return released
+}
+
+/**
+ * The node gives back frames of one of its tasks unrendered (its schedule
+ * closed): they are pending again, no failure counted; a probe task given
+ * back is needed again. Frames it does not hold under that task are left as
+ * they are. Returns how many went back in line.
+ */
+export function returnFrames (job: Job, nodeId: string, taskId: string, frames: readonly number[], now: Date): number {
+  const given = new Set(frames)
+  let released = 0
+  for (const frame of framesOfTask(job, nodeId, taskId)) if (given.has(frame)) released += letGoOf(job, frame, nodeId)
+  if (job.probe?.state === 'running' && job.probe.nodeId === nodeId && job.probe.taskId === taskId) {
+    job.probe = { state: 'needed', attempts: job.probe.attempts }
+  }
+  rollUp(job, now)
+  return released
+}
+
+/** The node no longer renders this frame: 1 when it goes back in line, 0 when a backup copy goes on (or was the node's). */
+function letGoOf (job: Job, frame: number, nodeId: string): number {
+  const record = job.frames[frame] as FrameRecord
+  if (record.backupNodeId === nodeId) {
+    dropBackup(job, frame)
+    return 0
+  }
+  if (record.backupNodeId !== undefined) {
+    // The backup copy carries on as the frame's only render.
+    promoteBackup(job, frame)
+    return 0
+  }
+  releaseFrame(job, frame)
+  return 1
 }
 
 /** The frames of one of a node's tasks it still holds (as the original or as a backup copy), in order. */

@@ -19,6 +19,10 @@ export interface BlenderPoolOptions {
   onProgress?: (jobId: string, frame: number, done: number, total: number) => void
   /** See BlenderDriverOptions.stallTimeoutMs. */
   stallTimeoutMs?: number
+  /** See BlenderDriverOptions.threads. */
+  threads?: number
+  /** How Blender is started (`--nice`: at low priority, see process/low-priority.ts). */
+  run?: BlenderDriverOptions['run']
   /** What Blender said while loading a job's scene, when it said anything. */
   onSceneWarnings?: (jobId: string, warnings: string[]) => void
 }
@@ -37,12 +41,14 @@ export class BlenderPool {
   private spare?: Promise<BlenderDriver>
   private idleTimer?: NodeJS.Timeout
   private stopped = false
+  /** Outside the node's schedule: no Blender is kept warm. */
+  private resting = false
 
   constructor (private readonly blender: BlenderInstall, private readonly options: BlenderPoolOptions = {}) {}
 
   /** Starts an empty Blender ahead of the next job, unless one is running. */
   warm (): void {
-    if (this.stopped || this.current !== undefined || this.spare !== undefined) return
+    if (this.stopped || this.resting || this.current !== undefined || this.spare !== undefined) return
     const spare = this.startDriver()
     // A spare that fails to start is simply not there; the next job starts its own.
     spare.catch(() => { if (this.spare === spare) this.spare = undefined })
@@ -99,6 +105,8 @@ export class BlenderPool {
     return (this.options.start ?? BlenderDriver.start)({
       blender: this.blender,
       ...(this.options.stallTimeoutMs !== undefined ? { stallTimeoutMs: this.options.stallTimeoutMs } : {}),
+      ...(this.options.threads !== undefined ? { threads: this.options.threads } : {}),
+      ...(this.options.run !== undefined ? { run: this.options.run } : {}),
       ...(onProgress !== undefined
         ? { onProgress: (frame: number, done: number, total: number) => { if (this.current !== undefined) onProgress(this.current.jobId, frame, done, total) } }
         : {}),
@@ -110,6 +118,21 @@ export class BlenderPool {
     clearTimeout(this.idleTimer)
     this.idleTimer = setTimeout(() => { void this.stopCurrent(false, true) }, this.options.idleMs ?? DEFAULT_IDLE_MS)
     this.idleTimer.unref()
+  }
+
+  /** The node sleeps until its schedule opens: its Blenders quit (a desktop's user gets the memory back). */
+  async rest (): Promise<void> {
+    this.resting = true
+    clearTimeout(this.idleTimer)
+    const spare = this.spare
+    this.spare = undefined
+    await Promise.all([this.stopCurrent(false, false), spare?.then(async d => d.stop(), () => undefined)])
+  }
+
+  /** Work may come (connected, or awake again): a Blender is started, warm, ahead of it. */
+  wake (): void {
+    this.resting = false
+    this.warm()
   }
 
   /** Stops the job's Blender at once (cancel, pause, delete). */

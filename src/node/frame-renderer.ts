@@ -3,21 +3,29 @@ import { BlenderPool } from './blender-pool.js'
 import type { BlenderPoolOptions, LoadableScene } from './blender-pool.js'
 import type { BlenderInstall } from '../blender/find-blender.js'
 import { errorMessage } from '../util/error-message.js'
+import { frameWarnings } from '../blender/frame-log.js'
+import type { BlenderDriver } from '../blender/blender-driver.js'
 
-export interface FrameFailure { frame: number, error: string }
+/** A frame that failed, with what Blender printed while it rendered it (bounded, see blender/frame-log.ts). */
+export interface FrameFailure { frame: number, error: string, log?: string[] }
+
+/** A frame's file is on disk; `warned`: Blender's lines for it worth a look (a file it could not load), and its output (bounded). */
+export type OnFrameSaved = (frame: number, path: string, warned?: { warnings: string[], log: string[] }) => void
 
 /** How a node turns a render task into frame files (real Blender, or a stand-in in benchmarks). */
 export interface FrameRenderer {
   /** Renders the task's frames, calling `onStarted` as Blender begins each and `onSaved` as its file is on disk; returns the frames that failed. */
-  render: (task: RenderTask, scene: LoadableScene, outputDir: string, signal: AbortSignal, onSaved: (frame: number, path: string) => void, onStarted?: (frame: number) => void) => Promise<FrameFailure[]>
+  render: (task: RenderTask, scene: LoadableScene, outputDir: string, signal: AbortSignal, onSaved: OnFrameSaved, onStarted?: (frame: number) => void) => Promise<FrameFailure[]>
   /** Stops rendering this job now. */
   stopJob: (jobId: string) => Promise<void>
   /** Another copy of this frame won: skip it, or stop it if it is rendering now. */
   drop: (jobId: string, frame: number) => Promise<void>
   /** Nothing more to render for now. */
   idle: () => void
-  /** Connected to a coordinator: work may come soon. */
+  /** Connected to a coordinator, or awake again after its schedule: work may come soon. */
   ready: () => void
+  /** The node sleeps (outside its --schedule): let Blender go, and keep none warm until ready(). */
+  rest?: () => Promise<void>
   stop: () => Promise<void>
 }
 
@@ -36,7 +44,7 @@ export class BlenderFrameRenderer implements FrameRenderer {
     this.pool = new BlenderPool(blender, options)
   }
 
-  async render (task: RenderTask, scene: LoadableScene, outputDir: string, signal: AbortSignal, onSaved: (frame: number, path: string) => void, onStarted?: (frame: number) => void): Promise<FrameFailure[]> {
+  async render (task: RenderTask, scene: LoadableScene, outputDir: string, signal: AbortSignal, onSaved: OnFrameSaved, onStarted?: (frame: number) => void): Promise<FrameFailure[]> {
     const failed: FrameFailure[] = []
     for (const frame of task.frames) {
       const key = `${task.jobId}:${frame}`
@@ -46,13 +54,17 @@ export class BlenderFrameRenderer implements FrameRenderer {
       }
       if (this.dropped.delete(key)) continue
       this.current = key
+      let driver: BlenderDriver | undefined
       try {
-        const driver = await this.pool.driverFor(task.jobId, scene)
+        driver = await this.pool.driverFor(task.jobId, scene)
         onStarted?.(frame)
-        onSaved(frame, await driver.render(frame, outputDir, task.format))
+        const path = await driver.render(frame, outputDir, task.format)
+        const warnings = frameWarnings(driver.frameLog)
+        onSaved(frame, path, ...(warnings.length > 0 ? [{ warnings, log: driver.frameLog }] : []))
       } catch (err) {
         // A frame stopped because another copy won is not a failure.
-        if (!this.dropped.delete(key)) failed.push({ frame, error: errorMessage(err) })
+        const log = driver?.frameLog ?? []
+        if (!this.dropped.delete(key)) failed.push({ frame, error: errorMessage(err), ...(log.length > 0 ? { log } : {}) })
       } finally {
         this.current = undefined
       }
@@ -68,6 +80,7 @@ export class BlenderFrameRenderer implements FrameRenderer {
 
   async stopJob (jobId: string): Promise<void> { await this.pool.stopJob(jobId) }
   idle (): void { this.pool.idle() }
-  ready (): void { this.pool.warm() }
+  ready (): void { this.pool.wake() }
+  async rest (): Promise<void> { await this.pool.rest() }
   async stop (): Promise<void> { await this.pool.stopAll() }
 }

@@ -29,6 +29,10 @@ import { sleep } from '../util/sleep.js'
 import { BlenderNotFoundError } from '../blender/errors.js'
 import { ProgressReporter } from './progress-reporter.js'
 import { errorMessage } from '../util/error-message.js'
+import type { ProcessRunner } from '../process/run-process.js'
+import type { Schedule } from './schedule.js'
+import { NodeSchedule } from './schedule-gate.js'
+import type { ScheduleStop } from './schedule-gate.js'
 
 /** Heartbeats of the coordinator missed in a row before a node takes it for gone and reconnects. */
 const SILENT_HEARTBEATS = 3
@@ -54,6 +58,14 @@ export interface RenderNodeInit {
   devices?: Promise<NodeDevices>
   /** How frames are rendered; default: a loaded Blender per job. */
   renderer?: FrameRenderer
+  /** Render threads for Blender (--threads, Blender's -t); absent: every core. */
+  threads?: number
+  /** How Blender is started (--nice: at low priority, see process/low-priority.ts). */
+  blenderRun?: ProcessRunner
+  /** --schedule: when this node renders, and what it does with the frame in Blender when the window closes. */
+  schedule?: { schedule: Schedule, stop: ScheduleStop }
+  /** The node's clock for its schedule (tests pass their own). */
+  now?: () => Date
 }
 
 /**
@@ -73,6 +85,9 @@ export class RenderNode {
 
   constructor (private readonly init: RenderNodeInit) {
     const log = init.log
+    if (init.schedule !== undefined) {
+      this.schedule = new NodeSchedule({ ...init.schedule, now: init.now ?? (() => new Date()), log, send: (message) => this.send(message), runner: async () => this.ready() })
+    }
     this.uploader = new FrameUploader({
       onUploaded: (frame, outcome, detail) => {
         if (outcome === 'stored') log(`job ${frame.jobId}: frame ${frame.frame} delivered`)
@@ -90,6 +105,8 @@ export class RenderNode {
       blender,
       renderer: this.init.renderer ?? new BlenderFrameRenderer(blender, {
         ...(this.init.stallTimeoutMs !== undefined ? { stallTimeoutMs: this.init.stallTimeoutMs } : {}),
+        ...(this.init.threads !== undefined ? { threads: this.init.threads } : {}),
+        ...(this.init.blenderRun !== undefined ? { run: this.init.blenderRun } : {}),
         onProgress: (jobId, frame, done, total) => this.progress.report(jobId, frame, done, total),
         onSceneWarnings: (jobId, warnings) => {
           for (const warning of warnings) this.init.log(`job ${jobId}: Blender: ${warning}`)
@@ -102,6 +119,7 @@ export class RenderNode {
       send: (message) => this.send(message),
       open: () => this.session?.open,
       log: this.init.log,
+      ...(this.init.blenderRun !== undefined ? { run: this.init.blenderRun } : {}),
     }))
     return this.runner
   }
@@ -136,13 +154,18 @@ export class RenderNode {
       throw err
     }
     this.stopped = this.connectLoop(this.host)
+    this.schedule?.start()
     // A choice the user must make (several farms answer) can end the loop before
     // anyone awaits done(): observed here, so it is not an unhandled rejection;
     // done() still rejects with it.
     this.stopped.catch(() => undefined)
   }
 
+  /** When this node renders (--schedule); absent: always. */
+  readonly schedule?: NodeSchedule
+
   async stop (): Promise<void> {
+    this.schedule?.stop()
     this.stopController.abort(new Error('node stopping'))
     await this.stopped?.catch(() => undefined)
     await (await this.runner?.catch(() => undefined))?.stop()
@@ -250,6 +273,9 @@ export class RenderNode {
     const onStop = (): void => stream.abort(new Error('node stopping'))
     signal.addEventListener('abort', onStop, { once: true })
     try {
+      // The coordinator hears first whether this node sleeps: a sleeping node's requests would be void.
+      const schedule = this.schedule?.report()
+      if (schedule !== undefined) await channel.write(schedule)
       runner.connected()
       while (true) {
         const message = await channel.read(coordinatorToNode)

@@ -8,6 +8,7 @@ import type { PreparedScene, ProjectTrees } from './project-trees.js'
 import type { FrameUploader } from './frame-uploader.js'
 import type { FrameFailure, FrameRenderer } from './frame-renderer.js'
 import { errorMessage } from '../util/error-message.js'
+import type { ProcessRunner } from '../process/run-process.js'
 
 export interface TaskRunnerDeps {
   blender: BlenderInstall
@@ -20,6 +21,8 @@ export interface TaskRunnerDeps {
   open: () => OpenStream | undefined
   log: (line: string) => void
   readScene?: typeof readSceneInfo
+  /** How Blender is started for a probe (`--nice`); see BlenderDriverOptions.run. */
+  run?: ProcessRunner
 }
 
 /**
@@ -33,6 +36,10 @@ export class TaskRunner {
   /** Work requests sent on this session and not yet answered with a task. */
   private outstanding = 0
   private readonly jobAborts = new Map<string, AbortController>()
+  /** Outside the node's --schedule: it asks for nothing and gives back what it is handed. */
+  private asleep = false
+  /** The render task in Blender now, and its frames Blender has started or finished. */
+  private current?: { task: RenderTask, started: number[], ended: Set<number> }
 
   constructor (private readonly deps: TaskRunnerDeps) {}
 
@@ -40,15 +47,60 @@ export class TaskRunner {
 
   enqueue (task: Task): void {
     this.outstanding = Math.max(0, this.outstanding - 1)
+    // Assigned before the coordinator heard the node went to sleep: straight back.
+    if (this.asleep) {
+      this.giveBack(task, task.kind === 'render' ? task.frames : [])
+      this.deps.send({ type: 'task-finished', taskId: task.taskId })
+      return
+    }
     this.queue.push(task)
     void this.pump()
+  }
+
+  /**
+   * The node's schedule closed: tasks in line go back, and so do the current
+   * task's frames Blender has not started; the frame in Blender finishes
+   * (`stopNow`: it is stopped and goes back too). Blender quits once the node
+   * is idle.
+   */
+  async sleep (stopNow: boolean): Promise<void> {
+    this.asleep = true
+    for (const task of this.queue.splice(0)) {
+      this.giveBack(task, task.kind === 'render' ? task.frames : [])
+      this.deps.send({ type: 'task-finished', taskId: task.taskId })
+    }
+    const current = this.current
+    if (current !== undefined) {
+      // Started frames before the last one that did not end have failed (said when the task ends).
+      const last = current.started[current.started.length - 1]
+      const inBlender = last !== undefined && !current.ended.has(last) ? last : undefined
+      const back = current.task.frames.filter(frame => !current.started.includes(frame) || (stopNow && frame === inBlender))
+      this.giveBack(current.task, back)
+      await Promise.all(back.map(async frame => this.deps.renderer.drop(current.task.jobId, frame)))
+      if (inBlender !== undefined && !stopNow) this.deps.log(`job ${current.task.jobId}: frame ${inBlender} finishes before the node sleeps`)
+    }
+    if (!this.busy) await this.deps.renderer.rest?.()
+  }
+
+  /** The schedule opened: work is asked for again. */
+  wake (): void {
+    this.asleep = false
+    this.deps.renderer.ready()
+    this.topUp()
+  }
+
+  /** Frames (or a probe) handed back unrendered: the coordinator gives them to others, no failure counted. */
+  private giveBack (task: Task, frames: number[]): void {
+    if (task.kind === 'render' && frames.length === 0) return
+    this.deps.send({ type: 'return-frames', taskId: task.taskId, jobId: task.jobId, frames })
+    if (frames.length > 0) this.deps.log(`job ${task.jobId}: frame(s) ${frames.join(',')} given back (outside this node's schedule)`)
   }
 
   /** A new session: the coordinator knows of no request from us yet. */
   connected (): void {
     this.outstanding = 0
     this.topUp()
-    this.deps.renderer.ready()
+    if (!this.asleep) this.deps.renderer.ready()
   }
 
   /**
@@ -57,6 +109,7 @@ export class TaskRunner {
    * calls this, so a node never ends up idle without having asked.
    */
   private topUp (): void {
+    if (this.asleep) return
     const wanted = this.busy ? 2 : 1
     let have = this.queue.length + (this.busy ? 1 : 0) + this.outstanding
     while (have < wanted && this.deps.send({ type: 'request-work' })) {
@@ -106,7 +159,9 @@ export class TaskRunner {
       }
     } finally {
       this.busy = false
-      this.deps.renderer.idle()
+      // Asleep: the frame that was finishing is done; Blender goes until the schedule opens.
+      if (this.asleep) await this.deps.renderer.rest?.()
+      else this.deps.renderer.idle()
       this.topUp()
     }
   }
@@ -139,7 +194,7 @@ export class TaskRunner {
   private async probe (task: ProbeTask, signal: AbortSignal): Promise<void> {
     try {
       const { blendPath } = await this.sceneFor(task, signal)
-      const info = await (this.deps.readScene ?? readSceneInfo)(this.deps.blender, blendPath, { signal })
+      const info = await (this.deps.readScene ?? readSceneInfo)(this.deps.blender, blendPath, { signal, ...(this.deps.run !== undefined ? { run: this.deps.run } : {}) })
       this.deps.send({ type: 'scene-info', taskId: task.taskId, jobId: task.jobId, info })
     } catch (err) {
       this.deps.send({ type: 'probe-failed', taskId: task.taskId, jobId: task.jobId, error: errorText(err) })
@@ -153,18 +208,27 @@ export class TaskRunner {
     try {
       const scene = await this.sceneFor(task, signal)
       const outputDir = join(this.deps.framesDir, `job_${task.jobId}`)
-      failed = await this.deps.renderer.render(task, scene, outputDir, signal, (frame, path) => {
-        this.deps.send({ type: 'frame-rendered', jobId: task.jobId, frame })
+      const current = { task, started: [] as number[], ended: new Set<number>() }
+      this.current = current
+      failed = await this.deps.renderer.render(task, scene, outputDir, signal, (frame, path, warned) => {
+        current.ended.add(frame)
+        if (warned !== undefined) this.deps.log(`job ${task.jobId}: frame ${frame} rendered with ${warned.warnings.length} Blender warning(s): ${warned.warnings[0] ?? ''}`)
+        this.deps.send({ type: 'frame-rendered', jobId: task.jobId, frame, ...(warned !== undefined ? { warnings: warned.warnings.slice(0, 50).map(errorText), log: warned.log } : {}) })
         this.deps.uploader.add({ jobId: task.jobId, frame, path, taskId: task.taskId })
-      }, (frame) => { this.deps.send({ type: 'frame-started', jobId: task.jobId, frame }) })
+      }, (frame) => {
+        current.started.push(frame)
+        this.deps.send({ type: 'frame-started', jobId: task.jobId, frame })
+      })
     } catch (err) {
       const error = errorText(err)
       failed = task.frames.map(frame => ({ frame, error }))
+    } finally {
+      this.current = undefined
     }
     if (!signal.aborted) {
-      for (const { frame, error } of failed) {
+      for (const { frame, error, log } of failed) {
         this.deps.log(`job ${task.jobId}: frame ${frame} failed: ${error}`)
-        this.deps.send({ type: 'frame-failed', taskId: task.taskId, jobId: task.jobId, frame, error: errorText(error) })
+        this.deps.send({ type: 'frame-failed', taskId: task.taskId, jobId: task.jobId, frame, error: errorText(error), ...(log !== undefined ? { log } : {}) })
       }
     }
     void this.finishWhenUploaded(task)

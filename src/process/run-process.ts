@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { constants, setPriority } from 'node:os'
 import { LineSplitter } from './line-splitter.js'
 
 /** The one place MicroFarm starts external programs (Blender, ffmpeg). */
@@ -14,6 +15,8 @@ export interface RunProcessOptions {
   onStderrLine?: (line: string) => void
   /** How long a SIGTERM'd process gets before SIGKILL. */
   killGraceMs?: number
+  /** Lower the process's CPU priority once started (where no `nice` can start it so, see low-priority.ts). */
+  lowerPriority?: boolean
 }
 
 export interface ProcessResult {
@@ -36,6 +39,7 @@ export const runProcess: ProcessRunner = async (options) => {
     stdio: ['ignore', 'pipe', 'pipe'],
     windowsHide: true,
   })
+  if (options.lowerPriority === true && child.pid !== undefined) lower(child.pid)
   const out = new LineSplitter(options.onStdoutLine ?? noop)
   const err = new LineSplitter(options.onStderrLine ?? noop)
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => out.push(chunk))
@@ -77,3 +81,12 @@ export const runProcess: ProcessRunner = async (options) => {
 }
 
 function noop (): void {}
+
+function lower (pid: number): void {
+  try {
+    setPriority(pid, constants.priority.PRIORITY_BELOW_NORMAL)
+  } catch (err) {
+    // Not worth failing a frame over: the process runs, at normal priority.
+    process.emitWarning(`could not lower the priority of process ${pid}: ${err instanceof Error ? err.message : String(err)}`)
+  }
+}

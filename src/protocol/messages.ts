@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { MAX_ERROR_TEXT, MAX_FRAME_LIST_TEXT, MAX_FRAME_NUMBER, MAX_PROJECT_FILES, MAX_SHORT_TEXT } from './constants.js'
 import { missingDependency, projectRef, sha256 } from './project.js'
 import { plainText } from './plain-text.js'
+import { frameLog, frameLogEntry, frameLogSummary, MAX_LOG_ATTEMPTS_SHOWN, MAX_LOG_INDEX_FRAMES, scheduleReport } from './frame-logs.js'
 
 // The wire format in one place. Every message is JSON in a length-prefixed frame
 // and is validated against these schemas on arrival; nothing else crosses machines
@@ -90,7 +91,8 @@ export const nodeToCoordinator = z.discriminatedUnion('type', [
   nodeHello,
   z.object({ type: z.literal('heartbeat') }),
   z.object({ type: z.literal('request-work') }),
-  z.object({ type: z.literal('frame-failed'), taskId: z.string().max(64), jobId, frame: frameNumber, error: errorText }),
+  /** `log`: Blender's last lines of the frame; absent from older nodes (and ignored by older coordinators). */
+  z.object({ type: z.literal('frame-failed'), taskId: z.string().max(64), jobId, frame: frameNumber, error: errorText, log: frameLog.optional() }),
   z.object({ type: z.literal('task-finished'), taskId: z.string().max(64) }),
   /** Blender's sample count for the frame it renders now (Cycles "Sample n/m", EEVEE samples). */
   z.object({ type: z.literal('frame-progress'), jobId, frame: frameNumber, done: z.number().int().nonnegative(), total: z.number().int().positive() }),
@@ -98,7 +100,12 @@ export const nodeToCoordinator = z.discriminatedUnion('type', [
   z.object({ type: z.literal('probe-failed'), taskId: z.string().max(64), jobId, error: errorText }),
   /** Blender starts on this frame (before: queued on the node); then it is saved and uploading. */
   z.object({ type: z.literal('frame-started'), jobId, frame: frameNumber }),
-  z.object({ type: z.literal('frame-rendered'), jobId, frame: frameNumber }),
+  /** `warnings`: what Blender warned about while rendering it (a file it could not load), with the frame's last lines. */
+  z.object({ type: z.literal('frame-rendered'), jobId, frame: frameNumber, warnings: z.array(errorText).max(50).optional(), log: frameLog.optional() }),
+  /** The node gives these frames of its task back unrendered (its --schedule closed): not a failure. */
+  z.object({ type: z.literal('return-frames'), taskId: z.string().max(64), jobId, frames: z.array(frameNumber).max(10_000) }),
+  /** A node with --schedule says its window and whether it sleeps now; sent when it joins and at each change. */
+  scheduleReport,
   /** What Blender said while loading the job's scene on this node (a library it could not open, …). */
   z.object({ type: z.literal('scene-warnings'), jobId, warnings: z.array(errorText).max(50) }),
 ])
@@ -213,6 +220,8 @@ export const adminRequest = z.discriminatedUnion('type', [
   z.object({ type: z.literal('clear-jobs') }),
   /** The farm's admins: list them, or (an admin) add or remove one by peer id or by a job owner's name. */
   z.object({ type: z.literal('admins'), action: z.enum(['list', 'add', 'remove']), who: shortText.min(1).optional() }),
+  /** Blender's output of a frame's last attempt (`all`: of every attempt kept, newest last); without a frame, the frames that have one. */
+  z.object({ type: z.literal('frame-log'), jobId, frame: frameNumber.optional(), all: z.boolean() }),
 ])
 export type AdminRequest = z.infer<typeof adminRequest>
 
@@ -250,6 +259,8 @@ export const jobSummary = z.object({
   missingFiles: z.array(missingDependency).max(MAX_PROJECT_FILES).optional(),
   /** What Blender said while loading the scene on the nodes. */
   warnings: z.array(errorText).max(100).optional(),
+  /** Frames that rendered while Blender warned (`microfarm log JOB` lists them). */
+  framesWarned: z.number().int().nonnegative().optional(),
   /** Files and bytes the job's project carries, the .blend included. */
   projectFiles: z.number().int().nonnegative().optional(),
   projectBytes: z.number().int().nonnegative().optional(),
@@ -276,6 +287,9 @@ export type JobSummary = z.infer<typeof jobSummary>
 function adminReplyOf<Job extends z.ZodType> (job: Job) {
   return z.discriminatedUnion('type', [
     z.object({ type: z.literal('jobs'), jobs: z.array(job) }),
+    /** `earlier`: attempts kept but not sent (see MAX_LOG_ATTEMPTS_SHOWN). */
+    z.object({ type: z.literal('frame-log'), jobId, frame: frameNumber, entries: z.array(frameLogEntry).max(MAX_LOG_ATTEMPTS_SHOWN), earlier: z.number().int().nonnegative() }),
+    z.object({ type: z.literal('frame-log-index'), jobId, frames: z.array(frameLogSummary).max(MAX_LOG_INDEX_FRAMES) }),
     z.object({ type: z.literal('done'), message: errorText, job: job.optional() }),
     z.object({ type: z.literal('error'), message: errorText }),
   ])

@@ -10,6 +10,7 @@ import { ContentStore } from './content-store.js'
 import { DiskReservations } from './disk.js'
 import { writeNodeNames } from './node-names-file.js'
 import type { NodeNameEntry } from './node-names-file.js'
+import { FrameLogStore } from './frame-logs.js'
 
 /** A manifest that could not be written is tried again after this long (a full disk, a lost mount). */
 const RETRY_WRITE_MS = 2_000
@@ -44,6 +45,8 @@ export class JobStore {
   readonly layout: OutputLayout
   /** Every job's files by content hash. */
   readonly content: ContentStore
+  /** Blender's output of frames that failed or warned, per job (see frame-logs.ts). */
+  readonly frameLogs: FrameLogStore
   /** Room promised to uploads under way (frames, submitted files): the output folder is one disk. */
   readonly disk = new DiskReservations()
   private readonly writing = new Map<string, Promise<void>>()
@@ -54,6 +57,7 @@ export class JobStore {
   constructor (root: string) {
     this.layout = new OutputLayout(root)
     this.content = new ContentStore(this.layout)
+    this.frameLogs = new FrameLogStore(this.layout.frameLogDir)
   }
 
   async init (): Promise<void> {
@@ -271,6 +275,7 @@ export class JobStore {
     while (this.writing.size > 0 || this.queued.size > 0) {
       await Promise.allSettled([...this.writing.values(), ...this.queued.values()])
     }
+    await this.frameLogs.drain()
   }
 
   /** Removes the job's frames, videos (wherever its settings put them) and manifest. */
@@ -281,6 +286,7 @@ export class JobStore {
       if (isJobVideo(name, job.id, job.name)) await rm(join(this.layout.root, name), { force: true })
     }
     await rm(this.layout.manifestPath(job.id), { force: true })
+    await this.frameLogs.remove(job.id)
   }
 
   /** Forget a job but keep its files: the manifest moves aside (kept for the record) so it is not loaded again. */

@@ -27,6 +27,8 @@ export class OutputLayout {
   get nodeNamesPath (): string { return join(this.stateDir, 'node-names.json') }
   /** The farm's admins by peer id (see coordinator/admins.ts). */
   get adminsPath (): string { return join(this.stateDir, 'admins.json') }
+  /** Blender's output of frames that failed or warned, a file per job (see frame-logs.ts). */
+  get frameLogDir (): string { return join(this.stateDir, 'logs') }
   /** Every job's files (.blend files, textures, caches, project manifests), each named by its SHA-256. */
   get contentDir (): string { return join(this.stateDir, 'content') }
   /** Where .blend files were kept before jobs carried their dependencies; moved into contentDir on start. */

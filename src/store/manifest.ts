@@ -40,6 +40,7 @@ const jobSchema = z.object({
   project: projectRef.extend({ files: z.number().int().positive(), bytes: z.number().int().nonnegative() }).optional(),
   missingFiles: z.array(missingDependency).optional(),
   warnings: z.array(z.string()).optional(),
+  framesWarned: z.number().int().nonnegative().optional(),
   blendVersion: z.string().optional(),
   submitterBlender: z.string().optional(),
   blenderVersion: z.string().optional(),

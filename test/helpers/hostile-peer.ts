@@ -96,7 +96,7 @@ export class HostilePeer {
     try {
       await channel.write(request)
       const reply = await channel.read(adminReplyAsRead, { signal: AbortSignal.timeout(10_000) })
-      return reply.type === 'jobs' ? JSON.stringify(reply.jobs) : reply.message
+      return reply.type === 'jobs' ? JSON.stringify(reply.jobs) : 'message' in reply ? reply.message : JSON.stringify(reply)
     } finally {
       await stream.close().catch(() => { stream.abort(new Error('test peer closing')) })
     }

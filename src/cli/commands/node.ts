@@ -11,6 +11,9 @@ import { readFarmKey } from '../../net/farm-key.js'
 import { chosenDevices, DeviceChoiceError, deviceEnvironment, formatDeviceList, parseGpuList, probeDevices } from '../../blender/devices.js'
 import type { DeviceRequest } from '../../blender/devices.js'
 import type { ComputeDeviceType } from '../../protocol/messages.js'
+import { parseSchedule } from '../../node/schedule.js'
+import type { ScheduleStop } from '../../node/schedule-gate.js'
+import { describePriority, findPriorityTools, lowPriorityRunner } from '../../process/low-priority.js'
 
 export interface NodeFlags {
   name?: string
@@ -27,6 +30,11 @@ export interface NodeFlags {
   /** Print what this machine's Blender sees and exit. */
   listDevices?: boolean
   port?: number
+  /** Polite nodes: Blender's -t, low priority, and a weekly window (see node/schedule.ts). */
+  threads?: number
+  nice?: boolean
+  schedule?: string
+  scheduleStop?: ScheduleStop
 }
 
 
@@ -47,7 +55,14 @@ export async function runNode (flags: NodeFlags): Promise<number> {
   // failure must not count as unhandled before then.
   blender.catch(() => undefined)
   const farmKey = flags.key !== undefined ? await readFarmKey(flags.key) : undefined
+  const schedule = flags.schedule !== undefined ? parseSchedule(flags.schedule) : undefined
+  const tools = flags.nice === true ? await findPriorityTools() : undefined
+  if (tools !== undefined) logLine(`--nice: ${describePriority(tools)}`)
+  if (flags.threads !== undefined) logLine(`--threads: Blender renders with ${flags.threads} thread(s)`)
   const node = new RenderNode({
+    ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
+    ...(tools !== undefined ? { blenderRun: lowPriorityRunner(tools) } : {}),
+    ...(schedule !== undefined ? { schedule: { schedule, stop: flags.scheduleStop ?? 'finish' } } : {}),
     ...(farmKey !== undefined ? { farmKey } : {}),
     blender,
     devices,

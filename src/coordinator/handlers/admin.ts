@@ -32,6 +32,8 @@ async function answer (api: CoordinatorApi, request: AdminRequest, callerOf: () 
       }
       case 'admins':
         return { type: 'done', message: await api.adminsAction(request.action, request.who, caller) }
+      case 'frame-log':
+        return await api.frameLog(request.jobId, request.frame, request.all)
     }
   } catch (err) {
     // A control that does not fit is the user's error, not the stream's: answer it.

@@ -89,7 +89,7 @@ function handleMessage (farm: Farm, nodeId: string, message: NodeToCoordinator):
       farm.requestWork(nodeId)
       return
     case 'frame-failed':
-      farm.frameFailed(nodeId, message.jobId, message.frame, message.error)
+      farm.frameFailed(nodeId, message.jobId, message.frame, message.error, message.log)
       return
     case 'task-finished':
       farm.taskFinished(nodeId, message.taskId)
@@ -107,7 +107,14 @@ function handleMessage (farm: Farm, nodeId: string, message: NodeToCoordinator):
       farm.framePhase(nodeId, message.jobId, message.frame, 'rendering')
       return
     case 'frame-rendered':
+      if (message.warnings !== undefined) farm.frameWarned(nodeId, message.jobId, message.frame, message.warnings, message.log ?? [])
       farm.framePhase(nodeId, message.jobId, message.frame, 'uploading')
+      return
+    case 'return-frames':
+      farm.framesReturned(nodeId, message.taskId, message.jobId, message.frames)
+      return
+    case 'schedule':
+      farm.nodeSchedule(nodeId, message)
       return
     case 'scene-warnings':
       farm.sceneWarnings(nodeId, message.jobId, message.warnings)
