@@ -62,6 +62,60 @@ def apply_output(scene, saved, file_format):
     settings.file_format = file_format
 
 
+# What a tile render changes, put back after it: the scene stays loaded for
+# the next task, which may be a whole frame.
+TILE_SETTINGS = ('use_border', 'border_min_x', 'border_max_x', 'border_min_y', 'border_max_y',
+                 'use_crop_to_border', 'use_compositing', 'use_sequencer')
+
+
+def whole_image_steps(scene):
+    """What the scene does to the whole image after rendering: it cannot be done on a tile."""
+    steps = []
+    render = scene.render
+    # 5.x keeps the compositor in scene.compositing_node_group (its use_nodes is deprecated); before, use_nodes.
+    if hasattr(scene, 'compositing_node_group'):
+        composites = scene.compositing_node_group is not None
+    else:
+        composites = scene.use_nodes
+    if render.use_compositing and composites:
+        steps.append('compositing')
+    editor = scene.sequence_editor
+    strips = getattr(editor, 'strips_all', None) if editor is not None else None
+    if strips is None and editor is not None:
+        strips = getattr(editor, 'sequences_all', None)
+    if render.use_sequencer and strips is not None and len(strips) > 0:
+        steps.append('sequencer')
+    cycles = getattr(scene, 'cycles', None)
+    if render.engine == 'CYCLES' and cycles is not None and getattr(cycles, 'use_denoising', False):
+        steps.append('denoising')
+    return steps
+
+
+def set_tile(scene, border):
+    """Border render of one tile, cropped; what needs the whole image is off. Returns how to undo it."""
+    render = scene.render
+    undo = [(render, name, getattr(render, name)) for name in TILE_SETTINGS]
+    steps = whole_image_steps(scene)
+    if 'denoising' in steps:
+        undo.append((scene.cycles, 'use_denoising', True))
+        scene.cycles.use_denoising = False
+    render.use_border = True
+    render.use_crop_to_border = True
+    render.border_min_x = border['minX']
+    render.border_max_x = border['maxX']
+    render.border_min_y = border['minY']
+    render.border_max_y = border['maxY']
+    # The tile is the raw render: compositing and the sequencer would see a tile, not the image.
+    render.use_compositing = False
+    render.use_sequencer = False
+    return undo, steps
+
+
+def undo_tile(undo):
+    for owner, name, value in undo:
+        setattr(owner, name, value)
+
+
 def render_device():
     """The node's device choice (microfarm node --device/--gpus, in its environment), applied to Cycles' preferences."""
     wanted = os.environ.get('MICROFARM_GPUS', '')
@@ -148,15 +202,20 @@ def main():
                 shown = ', '.join(missing[:10]) + (' and %d more' % (len(missing) - 10) if len(missing) > 10 else '')
                 raise RuntimeError('%d file(s) the scene needs are not on this node: %s' % (len(missing), shown))
             path = bpy.path.abspath(render.frame_path(frame=frame))
-            bpy.ops.render.render()
-            # write_still ignores the '#' pattern; saving the result ourselves
-            # writes exactly the frame's path, in the scene's image settings.
-            bpy.data.images['Render Result'].save_render(filepath=path, scene=scene)
+            # A tile: same seed and samples as the whole frame, only the border differs.
+            undo, turned_off = set_tile(scene, command['tile']) if command.get('tile') else ([], [])
+            try:
+                bpy.ops.render.render()
+                # write_still ignores the '#' pattern; saving the result ourselves
+                # writes exactly the frame's path, in the scene's image settings.
+                bpy.data.images['Render Result'].save_render(filepath=path, scene=scene)
+            finally:
+                undo_tile(undo)
             if not os.path.isfile(path) or os.path.getsize(path) == 0:
                 raise RuntimeError('Blender did not write %s' % path)
             # The node keeps the frame's output (its warnings, or why it failed): marked, as after a load.
             mark_output()
-            send({'type': 'saved', 'frame': frame, 'path': path})
+            send({'type': 'saved', 'frame': frame, 'path': path, 'turnedOff': turned_off})
         except Exception as error:  # report and go on with the next frame
             message = str(error).strip() or traceback.format_exc().strip().splitlines()[-1]
             mark_output()
