@@ -2,6 +2,7 @@
 import { assets } from './assets.js'
 import { cli } from './cli.js'
 import { dispatch } from './dispatch.js'
+import { distribution } from './distribution.js'
 import { farmVsBlender } from './farm-vs-blender.js'
 import { farmKey } from './farm-key.js'
 import { nodeStartup } from './node-startup.js'
@@ -17,6 +18,7 @@ const benches: Array<[string, () => Promise<string[]>]> = [
   ['scheduling', scheduling],
   ['dispatch', dispatch],
   ['transfer', transfer],
+  ['distribution', distribution],
   ['farmkey', farmKey],
   ['ui', ui],
   ['cli', cli],

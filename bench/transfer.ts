@@ -178,7 +178,7 @@ async function copyFile (from: string, to: string): Promise<void> {
   await once(out, 'finish')
 }
 
-type Bare = Awaited<ReturnType<typeof createLibp2p>>
+export type Bare = Awaited<ReturnType<typeof createLibp2p>>
 
 async function bareUpload (node: Bare, address: string, file: string): Promise<void> {
   const stream = await node.dialProtocol(multiaddr(address), '/bench/upload/1.0.0')
@@ -189,7 +189,7 @@ async function bareUpload (node: Bare, address: string, file: string): Promise<v
   for await (const ack of stream) { void ack; break }
 }
 
-async function bareDownload (node: Bare, address: string, target: string): Promise<void> {
+export async function bareDownload (node: Bare, address: string, target: string, bytes = BLEND_BYTES): Promise<void> {
   const stream = await node.dialProtocol(multiaddr(address), '/bench/download/1.0.0')
   await stream.close()
   const out = createWriteStream(target)
@@ -200,7 +200,7 @@ async function bareDownload (node: Bare, address: string, target: string): Promi
   }
   out.end()
   await once(out, 'finish')
-  if ((await stat(target)).size !== BLEND_BYTES) throw new Error('bare download incomplete')
+  if ((await stat(target)).size !== bytes) throw new Error('bare download incomplete')
 }
 
 async function tcpUpload (port: number, file: string): Promise<void> {

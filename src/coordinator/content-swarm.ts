@@ -36,6 +36,7 @@ const COORDINATOR_UPLOADS = 64
 export class ContentSwarm {
   readonly table = new HolderTable()
   private readonly lists = new Map<string, PieceList>()
+  private readonly names = new Map<string, string>()
   readonly pieces: PieceServer
 
   constructor (private readonly content: SwarmContent, private readonly members: SwarmMembers, private readonly events: CoordinatorEvents) {
@@ -46,7 +47,7 @@ export class ContentSwarm {
       maxUploads: COORDINATOR_UPLOADS,
       seed: {
         list: async (sha) => (await this.holding(sha))?.list,
-        pick: (sha, list, skip) => this.table.pickSeed(sha, list.pieces.length, skip),
+        pick: (sha, list, skip, peerId) => this.table.pickSeed(sha, list.pieces.length, skip, peerId),
       },
     })
     events.on((event) => { if (event.type === 'node-left') this.table.leave(event.nodeId) })
@@ -99,8 +100,14 @@ export class ContentSwarm {
     if (request === undefined) return
     const name = this.members.nameOf(peerId)
     if (name === undefined) throw new ProtocolError('only a render node in session with this coordinator takes part in sharing content')
+    // A node that left since it served a piece is still named in the log, not shown as a peer id.
+    this.names.set(peerId, name)
     await channel.write(this.answer(request, peerId, name), AbortSignal.timeout(REPLY_WRITE_TIMEOUT_MS))
     await stream.close({ signal: AbortSignal.timeout(REPLY_WRITE_TIMEOUT_MS) })
+  }
+
+  private nameOf (peerId: string): string {
+    return this.members.nameOf(peerId) ?? this.names.get(peerId) ?? peerId
   }
 
   private answer (request: SwarmRequest, peerId: string, name: string): SwarmReply {
@@ -115,7 +122,7 @@ export class ContentSwarm {
         return { type: 'members', members: this.members.members() }
       case 'bad-piece':
         if (this.table.lied(request.sha256, request.peerId)) {
-          this.events.emit({ type: 'bad-piece', reporter: name, culprit: this.members.nameOf(request.peerId) ?? request.peerId, sha256: request.sha256, index: request.index })
+          this.events.emit({ type: 'bad-piece', reporter: name, culprit: this.nameOf(request.peerId), sha256: request.sha256, index: request.index })
         }
         return { type: 'ok' }
       case 'fetched':
@@ -126,7 +133,7 @@ export class ContentSwarm {
           size: request.size,
           seconds: request.seconds,
           fromCoordinator: request.fromCoordinator,
-          fromPeers: request.fromPeers.map(p => ({ name: this.members.nameOf(p.peerId) ?? p.peerId, bytes: p.bytes })),
+          fromPeers: request.fromPeers.map(p => ({ name: this.nameOf(p.peerId), bytes: p.bytes })),
         })
         return { type: 'ok' }
     }

@@ -20,6 +20,8 @@ export class HolderTable {
   private readonly liars = new Map<string, Set<string>>()
   /** Per content, how often the coordinator sent each piece (see pickSeed). */
   private readonly served = new Map<string, Uint32Array>()
+  /** Per content and piece, the nodes the coordinator sent it to that are still here: theirs to spread. */
+  private readonly seededTo = new Map<string, Array<Set<string>>>()
 
   /** A node holds `have` of `sha256` (a fetch in progress, or all of it). */
   announce (sha256: string, peerId: string, addresses: readonly string[], have: Bitfield): void {
@@ -35,6 +37,7 @@ export class HolderTable {
       bySha.delete(peerId)
       if (bySha.size === 0) this.holders.delete(sha)
     }
+    for (const pieces of this.seededTo.values()) for (const to of pieces) to.delete(peerId)
   }
 
   /** Forgets a content (it left the store): its holders, liars and seed counts. */
@@ -42,6 +45,7 @@ export class HolderTable {
     this.holders.delete(sha256)
     this.liars.delete(sha256)
     this.served.delete(sha256)
+    this.seededTo.delete(sha256)
   }
 
   /** `peerId` sent a bad piece of `sha256`: returns false when that was known already. */
@@ -51,6 +55,8 @@ export class HolderTable {
     if (set.has(peerId)) return false
     set.add(peerId)
     this.holders.get(sha256)?.delete(peerId)
+    // What it got from the coordinator does not spread through it.
+    for (const to of this.seededTo.get(sha256) ?? []) to.delete(peerId)
     return true
   }
 
@@ -76,21 +82,31 @@ export class HolderTable {
 
   /**
    * The piece the coordinator sends to a node that lacks everything not in
-   * `skip` (what it has or is fetching): the one it sent least often, then
-   * the one fewest peers hold, then the lowest. So the coordinator seeds each
-   * piece once before it sends any piece again, and nodes that start together
-   * get different pieces from it and exchange the rest. Counted as sent.
+   * `skip` (what it has or is fetching): one it never sent (the one fewest
+   * peers hold, then the lowest); once every piece went out, only one that
+   * no peer holds and no node it went to is still here to spread (the one
+   * sent least often): the coordinator's link carries each piece about once.
+   * So nodes that start together get different pieces from it and exchange
+   * the rest. Undefined: ask peers (a node that cannot reach any asks the
+   * coordinator for a piece by index, which it always serves). Counted as sent.
    */
-  pickSeed (sha256: string, pieces: number, skip: Bitfield): number | undefined {
+  pickSeed (sha256: string, pieces: number, skip: Bitfield, to: string): number | undefined {
     let counts = this.served.get(sha256)
-    if (counts === undefined || counts.length !== pieces) this.served.set(sha256, counts = new Uint32Array(pieces))
+    let seeded = this.seededTo.get(sha256)
+    if (counts === undefined || seeded === undefined || counts.length !== pieces) {
+      this.served.set(sha256, counts = new Uint32Array(pieces))
+      this.seededTo.set(sha256, seeded = Array.from({ length: pieces }, () => new Set<string>()))
+    }
     const held = this.availability(sha256, pieces)
     let best: number | undefined
     for (let i = 0; i < pieces; i++) {
-      if (skip.has(i)) continue
+      if (skip.has(i) || (counts[i]! > 0 && (held[i]! > 0 || seeded[i]!.size > 0))) continue
       if (best === undefined || counts[i]! < counts[best]! || (counts[i] === counts[best] && held[i]! < held[best]!)) best = i
     }
-    if (best !== undefined) counts[best]!++
+    if (best !== undefined) {
+      counts[best]!++
+      seeded[best]!.add(to)
+    }
     return best
   }
 

@@ -53,6 +53,8 @@ const ANNOUNCE_MS = 1000
 const PIECE_TIMEOUT_MS = 60_000
 /** No verified piece for this long: the fetch fails (the node reports the task, the coordinator retries it). */
 const STALL_MS = 180_000
+/** No piece for this long from peers: the coordinator is asked for pieces peers hold, too. */
+const FALLBACK_MS = 2000
 /** A peer that failed (gone, busy) is not asked again for this long. */
 const COOLDOWN_MS = 3000
 
@@ -144,7 +146,13 @@ class PieceFetch {
   }
 
   private async announceLoop (): Promise<void> {
+    let kept = this.have.held
     while (!this.signal.aborted) {
+      // What is verified so far, kept each second: a node killed (-9, power) goes on from there.
+      if (this.have.held !== kept) {
+        kept = this.have.held
+        await writeBitfield(this.init.statePath, this.have).catch((err: unknown) => this.init.log?.(`could not keep the pieces fetched so far: ${errorMessage(err)}`))
+      }
       try {
         const peers = await this.init.sources.announce(this.have, withTimeout(this.signal, 10_000))
         this.peers = new Map(peers.filter(p => !this.dropped.has(p.peerId)).map(p => [p.peerId, p]))
@@ -216,11 +224,23 @@ class PieceFetch {
         link = await this.init.sources.coordinator(withTimeout(this.signal, 10_000))
         while (!this.signal.aborted && !this.have.complete) {
           const skip = new Bitfield(this.count, this.have.bytes())
-          for (const i of this.inFlight) skip.set(i)
-          const got = await link.get({ skip }, withTimeout(this.signal, PIECE_TIMEOUT_MS))
-          // Everything else is held or under way: peers bring the rest (or this loop asks again if they fail).
-          if (got === 'missing' || got === 'busy') { await sleep(200, this.signal); continue }
-          if (this.have.has(got.index)) continue
+          for (const i of [...this.inFlight, ...this.storing]) skip.set(i)
+          let got = await link.get({ skip }, withTimeout(this.signal, PIECE_TIMEOUT_MS))
+          if (got === 'missing' || got === 'busy') {
+            // The coordinator leaves what peers hold to them. When no peer brings
+            // anything (none reachable, all busy), ask it for a piece by index.
+            const index = Date.now() - this.lastProgress > FALLBACK_MS ? pickRarest(skip, new Set(), Bitfield.full(this.count), []) : undefined
+            if (index === undefined) { await sleep(200, this.signal); continue }
+            this.inFlight.add(index)
+            try {
+              got = await link.get({ index }, withTimeout(this.signal, PIECE_TIMEOUT_MS))
+            } finally {
+              this.inFlight.delete(index)
+            }
+            if (got === 'missing' || got === 'busy') { await sleep(200, this.signal); continue }
+          }
+          // Picked while a peer was bringing it: the peer's copy counts.
+          if (this.have.has(got.index) || this.inFlight.has(got.index) || this.storing.has(got.index)) continue
           if (!verifyPiece(this.init.list, got.index, got.bytes)) throw new PieceFetchError(`the coordinator sent a piece ${got.index} that does not match its own piece list`)
           this.inFlight.add(got.index)
           try {

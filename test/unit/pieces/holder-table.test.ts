@@ -56,19 +56,42 @@ test('the coordinator seeds every piece once before it sends any piece again', (
   const picks: number[] = []
   // Eight nodes that have nothing ask at once, twice each.
   for (let round = 0; round < 2; round++) {
-    for (let node = 0; node < 4; node++) picks.push(table.pickSeed(SHA, 8, new Bitfield(8)) ?? -1)
+    for (let node = 0; node < 4; node++) picks.push(table.pickSeed(SHA, 8, new Bitfield(8), `N${node}`) ?? -1)
   }
   t.deepEqual([...picks].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7])
-  // Now every piece went once: the next goes twice, and what a node has or fetches is never sent.
-  t.is(table.pickSeed(SHA, 8, field(8, 0, 1)), 2)
-  t.is(table.pickSeed(SHA, 8, Bitfield.full(8)), undefined)
+  // Every piece went once, to nodes still here: theirs to spread, even before they say they hold it.
+  t.is(table.pickSeed(SHA, 8, field(8, 0, 1), 'N9'), undefined)
+  // A node leaves with what it got: those pieces go again; what a node has or fetches never does.
+  table.leave('N0')
+  const again = table.pickSeed(SHA, 8, new Bitfield(8), 'N9')
+  t.true(again === picks[0] || again === picks[4])
+  t.is(table.pickSeed(SHA, 8, Bitfield.full(8), 'N9'), undefined)
+})
+
+test('a piece the coordinator sent once and a peer holds is left to the peers', (t) => {
+  const table = new HolderTable()
+  t.is(table.pickSeed(SHA, 2, new Bitfield(2), 'A'), 0)
+  t.is(table.pickSeed(SHA, 2, new Bitfield(2), 'A'), 1)
+  table.announce(SHA, 'A', [], field(2, 0, 1))
+  t.is(table.pickSeed(SHA, 2, new Bitfield(2), 'B'), undefined)
+  // The peer leaves: its pieces come from the coordinator again.
+  table.leave('A')
+  t.is(table.pickSeed(SHA, 2, new Bitfield(2), 'B'), 0)
+})
+
+test('what the coordinator sent a node that lied does not count as spreading', (t) => {
+  const table = new HolderTable()
+  t.is(table.pickSeed(SHA, 1, new Bitfield(1), 'L'), 0)
+  t.is(table.pickSeed(SHA, 1, new Bitfield(1), 'B'), undefined)
+  table.lied(SHA, 'L')
+  t.is(table.pickSeed(SHA, 1, new Bitfield(1), 'B'), 0)
 })
 
 test('among pieces sent equally often, the coordinator sends the one fewest peers hold', (t) => {
   const table = new HolderTable()
   table.announce(SHA, 'A', [], field(3, 0, 1))
   table.announce(SHA, 'B', [], field(3, 0))
-  t.is(table.pickSeed(SHA, 3, new Bitfield(3)), 2)
-  t.is(table.pickSeed(SHA, 3, new Bitfield(3)), 1)
-  t.is(table.pickSeed(SHA, 3, new Bitfield(3)), 0)
+  t.is(table.pickSeed(SHA, 3, new Bitfield(3), 'C'), 2)
+  t.is(table.pickSeed(SHA, 3, new Bitfield(3), 'C'), 1)
+  t.is(table.pickSeed(SHA, 3, new Bitfield(3), 'C'), 0)
 })

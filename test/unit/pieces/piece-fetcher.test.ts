@@ -1,0 +1,106 @@
+import test from 'ava'
+import { randomBytes } from 'node:crypto'
+import { readFile, stat } from 'node:fs/promises'
+import path from 'node:path'
+import { fetchPieces } from '../../../src/pieces/piece-fetcher.js'
+import type { FetchSources, PieceLink } from '../../../src/pieces/piece-fetcher.js'
+import { Bitfield, pieceRange, sha256Hex } from '../../../src/pieces/pieces.js'
+import type { PieceList } from '../../../src/pieces/pieces.js'
+import type { SwarmPeer } from '../../../src/protocol/pieces.js'
+import { tempFolder } from '../../helpers/temp-folder.js'
+
+const PIECE = 1024
+
+function content (pieces: number): { bytes: Buffer, list: PieceList } {
+  const bytes = randomBytes(pieces * PIECE - 100)
+  const hashes: string[] = []
+  for (let s = 0; s < bytes.byteLength; s += PIECE) hashes.push(sha256Hex(bytes.subarray(s, s + PIECE)))
+  return { bytes, list: { sha256: sha256Hex(bytes), size: bytes.byteLength, pieceBytes: PIECE, pieces: hashes } }
+}
+
+function piece (c: { bytes: Buffer, list: PieceList }, index: number): Uint8Array {
+  const { start, end } = pieceRange(c.list, index)
+  return c.bytes.subarray(start, end)
+}
+
+interface Fake { sources: FetchSources, fromCoordinator: number[], reported: Array<{ peerId: string, index: number }> }
+
+/**
+ * A coordinator that sends only `coordinatorPieces` (then says 'missing'), and
+ * peers holding everything, answering with `serve(peerId, index)`.
+ */
+function fake (c: { bytes: Buffer, list: PieceList }, peers: string[], serve: (peerId: string, index: number) => Uint8Array | Error, coordinatorPieces: Set<number>): Fake {
+  const full = Bitfield.full(c.list.pieces.length).toBase64()
+  const out: Fake = { fromCoordinator: [], reported: [], sources: undefined as unknown as FetchSources }
+  const link = (get: PieceLink['get']): PieceLink => ({ get, close: async () => {} })
+  out.sources = {
+    coordinator: async () => link(async (want) => {
+      const index = 'skip' in want ? [...coordinatorPieces].find(i => !want.skip.has(i)) : [...coordinatorPieces].find(i => i === want.index)
+      if (index === undefined) return 'missing'
+      out.fromCoordinator.push(index)
+      return { index, bytes: piece(c, index) }
+    }),
+    peer: async (peer: SwarmPeer) => link(async (want) => {
+      if (!('index' in want)) throw new Error('a peer is asked for a piece by index')
+      const got = serve(peer.peerId, want.index)
+      if (got instanceof Error) throw got
+      return { index: want.index, bytes: got }
+    }),
+    announce: async () => peers.map(peerId => ({ peerId, addresses: [], have: full })),
+    badPiece: async (peerId, index) => { out.reported.push({ peerId, index }) },
+  }
+  return out
+}
+
+test('pieces from the coordinator and peers make the whole file, verified', async (t) => {
+  const dir = await tempFolder(t, 'mf-fetch-')
+  const c = content(20)
+  const f = fake(c, ['P1', 'P2'], (_p, i) => piece(c, i), new Set([0, 1, 2]))
+  const tempPath = path.join(dir, 'x.part')
+  const result = await fetchPieces({ list: c.list, tempPath, statePath: path.join(dir, 'x.have'), sources: f.sources, signal: AbortSignal.timeout(30_000) })
+  t.deepEqual(await readFile(tempPath), c.bytes)
+  const fromPeers = [...result.fromPeers.values()].reduce((a, b) => a + b, 0)
+  t.is(result.fromCoordinator + fromPeers, c.bytes.byteLength, 'every piece counted once')
+  t.true(fromPeers > 0)
+  await t.throwsAsync(stat(path.join(dir, 'x.have')), { code: 'ENOENT' }, 'no bitfield left once complete')
+})
+
+test('a peer that dies mid-piece costs that piece only; a peer that sends a bad piece is dropped and reported', async (t) => {
+  const dir = await tempFolder(t, 'mf-fetch-')
+  const c = content(24)
+  const asked = new Map<string, number>()
+  const f = fake(c, ['DIES', 'LIES', 'GOOD'], (peerId, index) => {
+    asked.set(peerId, (asked.get(peerId) ?? 0) + 1)
+    if (peerId === 'DIES' && (asked.get(peerId) ?? 0) >= 2) return new Error('the stream has been reset')
+    if (peerId === 'LIES') { const bad = Buffer.from(piece(c, index)); bad[0] = bad[0]! ^ 0xff; return bad }
+    return piece(c, index)
+  }, new Set())
+  const tempPath = path.join(dir, 'x.part')
+  const result = await fetchPieces({ list: c.list, tempPath, statePath: path.join(dir, 'x.have'), sources: f.sources, signal: AbortSignal.timeout(60_000) })
+  t.deepEqual(await readFile(tempPath), c.bytes)
+  t.is(f.reported.length, 1)
+  t.is(f.reported[0]?.peerId, 'LIES')
+  t.is(asked.get('LIES'), 1, 'a liar is asked once')
+  t.false(result.fromPeers.has('LIES'))
+  t.true((result.fromPeers.get('GOOD') ?? 0) > 0)
+})
+
+test('a fetch stopped half-way keeps its verified pieces; the next one fetches only the rest', async (t) => {
+  const dir = await tempFolder(t, 'mf-fetch-')
+  const c = content(16)
+  const tempPath = path.join(dir, 'x.part')
+  const statePath = path.join(dir, 'x.have')
+  const stop = new AbortController()
+  let served = 0
+  const first = fake(c, ['P'], (_p, i) => {
+    if (++served === 6) stop.abort(new Error('node killed'))
+    return piece(c, i)
+  }, new Set())
+  await t.throwsAsync(fetchPieces({ list: c.list, tempPath, statePath, sources: first.sources, signal: stop.signal }))
+  const asked: number[] = []
+  const second = fake(c, ['P'], (_p, i) => { asked.push(i); return piece(c, i) }, new Set())
+  const result = await fetchPieces({ list: c.list, tempPath, statePath, sources: second.sources, signal: AbortSignal.timeout(30_000) })
+  t.true(result.resumedPieces >= 4, `resumed ${result.resumedPieces}`)
+  t.is(asked.length, 16 - result.resumedPieces)
+  t.deepEqual(await readFile(tempPath), c.bytes)
+})
