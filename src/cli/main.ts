@@ -8,9 +8,11 @@ import type { runJobs as RunJobs } from './commands/jobs.js'
 import type { runEvents as RunEvents, runJobsWatch as RunJobsWatch } from './commands/events.js'
 import type { runAdmins as RunAdmins, runClear as RunClear, runControl as RunControl } from './commands/control.js'
 import type { runKeyNew as RunKeyNew } from './commands/key.js'
+import type { runAddon as RunAddon } from './commands/addon.js'
 import type { runFiles as RunFiles } from './commands/files.js'
 import type { runDownload as RunDownload } from './commands/download.js'
 import type { runFrameLog as RunFrameLog } from './commands/frame-log.js'
+import type { runNodes as RunNodes, runNodeState as RunNodeState, runUnblock as RunUnblock } from './commands/nodes.js'
 import { byteSize, frameArgument, integer, jobIdArgument, oneOf, port, positiveInt, positiveNumber } from './parse.js'
 import type { JobAction } from '../protocol/messages.js'
 import type { ClientOptions } from '../client/coordinator-client.js'
@@ -34,8 +36,12 @@ const runControl: typeof RunControl = async (...a) => (await import('./commands/
 const runClear: typeof RunClear = async (...a) => (await import('./commands/control.js')).runClear(...a)
 const runAdmins: typeof RunAdmins = async (...a) => (await import('./commands/control.js')).runAdmins(...a)
 const runKeyNew: typeof RunKeyNew = async (...a) => (await import('./commands/key.js')).runKeyNew(...a)
+const runAddon: typeof RunAddon = async (...a) => (await import('./commands/addon.js')).runAddon(...a)
 const runFiles: typeof RunFiles = async (...a) => (await import('./commands/files.js')).runFiles(...a)
 const runDownload: typeof RunDownload = async (...a) => (await import('./commands/download.js')).runDownload(...a)
+const runNodes: typeof RunNodes = async (...a) => (await import('./commands/nodes.js')).runNodes(...a)
+const runNodeState: typeof RunNodeState = async (...a) => (await import('./commands/nodes.js')).runNodeState(...a)
+const runUnblock: typeof RunUnblock = async (...a) => (await import('./commands/nodes.js')).runUnblock(...a)
 const runFrameLog: typeof RunFrameLog = async (...a) => (await import('./commands/frame-log.js')).runFrameLog(...a)
 
 /** The composition root: argv → a command with concrete adapters. Returns the exit code. */
@@ -199,11 +205,38 @@ export async function main (argv: readonly string[]): Promise<number> {
       .action((who: string, opts) => run(() => runAdmins(action, who, opts))())
   }
 
+  withCoordinator(program.command('nodes')
+    .description('list every node: state, what it renders, device, Blender, frames done, average frame time, last seen, blocklists')
+    .option('--json', 'machine-readable output', false))
+    .action((opts) => run(() => runNodes(opts))())
+  const nodeStates: Array<['drain' | 'disable' | 'enable', 'drained' | 'disabled' | 'enabled', string]> = [
+    ['drain', 'drained', 'let a node finish the frames it holds and take nothing new (admins only)'],
+    ['disable', 'disabled', 'stop a node now: its frames go to other nodes and it gets no work (admins only)'],
+    ['enable', 'enabled', 'let a drained or disabled node take work again (admins only)'],
+  ]
+  for (const [command, state, description] of nodeStates) {
+    withCoordinator(program.command(command).description(`${description}; remembered across coordinator restarts`).argument('<node>', 'a node name as microfarm nodes shows it, or its peer id'))
+      .action((node: string, opts) => run(() => runNodeState(state, node, opts))())
+  }
+  withCoordinator(program.command('unblock')
+    .description('let a blocklisted node render a job again (its failures on the job are forgiven)')
+    .argument('<job>', 'job id', jobIdArgument)
+    .argument('[node]', 'a node name as microfarm nodes shows it, or its peer id')
+    .option('--all', 'every node blocklisted on the job', false))
+    .action((jobId: string, node: string | undefined, opts) => run(() => runUnblock(jobId, node, opts))())
+
   const key = program.command('key').description('farm keys: a private farm takes only machines holding its key')
   key.command('new')
     .description('write a new farm key (readable by you only); copy it to every machine of the farm')
     .argument('[file]', 'where to write it', 'farm.key')
     .action((file: string) => run(() => runKeyNew(file))())
+
+  program.command('addon')
+    .description('the Blender add-on (a MicroFarm panel in Output Properties): install it for this user, or write an installable zip')
+    .option('--install', 'copy it into your Blender\'s add-ons folder (BLENDER_USER_SCRIPTS, else the one of the Blender found as submit finds it)', false)
+    .option('--zip <file>', 'write it as a zip to install from Blender\'s preferences')
+    .option('--blender <path>', 'the Blender to install it for (default: BLENDER env, PATH, usual install places)')
+    .action((opts) => run(() => runAddon(opts))())
 
   hintAfterErrors(program)
   try {

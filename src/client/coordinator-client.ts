@@ -16,7 +16,7 @@ import { ADMIN_PROTOCOL, SUBMIT_PROTOCOL } from '../protocol/constants.js'
 import { RemoteError, ProtocolError } from '../protocol/errors.js'
 import { MessageChannel } from '../protocol/framing.js'
 import { adminReplyAsRead, submitReply } from '../protocol/messages.js'
-import type { AdminReplyAsRead, AdminRequest, JobSummary, SubmitReply, SubmitRequest } from '../protocol/messages.js'
+import type { AdminReplyAsRead, AdminRequest, JobSummary, NodeSummary, SubmitReply, SubmitRequest } from '../protocol/messages.js'
 import { parseJobList } from './job-list.js'
 import { fetchResult, listResults } from './results-client.js'
 import { watchEvents } from './event-watch.js'
@@ -126,6 +126,29 @@ export class CoordinatorClient {
     if (reply.type !== 'done') throw new ProtocolError(`expected an answer, got ${reply.type}`)
     return reply.message
   }
+  /** Every node the coordinator knows (connected ones, then those remembered offline). */
+  async listNodes (): Promise<NodeSummary[]> {
+    const reply = await this.admin({ type: 'list-nodes' })
+    if (reply.type !== 'nodes') throw new ProtocolError(`expected a node list, got ${reply.type}`)
+    return reply.nodes
+  }
+
+  /** drain, disable or enable a node (an admin's); what changed. */
+  async nodeState (node: string, state: 'drained' | 'disabled' | 'enabled'): Promise<string> {
+    return this.done({ type: 'node-state', node, state })
+  }
+
+  /** Clears a job's blocklist entry for a node, or for every node (`node` undefined). */
+  async unblock (jobId: string, node: string | undefined): Promise<string> {
+    return this.done({ type: 'unblock', jobId, ...(node !== undefined ? { node } : { all: true }) })
+  }
+
+  private async done (request: AdminRequest): Promise<string> {
+    const reply = await this.admin(request)
+    if (reply.type !== 'done') throw new ProtocolError(`expected an answer, got ${reply.type}`)
+    return reply.message
+  }
+
   /** Blender's output of a frame's last attempt (or, `all`, the attempts kept); without a frame, the frames that have one. */
   async frameLog (jobId: string, frame: number | undefined, all: boolean): Promise<Extract<AdminReplyAsRead, { type: 'frame-log' | 'frame-log-index' }>> {
     const reply = await this.admin({ type: 'frame-log', jobId, all, ...(frame !== undefined ? { frame } : {}) })

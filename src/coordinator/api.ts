@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { submitRequest } from '../protocol/messages.js'
-import type { AdminReply, EncodeSettingsMessage, JobAction, JobSummary, SubmitRequest } from '../protocol/messages.js'
+import type { AdminReply, EncodeSettingsMessage, JobAction, JobSummary, NodeSummary, SubmitRequest } from '../protocol/messages.js'
 import { MAX_LOG_ATTEMPTS_SHOWN, MAX_LOG_INDEX_FRAMES } from '../protocol/frame-logs.js'
 import type { JobStore } from '../store/job-store.js'
 import { parseFrameList } from '../jobs/frame-range.js'
@@ -14,9 +14,12 @@ import type { BlenderInstall } from '../blender/find-blender.js'
 import { listJobFiles } from './job-files.js'
 import type { JobFile } from './job-files.js'
 import type { Job } from '../jobs/job.js'
-import { checkMayControl, clearable, DASHBOARD, isAdmin, NotYourJobError } from './ownership.js'
+import { checkMayControl, checkMayManageNodes, clearable, DASHBOARD, isAdmin, NotYourJobError } from './ownership.js'
 import type { Caller } from './ownership.js'
 import { Admins } from './admins.js'
+import { NodeAdmin } from './node-admin.js'
+import type { NodeAdminState } from './node-states.js'
+import { listNodes } from './node-list.js'
 
 export type { JobFile }
 
@@ -52,7 +55,10 @@ export class CoordinatorApi {
     private readonly findBlender?: () => Promise<BlenderInstall | undefined>,
   ) {
     this.admins = new Admins(store.layout.adminsPath)
+    this.nodeAdmin = new NodeAdmin(farm, store.layout.nodeStatesPath)
   }
+
+  private readonly nodeAdmin: NodeAdmin
 
   /** Who may control others' jobs (see ownership.ts); loaded by the coordinator at start. */
   readonly admins: Admins
@@ -76,6 +82,26 @@ export class CoordinatorApi {
       default:
         return this.farm.control(jobId, action)
     }
+  }
+
+  /** Every node the coordinator knows: anyone on the farm may list them. */
+  listNodes (now = Date.now()): NodeSummary[] {
+    return listNodes(this.farm, now)
+  }
+
+  /** Drain, disable or enable a node (by name or peer id): for farm admins; acknowledged once on disk. */
+  async nodeState (node: string, state: NodeAdminState, caller: Caller = DASHBOARD): Promise<string> {
+    checkMayManageNodes(caller, this.admins.ids())
+    return this.nodeAdmin.setState(node, state)
+  }
+
+  /** Clears a job's blocklist entry for a node, or every entry (`node` undefined). */
+  async unblock (jobId: string, node: string | undefined, caller: Caller = DASHBOARD): Promise<string> {
+    // Another chance for nodes on a job, as retry gives: the same rule (the job's owner, or an admin).
+    checkMayControl(this.farm.job(jobId), 'retry', caller, this.admins.ids())
+    const message = this.nodeAdmin.unblock(jobId, node)
+    await this.store.save(this.farm.job(jobId))
+    return message
   }
 
   async clearCompleted (caller: Caller = DASHBOARD): Promise<string> {

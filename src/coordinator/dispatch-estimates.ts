@@ -6,7 +6,7 @@ import type { NodeOutlook } from '../jobs/tail.js'
 import { framesInFlight } from '../jobs/backup.js'
 import type { BackupEstimates, InFlightFrame } from '../jobs/backup.js'
 import type { NodeSession } from './node-registry.js'
-import { nodeRef } from './node-registry.js'
+import { nodeRef, takesWork } from './node-registry.js'
 
 // What dispatch needs to know beyond the job records: how fast each node
 // renders and when it will be free, for the tail rule (jobs/tail.ts) and
@@ -113,7 +113,8 @@ export class DispatchFacts {
   private contendersByJob (): Map<string, Array<{ id: string, outlook: NodeOutlook }>> {
     if (this.contenders !== undefined) return this.contenders
     this.contenders = new Map()
-    for (const n of this.view.nodes) {
+    // A drained or disabled node renders no pending frame: counting on it would leave them to nobody.
+    for (const n of this.view.nodes.filter(takesWork)) {
       const next = this.nextFor(n)
       if (next === undefined) continue
       let list = this.contenders.get(next.job.id)

@@ -16,9 +16,11 @@ import type { FrameLogEntry, ScheduleReport } from '../protocol/frame-logs.js'
 import type { ProjectManifest } from '../protocol/project.js'
 import type { JobStore } from '../store/job-store.js'
 import type { CoordinatorEvents } from './events.js'
-import { NodeRegistry, nodeRef } from './node-registry.js'
+import { NodeRegistry, nodeRef, takesWork } from './node-registry.js'
 import { NodeNames } from './node-names.js'
 import { readNodeNames } from '../store/node-names-file.js'
+import { readNodeStates } from '../store/node-states-file.js'
+import { NodeStates } from './node-states.js'
 import { DispatchFacts } from './dispatch-estimates.js'
 import type { DispatchView, TaskInfo } from './dispatch-estimates.js'
 import { FramePhases } from './frame-phases.js'
@@ -105,6 +107,11 @@ export class Farm {
   async load (): Promise<void> {
     try {
       this.nodes.names = new NodeNames(await readNodeNames(this.store.layout.nodeNamesPath))
+    } catch (err) {
+      this.events.emit({ type: 'warning', message: errorMessage(err) })
+    }
+    try {
+      this.nodes.states = new NodeStates(await readNodeStates(this.store.layout.nodeStatesPath))
     } catch (err) {
       this.events.emit({ type: 'warning', message: errorMessage(err) })
     }
@@ -216,6 +223,8 @@ export class Farm {
     // One set of facts for the whole pass, made anew once frames were handed out.
     let facts: DispatchFacts | undefined
     for (const node of only ?? this.nodes.waiting()) {
+      // Drained or disabled: its request stands, answered once it is enabled again.
+      if (!takesWork(node)) continue
       while (node.wants > 0 && this.hasRoomFor(node)) {
         facts ??= new DispatchFacts(this.dispatchView())
         const task = this.nextTaskFor(node, facts)
@@ -259,7 +268,8 @@ export class Farm {
     // A job whose last frames are better left to faster nodes is skipped; other work still fits.
     const heldBack = facts.jobLeftToOthers(node)
     const jobs = [...this.jobs.values()].filter(job => job !== heldBack)
-    const online = this.nodes.all().map(nodeRef)
+    // The nodes a frame that failed here may go to instead: only those that take work.
+    const online = this.nodes.workers().map(nodeRef)
     const taskId = `t${++this.taskCounter}`
     const task = pickTask(jobs, nodeRef(node), online, taskId, this.now()) ??
       pickBackupFrom(heldBack === undefined ? facts.framesInFlight() : framesInFlight(jobs), nodeRef(node), taskId, facts.backupEstimates(node))
@@ -279,7 +289,7 @@ export class Farm {
     const record = this.jobs.get(jobId)?.frames[frame]
     if (node === undefined || record?.state !== 'rendering' || record.nodeId !== nodeId) return
     const fraction = Math.min(1, done / total)
-    node.progress = { jobId, frame, fraction }
+    node.progress = { jobId, frame, fraction, done, total }
     node.lastWorkAt = this.clock()
     this.events.emit({ type: 'frame-progress', jobId, frame, nodeName: node.name, fraction })
   }
@@ -342,6 +352,7 @@ export class Farm {
       node.framesDone++
       node.lastFrameAt = this.clock()
       if (seconds !== undefined) node.frameSeconds += seconds
+      if (seconds !== undefined) this.nodes.timings.add(jobId, node.id, seconds)
     }
     for (const other of others) this.nodes.get(other)?.send({ type: 'drop-frame', jobId, frame })
     // New timings may make a backup copy worth it for a waiting node.
@@ -593,6 +604,9 @@ export class Farm {
     const node = this.nodes.get(nodeId)
     if (job === undefined || !this.phases.report(job, frame, nodeId, phase) || node === undefined) return
     node.lastWorkAt = this.clock()
+    if (phase === 'rendering') node.frameStarted = { jobId, frame, at: this.clock() }
+    // Saved: Blender is through it, whatever its last count said.
+    else if (node.frameStarted?.jobId === jobId && node.frameStarted.frame === frame) node.progress = { jobId, frame, fraction: 1, done: 1, total: 1 }
     // A task now uploading may free a slot for the node's standing request.
     if (phase === 'uploading') this.dispatch([node])
   }
@@ -606,21 +620,36 @@ export class Farm {
   checkStalled (timeoutMs: number): void {
     const now = this.clock()
     for (const node of this.nodes.all()) {
-      const holding = [...this.jobs.values()].filter(job => holdsFramesOf(job, node.id) || job.probe?.nodeId === node.id)
-      if (holding.length === 0 || now - (node.lastWorkAt ?? node.connectedAt) <= timeoutMs) continue
-      for (const job of holding) {
-        for (const frame of framesOfNode(job, node.id)) node.send({ type: 'drop-frame', jobId: job.id, frame })
-      }
-      const requeued = releaseNode(holding, node.id, this.now())
-      for (const [taskId, task] of this.tasks) {
-        if (task.nodeId !== node.id) continue
-        this.tasks.delete(taskId)
-        node.tasks.delete(taskId)
-      }
-      holding.forEach(job => this.persist(job))
+      if (this.jobsHeldBy(node).length === 0 || now - (node.lastWorkAt ?? node.connectedAt) <= timeoutMs) continue
+      const requeued = this.takeBackFrom(node)
       this.events.emit({ type: 'warning', message: `${node.name} showed no work on its frames for ${Math.round(timeoutMs / 1000)} s: ${requeued} frame(s) go to other nodes` })
     }
     this.dispatch()
+  }
+
+  private jobsHeldBy (node: NodeSession): Job[] {
+    return [...this.jobs.values()].filter(job => holdsFramesOf(job, node.id) || job.probe?.nodeId === node.id)
+  }
+
+  /**
+   * Takes every frame the node holds back (it is told to drop them; its tasks
+   * are void) and puts them in line for others; returns how many. The caller
+   * dispatches. Its session stays: a frame it delivered meanwhile still counts.
+   */
+  takeBackFrom (node: NodeSession): number {
+    const holding = this.jobsHeldBy(node)
+    for (const job of holding) {
+      for (const frame of framesOfNode(job, node.id)) node.send({ type: 'drop-frame', jobId: job.id, frame })
+    }
+    const requeued = releaseNode(holding, node.id, this.now())
+    for (const [taskId, task] of this.tasks) {
+      if (task.nodeId !== node.id) continue
+      this.tasks.delete(taskId)
+      node.tasks.delete(taskId)
+    }
+    this.phases.forgetNode(node.id)
+    holding.forEach(job => this.persist(job))
+    return requeued
   }
 
   /** What Blender said on a node while loading a job's scene: kept on the job (each line once) and said. */

@@ -29,6 +29,11 @@ export function isAdmin (caller: Caller, admins: ReadonlySet<string>): boolean {
   return caller.kind === 'dashboard' || admins.has(caller.peerId)
 }
 
+/** Throws NotYourJobError unless `caller` is an admin: draining, disabling and enabling nodes is for farm admins. */
+export function checkMayManageNodes (caller: Caller, admins: ReadonlySet<string>): void {
+  if (!isAdmin(caller, admins)) throw new NotYourJobError('only a farm admin drains, disables or enables nodes; ask one (microfarm admins list)')
+}
+
 /** Throws NotYourJobError when `caller` may not do `action` to `job`. */
 export function checkMayControl (job: JobView, action: JobAction, caller: Caller, admins: ReadonlySet<string>): void {
   if (!DISRUPTIVE.has(action) || isAdmin(caller, admins)) return

@@ -106,6 +106,13 @@ export function resetFrame (job: Job, frame: number): void {
   })
 }
 
+/** The node's failures of this frame are forgiven (unblock): it may be handed the frame again first; the frame's own count stays. */
+export function forgetFailedOn (job: Job, frame: number, nodeName: string): void {
+  change(job, frame, record => {
+    record.failedOn = record.failedOn.filter(name => name !== nodeName)
+  })
+}
+
 /** The node holding the frame dropped out or failed it: its backup copy carries on as the only render. */
 export function promoteBackup (job: Job, frame: number): void {
   change(job, frame, record => {

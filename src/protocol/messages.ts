@@ -222,6 +222,12 @@ export const adminRequest = z.discriminatedUnion('type', [
   z.object({ type: z.literal('admins'), action: z.enum(['list', 'add', 'remove']), who: shortText.min(1).optional() }),
   /** Blender's output of a frame's last attempt (`all`: of every attempt kept, newest last); without a frame, the frames that have one. */
   z.object({ type: z.literal('frame-log'), jobId, frame: frameNumber.optional(), all: z.boolean() }),
+  /** Every node the coordinator knows (connected, and remembered offline ones). */
+  z.object({ type: z.literal('list-nodes') }),
+  /** An admin drains, disables or enables a node, by its name as `nodes` shows it or its peer id. */
+  z.object({ type: z.literal('node-state'), node: shortText.min(1), state: z.enum(['drained', 'disabled', 'enabled']) }),
+  /** Clears a job's blocklist entry for one node (by name or peer id), or for every node. */
+  z.object({ type: z.literal('unblock'), jobId, node: shortText.min(1).optional(), all: z.boolean().optional() }),
 ])
 export type AdminRequest = z.infer<typeof adminRequest>
 
@@ -284,12 +290,42 @@ export const jobSummary = z.object({
 })
 export type JobSummary = z.infer<typeof jobSummary>
 
+/** One node as `microfarm nodes` shows it (see coordinator/node-list.ts). */
+export const nodeSummary = z.object({
+  peerId: z.string().max(100),
+  name: shortText,
+  online: z.boolean(),
+  /** rendering, idle, draining (finishing what it holds), drained, disabled, blocklisted (on every job with work), offline. */
+  state: z.string().max(32),
+  /** What an admin set, remembered across restarts: enabled, drained or disabled. */
+  admin: z.enum(['enabled', 'drained', 'disabled']),
+  /** What it holds now: job id and frames (`12-14`), or `scene` while it reads a scene's range. */
+  work: z.array(z.object({ jobId, frames: z.string().max(MAX_FRAME_LIST_TEXT).overwrite(plainText) })).max(1000),
+  /** The frame in Blender now; `estimated`: from the time it has taken against the job's average frame time (Blender's own counts are too coarse). */
+  progress: z.object({ jobId, frame: frameNumber, fraction: z.number().min(0).max(1), estimated: z.boolean() }).optional(),
+  device: shortText.optional(),
+  blenderVersion: shortText.optional(),
+  cores: z.number().int().nonnegative().optional(),
+  /** Frames it rendered of the jobs the coordinator holds. */
+  framesDone: z.number().int().nonnegative(),
+  /** Average seconds a frame in this session. */
+  secondsPerFrame: z.number().nonnegative().optional(),
+  /** When it was last heard from (ISO time). */
+  lastSeen: z.string().max(40),
+  /** Job id → why the node may no longer render that job. */
+  blocklisted: z.record(z.string().max(20), z.string().max(500)),
+  /** When it renders, as the node says (polite nodes' --schedule); absent when always. */
+  schedule: shortText.optional(),
+})
+export type NodeSummary = z.infer<typeof nodeSummary>
+
 function adminReplyOf<Job extends z.ZodType> (job: Job) {
   return z.discriminatedUnion('type', [
     z.object({ type: z.literal('jobs'), jobs: z.array(job) }),
     /** `earlier`: attempts kept but not sent (see MAX_LOG_ATTEMPTS_SHOWN). */
     z.object({ type: z.literal('frame-log'), jobId, frame: frameNumber, entries: z.array(frameLogEntry).max(MAX_LOG_ATTEMPTS_SHOWN), earlier: z.number().int().nonnegative() }),
     z.object({ type: z.literal('frame-log-index'), jobId, frames: z.array(frameLogSummary).max(MAX_LOG_INDEX_FRAMES) }),
+    z.object({ type: z.literal('nodes'), nodes: z.array(nodeSummary).max(2000) }),
     z.object({ type: z.literal('done'), message: errorText, job: job.optional() }),
     z.object({ type: z.literal('error'), message: errorText }),
   ])

@@ -25,6 +25,8 @@ export class OutputLayout {
   get lastJobIdPath (): string { return join(this.stateDir, 'last-job-id') }
   /** Which peer id owns which node name (see coordinator/node-names.ts). */
   get nodeNamesPath (): string { return join(this.stateDir, 'node-names.json') }
+  /** Which nodes an admin drained or disabled, by peer id (see coordinator/node-states.ts). */
+  get nodeStatesPath (): string { return join(this.stateDir, 'node-states.json') }
   /** The farm's admins by peer id (see coordinator/admins.ts). */
   get adminsPath (): string { return join(this.stateDir, 'admins.json') }
   /** Blender's output of frames that failed or warned, a file per job (see frame-logs.ts). */

@@ -23,6 +23,9 @@ export interface DashboardActions {
   jobAction: (jobId: string, action: JobAction) => Promise<string>
   submitFile: (path: string, options: { frames?: string, chunk: number }) => Promise<{ id: string, name: string }>
   jobFiles: (jobId: string) => Promise<JobFile[]>
+  nodeState: (node: string, state: 'drained' | 'disabled' | 'enabled') => Promise<string>
+  /** Clears the job's blocklist entry for the node. */
+  unblock: (jobId: string, node: string) => Promise<string>
 }
 
 export interface ControllerDeps {
@@ -43,6 +46,9 @@ export class Controller {
   readonly state: UiState = initialUiState()
   /** The job the view showed last, which moves start from when the user has not picked one yet. */
   private shownJobId?: string
+  /** The nodes panel's rows as the view showed them last (names, in order), and the one it marked. */
+  private shownNodes: readonly string[] = []
+  private shownNode?: string
   /** The new-job form keeps what was typed until a job is submitted from it. */
   private newJob?: Extract<Overlay, { kind: 'form' }>
 
@@ -58,9 +64,11 @@ export class Controller {
   }
 
   /** Takes over the view's clamped scroll positions and the job it showed. */
-  sync (view: Pick<View, 'scroll' | 'selectedJobId' | 'overlay'>): void {
+  sync (view: Pick<View, 'scroll' | 'selectedJobId' | 'overlay'> & Partial<Pick<View, 'nodeNames' | 'selectedNode'>>): void {
     this.state.scroll = { ...view.scroll }
     this.shownJobId = view.selectedJobId
+    this.shownNodes = view.nodeNames ?? []
+    this.shownNode = view.selectedNode
     if (this.state.overlay?.kind === 'files' && view.overlay?.scroll !== undefined) this.state.overlay.scroll = view.overlay.scroll
   }
 
@@ -93,6 +101,9 @@ export class Controller {
         if (job === undefined) this.report('no job selected', 'error')
         else this.jobKey(key, job)
         break
+      case 'D': case 'X': case 'E': case 'U':
+        this.nodeKey(key, job)
+        break
     }
   }
 
@@ -107,6 +118,32 @@ export class Controller {
       case 'e': this.run(job, 'encode'); break
       case 'o': this.showFiles(job); break
     }
+  }
+
+  /** D drain, X disable, E enable, U unblock on the selected job: on the node picked in the nodes panel. */
+  private nodeKey (key: string, job: JobView | undefined): void {
+    const node = this.state.focus === 'nodes' ? this.state.selectedNode ?? this.shownNode : undefined
+    if (node === undefined) {
+      this.report(this.state.focus === 'nodes' ? 'no node to act on' : 'Tab to the nodes panel and pick a node with j/k first', 'error')
+      return
+    }
+    switch (key) {
+      case 'D': this.confirm(`Drain node ${node}?`, [`${node} finishes the frames it holds and takes nothing new.`, 'E enables it again; it is remembered across restarts.'], () => this.runNodeAction(node, 'drain', async () => this.deps.actions.nodeState(node, 'drained'))); break
+      case 'X': this.confirm(`Disable node ${node}?`, [`${node} stops now: its frames go to other nodes, it gets no work.`, 'E enables it again; it is remembered across restarts.'], () => this.runNodeAction(node, 'disable', async () => this.deps.actions.nodeState(node, 'disabled'))); break
+      case 'E': this.runNodeAction(node, 'enable', async () => this.deps.actions.nodeState(node, 'enabled')); break
+      case 'U':
+        if (job === undefined) this.report('no job selected: pick the job to unblock the node on in the jobs panel', 'error')
+        else this.runNodeAction(node, `unblock on job ${job.id}`, async () => this.deps.actions.unblock(job.id, node))
+        break
+    }
+  }
+
+  private runNodeAction (node: string, what: string, action: () => Promise<string>): void {
+    this.state.status = { text: `${what} ${node}…`, level: 'info' }
+    action().then(
+      (message) => this.report(message, 'ok'),
+      (err: unknown) => this.report(errorText(err), 'error'),
+    )
   }
 
   private run (job: JobView, action: JobAction): void {
@@ -140,7 +177,12 @@ export class Controller {
   private move (delta: number): void {
     const { scroll } = this.state
     if (this.state.focus === 'nodes') {
-      scroll.nodes = clampStep(scroll.nodes, delta)
+      // The cursor moves over the rows the view showed; the view scrolls to keep it in sight.
+      const names = this.shownNodes
+      if (names.length === 0) return
+      const current = Math.max(0, names.indexOf(this.state.selectedNode ?? this.shownNode ?? ''))
+      this.state.selectedNode = names[Math.max(0, Math.min(names.length - 1, clampStep(current, delta)))]
+      if (scroll.nodes < 0) scroll.nodes = 0
     } else if (this.state.focus === 'log') {
       // Up goes back in time; G (end) follows new lines again.
       scroll.log = delta === Infinity ? 0 : clampStep(scroll.log, -delta)

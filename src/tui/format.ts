@@ -47,3 +47,8 @@ export function wrap (text: string, width: number, indent = 0): string[] {
 export function percent (fraction: number): string {
   return `${Math.floor(Math.max(0, Math.min(1, fraction)) * 100)}%`
 }
+
+/** A frame's progress: Blender's own count as `42%`, an estimate from time taken as `~42%`. */
+export function formatProgress (progress: { fraction: number, estimated?: boolean }): string {
+  return `${progress.estimated === true ? '~' : ''}${percent(progress.fraction)}`
+}

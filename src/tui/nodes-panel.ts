@@ -2,13 +2,13 @@ import type { NodeSnapshot } from '../coordinator/node-registry.js'
 import type { JobView } from '../jobs/job.js'
 import { formatFrameList, isFinished } from '../jobs/index.js'
 import type { NodeRecord } from './farm-model.js'
-import { formatAgo, formatFrameTime, percent } from './format.js'
+import { formatAgo, formatFrameTime, formatProgress } from './format.js'
 import type { NodeWork, Survey } from './survey.js'
 import type { Color, Line } from './styled.js'
 import { sizeColumns, tableHeader, tableRow } from './table.js'
 import type { Column } from './table.js'
 
-export type NodeState = 'rendering' | 'idle' | 'blocklisted' | 'offline'
+export type NodeState = 'rendering' | 'idle' | 'blocklisted' | 'offline' | 'draining' | 'drained' | 'disabled'
 
 export interface NodeRow {
   name: string
@@ -50,7 +50,10 @@ function onlineRow (session: NodeSnapshot, o: NodeInputs): NodeRow {
   const record = o.records.get(session.name)
   const work = o.survey.work.get(session.id) ?? []
   const blocked = o.jobs.filter(job => !isFinished(job.state) && job.blocklist[session.name] !== undefined).map(job => job.id)
-  const state: NodeState = work.length > 0 ? 'rendering' : blocked.length > 0 ? 'blocklisted' : 'idle'
+  // What an admin decided comes first: a drained node still rendering is draining.
+  const state: NodeState = session.withdrawn === 'disabled' ? 'disabled'
+    : session.withdrawn === 'drained' ? (work.length > 0 ? 'draining' : 'drained')
+      : work.length > 0 ? 'rendering' : blocked.length > 0 ? 'blocklisted' : 'idle'
   return {
     name: session.name,
     state,
@@ -64,18 +67,18 @@ function onlineRow (session: NodeSnapshot, o: NodeInputs): NodeRow {
   }
 }
 
-/** Blender's own progress on the frame it renders now, when the node reports it: ` (5 at 42%)`. */
-function progressOf (session: NodeSnapshot, work: NodeWork): string {
-  const progress = session.progress
-  if (progress === undefined || progress.jobId !== work.jobId || !work.frames.includes(progress.frame)) return ''
-  return ` (${progress.frame} at ${percent(progress.fraction)})`
-}
-
 /** A GPU node's devices after its Blender version: ` OPTIX`, ` CUDA×2`; nothing for the CPU. */
 export function gpus (session: Pick<NodeSnapshot, 'device' | 'devices'>): string {
   if (session.device === undefined || session.device === 'CPU') return ''
   const count = session.devices?.length ?? 0
   return ` ${session.device}${count > 1 ? `×${count}` : ''}`
+}
+
+/** Progress on the frame it renders now: ` (5 at 42%)`, or ` (5 at ~42%)` for an estimate from time taken. */
+function progressOf (session: NodeSnapshot, work: NodeWork): string {
+  const progress = session.progress
+  if (progress === undefined || progress.jobId !== work.jobId || !work.frames.includes(progress.frame)) return ''
+  return ` (${progress.frame} at ${formatProgress(progress)})`
 }
 
 function average (seconds: number, frames: number): { secondsPerFrame?: number } {
@@ -91,6 +94,9 @@ export const NODE_STATE_COLORS: Record<NodeState, Color> = {
   idle: 'green',
   blocklisted: 'red',
   offline: 'gray',
+  draining: 'magenta',
+  drained: 'magenta',
+  disabled: 'red',
 }
 
 const COLUMNS: Column[] = [

@@ -30,6 +30,8 @@ export interface UiState {
   focus: PanelName
   /** Unset: the view picks the most interesting job (see pickJob). */
   selectedJobId?: string
+  /** The node (by name) the node keys act on, picked with j/k while the nodes panel has the focus; unset: the first row. */
+  selectedNode?: string
   /** First row shown in the jobs and nodes lists; for the log, lines back from its end (0 = follow). */
   scroll: Record<PanelName, number>
   overlay?: Overlay

@@ -46,6 +46,9 @@ export interface View {
   /** The scroll positions used, clamped and following the selection: the controller keeps them. */
   scroll: Record<PanelName, number>
   selectedJobId?: string
+  /** The nodes panel's rows (names, in order) and the one the node keys act on. */
+  nodeNames?: string[]
+  selectedNode?: string
 }
 
 /** The job the user picked, or, until they do, the most interesting one: active, then waiting, then the newest. */
@@ -87,8 +90,12 @@ export function buildView (input: ViewInput): View {
   }
 
   const rendering = nodes.filter(node => node.state === 'rendering').length
-  const nodeScroll = keepVisible(-1, ui.scroll.nodes, rows.nodes, nodes.length)
+  const selectedNode = nodes.find(node => node.name === ui.selectedNode) ?? nodes[0]
+  const nodeIndex = selectedNode !== undefined && ui.focus === 'nodes' ? nodes.indexOf(selectedNode) : -1
+  const nodeScroll = keepVisible(nodeIndex, ui.scroll.nodes, rows.nodes, nodes.length)
   const nodeTable = nodesTable(nodes.slice(nodeScroll, nodeScroll + rows.nodes), width)
+  // The node keys' row is marked while the panel has the focus, as the selected job is in its list.
+  const nodeLines = nodeTable.lines.map((line, i) => i + nodeScroll === nodeIndex ? fitLine(restyle(line, { bg: 'blue' }), width, { bg: 'blue' }) : line)
   const jobList = jobsSection(input, facts, selected, rows.jobs)
   const log = logWindow(input.model.log, logWidth, rows.log, ui.scroll.log)
   const [detailTitle, ...detail] = detailSection(input, facts, selected, rows.mapRows, detailWidth, text => title('jobs', text))
@@ -102,7 +109,7 @@ export function buildView (input: ViewInput): View {
       : [...detail, logTitle(width), ...besidePreview(logLines, logWidth, box)]
   const lines: Line[] = [
     ...header({ model: input.model, jobs, online: input.sessions.length, known: nodes.length, rendering, now: input.now }),
-    title('nodes', nodeTable.header), ...pad(nodeTable.lines, rows.nodes),
+    title('nodes', nodeTable.header), ...pad(nodeLines, rows.nodes),
     title('jobs', jobList.header), ...pad(jobList.lines, rows.jobs),
     detailTitle ?? [],
     ...lower,
@@ -115,6 +122,8 @@ export function buildView (input: ViewInput): View {
     ...(overlay !== undefined ? { overlay } : {}),
     scroll: { jobs: jobList.scroll, nodes: nodeScroll, log: log.back },
     ...(selected !== undefined ? { selectedJobId: selected.id } : {}),
+    nodeNames: nodes.map(node => node.name),
+    ...(selectedNode !== undefined ? { selectedNode: selectedNode.name } : {}),
   }
 }
 

@@ -32,8 +32,15 @@ async function answer (api: CoordinatorApi, request: AdminRequest, callerOf: () 
       }
       case 'admins':
         return { type: 'done', message: await api.adminsAction(request.action, request.who, caller) }
+      case 'list-nodes':
+        return { type: 'nodes', nodes: api.listNodes() }
+      case 'node-state':
+        return { type: 'done', message: await api.nodeState(request.node, request.state, caller) }
       case 'frame-log':
         return await api.frameLog(request.jobId, request.frame, request.all)
+      case 'unblock':
+        if (request.all !== true && request.node === undefined) return { type: 'error', message: 'say which node to unblock, or all of them' }
+        return { type: 'done', message: await api.unblock(request.jobId, request.all === true ? undefined : request.node, caller) }
     }
   } catch (err) {
     // A control that does not fit is the user's error, not the stream's: answer it.

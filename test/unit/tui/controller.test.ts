@@ -33,6 +33,14 @@ function setup (jobs: Job[]): Setup {
       return { id: '9', name: 'shot.blend' }
     },
     jobFiles: async () => [{ path: '/out/job_1_render.mp4', bytes: 4096, kind: 'video' }],
+    nodeState: async (node, state) => {
+      calls.push([node, state === 'drained' ? 'pause' : state === 'disabled' ? 'cancel' : 'resume'])
+      return `${node} ${state}`
+    },
+    unblock: async (jobId, node) => {
+      calls.push([node, 'retry'])
+      return `job ${jobId}: ${node} may render it again`
+    },
   }
   const controller = new Controller({ actions, jobs: () => jobs, log: (text) => logs.push(text), changed: () => {}, quit: () => { quits++ }, redraw: () => {} })
   // Printable keys come with their character; named keys (up, enter, escape, C-c) without.
@@ -156,4 +164,22 @@ test('with no job, job keys say so', (t) => {
   const s = setup([])
   s.press('c')
   t.deepEqual(s.controller.state.status, { text: 'no job selected', level: 'error' })
+})
+
+test('node keys act on the node picked in the nodes panel: D and X ask first, E and U run at once', async (t) => {
+  const s = setup([jobWith('1', 'dp')])
+  s.press('D')
+  await settle()
+  t.regex(s.controller.state.status?.text ?? '', /Tab to the nodes panel/, 'outside the nodes panel they say where to go')
+  s.press('tab')
+  s.controller.sync({ scroll: s.controller.state.scroll, selectedJobId: '1', nodeNames: ['a', 'b'], selectedNode: 'a' })
+  s.press('j', 'X')
+  t.like(s.controller.state.overlay, { kind: 'confirm', title: 'Disable node b?' })
+  s.press('n')
+  s.press('D')
+  t.like(s.controller.state.overlay, { kind: 'confirm', title: 'Drain node b?' })
+  s.press('y', 'E', 'U')
+  await settle()
+  t.deepEqual(s.calls, [['b', 'pause'], ['b', 'resume'], ['b', 'retry']], 'drained, enabled, unblocked; the disable was declined')
+  t.deepEqual(s.controller.state.status, { text: 'job 1: b may render it again', level: 'ok' })
 })

@@ -56,6 +56,8 @@ export function fakeFarm (jobs: Job[] = [], sessions: NodeSession[] = [], api: P
       jobAction: async (jobId, action) => `job ${jobId}: ${action}`,
       submitFile: async () => { throw new Error('not in this test') },
       jobFiles: async () => [],
+      nodeState: async (node, state) => `${node} ${state}`,
+      unblock: async (jobId, node) => `job ${jobId}: ${node} may render it again`,
       ...api,
     },
   }
