@@ -98,6 +98,8 @@ export class HolderTable {
       this.seededTo.set(sha256, seeded = Array.from({ length: pieces }, () => new Set<string>()))
     }
     const held = this.availability(sha256, pieces)
+    // A node asking again for a piece it was sent lost it (evicted, killed before it kept it): not its to spread.
+    for (let i = 0; i < pieces; i++) if (!skip.has(i)) seeded[i]!.delete(to)
     let best: number | undefined
     for (let i = 0; i < pieces; i++) {
       if (skip.has(i) || (counts[i]! > 0 && (held[i]! > 0 || seeded[i]!.size > 0))) continue

@@ -53,7 +53,7 @@ const ANNOUNCE_MS = 1000
 const PIECE_TIMEOUT_MS = 60_000
 /** No verified piece for this long: the fetch fails (the node reports the task, the coordinator retries it). */
 const STALL_MS = 180_000
-/** No piece for this long from peers: the coordinator is asked for pieces peers hold, too. */
+/** No piece from a peer for this long (none reachable, all busy): the coordinator is asked for pieces peers hold, too. */
 const FALLBACK_MS = 2000
 /** A peer that failed (gone, busy) is not asked again for this long. */
 const COOLDOWN_MS = 3000
@@ -84,6 +84,8 @@ class PieceFetch {
   private readonly signal: AbortSignal
   private handle?: FileHandle
   private lastProgress = Date.now()
+  /** When a peer last brought a piece: long ago, and the coordinator is asked for pieces by index. */
+  private lastPeerPiece = Date.now()
   private announced?: () => void
   private readonly wholeHash = createHash('sha256')
   private hashedUpTo = 0
@@ -229,7 +231,7 @@ class PieceFetch {
           if (got === 'missing' || got === 'busy') {
             // The coordinator leaves what peers hold to them. When no peer brings
             // anything (none reachable, all busy), ask it for a piece by index.
-            const index = Date.now() - this.lastProgress > FALLBACK_MS ? pickRarest(skip, new Set(), Bitfield.full(this.count), []) : undefined
+            const index = Date.now() - this.lastPeerPiece > FALLBACK_MS ? pickRarest(skip, new Set(), Bitfield.full(this.count), []) : undefined
             if (index === undefined) { await sleep(200, this.signal); continue }
             this.inFlight.add(index)
             try {
@@ -272,8 +274,12 @@ class PieceFetch {
     }
     this.accept(index, bytes)
     this.lastProgress = Date.now()
-    if (from === 'coordinator') this.result.fromCoordinator += bytes.byteLength
-    else this.result.fromPeers.set(from, (this.result.fromPeers.get(from) ?? 0) + bytes.byteLength)
+    if (from === 'coordinator') {
+      this.result.fromCoordinator += bytes.byteLength
+    } else {
+      this.result.fromPeers.set(from, (this.result.fromPeers.get(from) ?? 0) + bytes.byteLength)
+      this.lastPeerPiece = Date.now()
+    }
     this.init.onPiece?.(this.have, from, bytes.byteLength)
   }
 

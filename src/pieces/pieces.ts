@@ -120,18 +120,20 @@ export class Bitfield {
  * Rarest first: of the pieces this node lacks and is not fetching, that
  * `source` has, the one the fewest known holders have (so the swarm's rarest
  * pieces spread first and no piece ends up held only by a node that leaves).
- * Ties go to a random one, so nodes that start together ask for different
- * pieces. Undefined when the source has nothing we want.
+ * Ties go to the lowest: the whole file's hash, carried forward over the
+ * pieces held in order, then keeps up (1 GB to 8 nodes with random ties left
+ * every node a second pass over most of the file at the end). Nodes starting
+ * together still get different pieces: the coordinator chooses what it
+ * sends them (HolderTable.pickSeed). Undefined when the source has nothing we want.
  */
-export function pickRarest (have: Bitfield, inFlight: ReadonlySet<number>, source: Bitfield, holders: readonly Bitfield[], random: () => number = Math.random): number | undefined {
-  let best: number[] = []
+export function pickRarest (have: Bitfield, inFlight: ReadonlySet<number>, source: Bitfield, holders: readonly Bitfield[]): number | undefined {
+  let best: number | undefined
   let bestCount = Infinity
   for (let i = 0; i < have.length; i++) {
     if (have.has(i) || inFlight.has(i) || !source.has(i)) continue
     let count = 0
     for (const holder of holders) if (holder.has(i)) count++
-    if (count < bestCount) { best = [i]; bestCount = count } else if (count === bestCount) best.push(i)
+    if (count < bestCount) { best = i; bestCount = count }
   }
-  if (best.length === 0) return undefined
-  return best[Math.min(best.length - 1, Math.floor(random() * best.length))]
+  return best
 }

@@ -54,9 +54,14 @@ test('a node that lied about a piece is dropped for that content for good, not f
 test('the coordinator seeds every piece once before it sends any piece again', (t) => {
   const table = new HolderTable()
   const picks: number[] = []
-  // Eight nodes that have nothing ask at once, twice each.
+  // Four nodes that have nothing ask at once, twice each (the second time skipping what the first brings).
+  const asked = [0, 1, 2, 3].map(() => new Bitfield(8))
   for (let round = 0; round < 2; round++) {
-    for (let node = 0; node < 4; node++) picks.push(table.pickSeed(SHA, 8, new Bitfield(8), `N${node}`) ?? -1)
+    for (let node = 0; node < 4; node++) {
+      const pick = table.pickSeed(SHA, 8, asked[node]!, `N${node}`) ?? -1
+      asked[node]!.set(pick)
+      picks.push(pick)
+    }
   }
   t.deepEqual([...picks].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7])
   // Every piece went once, to nodes still here: theirs to spread, even before they say they hold it.
@@ -77,6 +82,13 @@ test('a piece the coordinator sent once and a peer holds is left to the peers', 
   // The peer leaves: its pieces come from the coordinator again.
   table.leave('A')
   t.is(table.pickSeed(SHA, 2, new Bitfield(2), 'B'), 0)
+})
+
+test('a node asking again for a piece it was sent gets it again: it lost it', (t) => {
+  const table = new HolderTable()
+  t.is(table.pickSeed(SHA, 1, new Bitfield(1), 'A'), 0)
+  t.is(table.pickSeed(SHA, 1, new Bitfield(1), 'B'), undefined)
+  t.is(table.pickSeed(SHA, 1, new Bitfield(1), 'A'), 0)
 })
 
 test('what the coordinator sent a node that lied does not count as spreading', (t) => {
