@@ -2,6 +2,7 @@ import path from 'node:path'
 import { submitRequest } from '../protocol/messages.js'
 import type { AdminReply, EncodeSettingsMessage, JobAction, JobSummary, NodeSummary, SubmitRequest } from '../protocol/messages.js'
 import { MAX_LOG_ATTEMPTS_SHOWN, MAX_LOG_INDEX_FRAMES } from '../protocol/frame-logs.js'
+import type { FrameLogEntry } from '../protocol/frame-logs.js'
 import type { JobStore } from '../store/job-store.js'
 import { parseFrameList } from '../jobs/frame-range.js'
 import { DEFAULT_ENCODE_SETTINGS } from '../encode/settings.js'
@@ -191,6 +192,16 @@ export class CoordinatorApi {
     const entries = await this.store.frameLogs.entries(jobId, frame)
     const shown = entries.slice(all ? -MAX_LOG_ATTEMPTS_SHOWN : -1)
     return { type: 'frame-log', jobId, frame, entries: shown, earlier: entries.length - shown.length }
+  }
+
+  /** The last attempt of the job's frame that failed last, for the dashboard's `l`; undefined when none failed. */
+  async lastFailedFrameLog (jobId: string): Promise<FrameLogEntry | undefined> {
+    this.farm.job(jobId)
+    const failed = (await this.store.frameLogs.index(jobId)).filter(summary => summary.outcome === 'failed')
+    // The newest by time (of two at the same time, the higher frame: the index is by frame).
+    const last = failed.reduce<typeof failed[number] | undefined>((latest, summary) => (latest !== undefined && latest.at > summary.at ? latest : summary), undefined)
+    if (last === undefined) return undefined
+    return (await this.store.frameLogs.entries(jobId, last.frame)).filter(entry => entry.outcome === 'failed').at(-1)
   }
 
   /** The job's frames and videos on disk, with their sizes. */

@@ -5,6 +5,8 @@ import type { JobAction } from '../protocol/messages.js'
 import type { LogLevel } from './farm-model.js'
 import { filesInOrder, frameOfFile, moveFilesCursor } from './files-overlay.js'
 import type { FilesOverlay } from './files-overlay.js'
+import type { LogOverlay } from './log-overlay.js'
+import type { FrameLogEntry } from '../protocol/frame-logs.js'
 import { newJobForm } from './new-job-form.js'
 import { initialUiState, PANELS } from './ui-state.js'
 import type { Overlay, Status, UiState } from './ui-state.js'
@@ -26,6 +28,8 @@ export interface DashboardActions {
   nodeState: (node: string, state: 'drained' | 'disabled' | 'enabled') => Promise<string>
   /** Clears the job's blocklist entry for the node. */
   unblock: (jobId: string, node: string) => Promise<string>
+  /** Blender's output of the job's frame that failed last (its last attempt). */
+  lastFailedFrameLog: (jobId: string) => Promise<FrameLogEntry | undefined>
 }
 
 export interface ControllerDeps {
@@ -69,7 +73,7 @@ export class Controller {
     this.shownJobId = view.selectedJobId
     this.shownNodes = view.nodeNames ?? []
     this.shownNode = view.selectedNode
-    if (this.state.overlay?.kind === 'files' && view.overlay?.scroll !== undefined) this.state.overlay.scroll = view.overlay.scroll
+    if ((this.state.overlay?.kind === 'files' || this.state.overlay?.kind === 'log') && view.overlay?.scroll !== undefined) this.state.overlay.scroll = view.overlay.scroll
   }
 
   report (text: string, level: Status['level']): void {
@@ -97,7 +101,7 @@ export class Controller {
         this.newJob ??= newJobForm(async (path, options) => this.submit(path, options))
         this.open(this.newJob)
         break
-      case 'c': case 'f': case 'd': case 'p': case 'a': case 'r': case 'e': case 'o':
+      case 'c': case 'f': case 'd': case 'p': case 'a': case 'r': case 'e': case 'o': case 'l':
         if (job === undefined) this.report('no job selected', 'error')
         else this.jobKey(key, job)
         break
@@ -117,6 +121,7 @@ export class Controller {
       case 'r': this.run(job, 'retry'); break
       case 'e': this.run(job, 'encode'); break
       case 'o': this.showFiles(job); break
+      case 'l': this.showLog(job); break
     }
   }
 
@@ -218,6 +223,15 @@ export class Controller {
     ).finally(() => this.deps.changed())
   }
 
+  private showLog (job: JobView): void {
+    const overlay: LogOverlay = { kind: 'log', jobId: job.id, loaded: false }
+    this.open(overlay)
+    this.deps.actions.lastFailedFrameLog(job.id).then(
+      (entry) => { if (entry !== undefined) overlay.entry = entry },
+      (err: unknown) => { overlay.error = errorText(err) },
+    ).finally(() => { overlay.loaded = true; this.deps.changed() })
+  }
+
   /** Hidden, or shown again with the latest frame (a frame picked in the files list is let go). */
   private togglePreview (): void {
     const hidden = !this.state.preview.hidden
@@ -254,6 +268,13 @@ export class Controller {
           this.state.status = { text: 'nothing done', level: 'info' }
         }
         break
+      case 'log': {
+        if (key === 'escape' || key === 'l' || key === 'q') this.close()
+        const step = key === 'pageup' ? -PAGE : key === 'pagedown' ? PAGE : key === 'up' || key === 'k' ? -1 : key === 'down' || key === 'j' ? 1 : 0
+        // Undefined is the end; the view clamps what it shows and hands the position back (see sync).
+        if (step !== 0) overlay.scroll = Math.max(0, (overlay.scroll ?? Number.MAX_SAFE_INTEGER) + step)
+        break
+      }
       case 'files':
         if (key === 'escape' || key === 'o' || key === 'q') this.close()
         else if (key === 'enter') this.pickFrame(overlay)

@@ -20,6 +20,7 @@ export const KEYS: readonly KeyHelp[] = [
   { keys: 'e', footer: 'encode', help: 'make the video now (again)' },
   { keys: 'd', footer: 'delete', help: 'delete the job with its frames and videos (asks first)' },
   { keys: 'o', footer: 'files', help: 'the selected job\'s frames and videos, with sizes; Enter shows a frame in the preview' },
+  { keys: 'l', help: 'Blender\'s output of the selected job\'s frame that failed last (as microfarm log prints it)' },
   { keys: 'D', help: 'nodes panel (Tab to it, j/k to pick a node): drain the node, it finishes what it holds and takes nothing new (asks first)' },
   { keys: 'X', help: 'nodes panel: disable the node, its frames go to others now (asks first)' },
   { keys: 'E', help: 'nodes panel: enable a drained or disabled node again' },

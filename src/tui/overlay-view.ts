@@ -1,4 +1,5 @@
 import { filesContent } from './files-overlay.js'
+import { logContent } from './log-overlay.js'
 import { KEYS } from './keys.js'
 import type { Line } from './styled.js'
 import type { Overlay } from './ui-state.js'
@@ -50,5 +51,7 @@ function content (overlay: Overlay, maxLines: number): { title: string, lines: L
       }
     case 'files':
       return filesContent(overlay, maxLines)
+    case 'log':
+      return logContent(overlay, maxLines)
   }
 }

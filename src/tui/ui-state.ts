@@ -1,3 +1,4 @@
+import type { FrameLogEntry } from '../protocol/frame-logs.js'
 import type { JobFile } from '../coordinator/api.js'
 import type { PickedFrame } from './preview-service.js'
 
@@ -20,6 +21,8 @@ export type Overlay =
   | { kind: 'form', title: string, fields: FormField[], index: number, error?: string, busy?: boolean, onSubmit: (values: string[]) => Promise<void> }
   /** `index`: the row the cursor is on, in the order the list shows (see filesInOrder). */
   | { kind: 'files', jobId: string, files?: JobFile[], error?: string, scroll: number, index: number }
+  /** `scroll` undefined: at the log's end (where Blender says why it failed). */
+  | { kind: 'log', jobId: string, loaded: boolean, entry?: FrameLogEntry, error?: string, scroll?: number }
 
 export interface Status {
   text: string

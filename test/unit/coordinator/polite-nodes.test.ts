@@ -39,6 +39,24 @@ test('a failed frame\'s Blender lines are kept with it and read back by the API,
   await t.throwsAsync(api.frameLog(job.id, 99, false), { message: /job \d+ has no frame 99/ })
 })
 
+test('the dashboard\'s l: the last attempt of the frame that failed last, none when no frame failed', async t => {
+  const { farm, store } = await tempFarm(t, 'mf-lastlog-')
+  const api = new CoordinatorApi(farm, store)
+  const job = await farm.submit(submitRequest({ frames: '1-4', chunk: 1 }), projectManifest())
+  t.is(await api.lastFailedFrameLog(job.id), undefined)
+  const a = node('a')
+  farm.nodeJoined(a)
+  farm.requestWork(a.id)
+  farm.frameFailed(a.id, job.id, 1, 'Error: first', ['one'])
+  await store.drain()
+  farm.requestWork(a.id)
+  const second = tasks(a).at(-1)
+  if (second?.kind !== 'render') throw new Error('expected a render task')
+  farm.frameFailed(a.id, job.id, second.frames[0] ?? -1, 'Error: later', ['two'])
+  await store.drain()
+  t.like(await api.lastFailedFrameLog(job.id), { frame: second.frames[0], error: 'Error: later', lines: ['two'] })
+})
+
 test('a frame that rendered with warnings is counted on the job once per frame report, and its lines kept', async t => {
   const { farm, store, events } = await tempFarm(t, 'mf-polite-')
   const api = new CoordinatorApi(farm, store)

@@ -2,6 +2,8 @@ import test from 'ava'
 import { JobControlError } from '../../../src/jobs/job-state.js'
 import type { Job } from '../../../src/jobs/job.js'
 import type { JobAction } from '../../../src/protocol/messages.js'
+import { logContent } from '../../../src/tui/log-overlay.js'
+import type { LogOverlay } from '../../../src/tui/log-overlay.js'
 import { Controller } from '../../../src/tui/controller.js'
 import type { DashboardActions, KeyPress } from '../../../src/tui/controller.js'
 import { jobWith } from './fixtures.js'
@@ -41,6 +43,7 @@ function setup (jobs: Job[]): Setup {
       calls.push([node, 'retry'])
       return `job ${jobId}: ${node} may render it again`
     },
+    lastFailedFrameLog: async (jobId) => jobId === '1' ? FAILED_LOG : undefined,
   }
   const controller = new Controller({ actions, jobs: () => jobs, log: (text) => logs.push(text), changed: () => {}, quit: () => { quits++ }, redraw: () => {} })
   // Printable keys come with their character; named keys (up, enter, escape, C-c) without.
@@ -147,6 +150,31 @@ test('the new-job form checks the frame list; empty frames leave the range to a 
   s.press('up', 'C-u', 'enter', 'enter')
   await settle()
   t.deepEqual(s.submitted, [{ path: 'a.blend', options: { chunk: 1 } }])
+})
+
+const FAILED_LOG = { frame: 3, attempt: 2, node: 'vm', at: '2026-12-02T01:02:03.000Z', outcome: 'failed' as const, error: 'Error: Cannot render, no camera', lines: Array.from({ length: 40 }, (_, i) => `line ${i + 1}`) }
+
+test('l shows Blender\'s output of the frame that failed last, from its end; it scrolls, and Esc closes it', async (t) => {
+  const s = setup([jobWith('1', 'dfd'), jobWith('2', 'dd')])
+  s.press('l')
+  await settle()
+  const log = s.controller.state.overlay
+  t.is(log?.kind, 'log')
+  t.deepEqual(log?.kind === 'log' ? log.entry : undefined, FAILED_LOG)
+  const { lines, scroll } = logContent(log as LogOverlay, 12)
+  const text = lines.map(line => line.map(part => part.text).join(''))
+  t.is(text[0], 'frame 3, attempt 2 on vm at 2026-12-02 01:02:03')
+  t.is(text[1], 'Error: Cannot render, no camera')
+  t.is(text.at(-2), 'line 40', 'it opens at the end, where Blender says why')
+  s.controller.sync({ scroll: s.controller.state.scroll, selectedJobId: '1', overlay: { title: '', lines: [], width: 0, height: 0, ...(scroll !== undefined ? { scroll } : {}) } })
+  s.press('up', 'up')
+  t.is(logContent(log as LogOverlay, 12).lines.at(-2)?.[0]?.text, 'line 38')
+  s.press('escape')
+  t.is(s.controller.state.overlay, undefined)
+  s.press('j', 'l')
+  await settle()
+  const none = s.controller.state.overlay
+  t.deepEqual(logContent(none as LogOverlay, 12).lines, [[{ text: 'no frame of this job has failed', fg: 'gray' }]])
 })
 
 test('o lists the job\'s files; ? shows help and the next key only closes it', async (t) => {

@@ -58,6 +58,7 @@ export function fakeFarm (jobs: Job[] = [], sessions: NodeSession[] = [], api: P
       jobFiles: async () => [],
       nodeState: async (node, state) => `${node} ${state}`,
       unblock: async (jobId, node) => `job ${jobId}: ${node} may render it again`,
+      lastFailedFrameLog: async () => undefined,
       ...api,
     },
   }

@@ -64,7 +64,7 @@ const FILES: JobFile[] = [
 
 function controller (jobs: Job[]): Controller {
   return new Controller({
-    actions: { jobAction: async () => 'done', submitFile: async () => ({ id: '9', name: 'x' }), jobFiles: async () => FILES, nodeState: async () => 'done', unblock: async () => 'done' },
+    actions: { jobAction: async () => 'done', submitFile: async () => ({ id: '9', name: 'x' }), jobFiles: async () => FILES, nodeState: async () => 'done', unblock: async () => 'done', lastFailedFrameLog: async () => undefined },
     jobs: () => jobs,
     log: () => {},
     changed: () => {},
