@@ -11,11 +11,35 @@ import { PieceServer } from '../pieces/piece-server.js'
 import { Bitfield } from '../pieces/pieces.js'
 import type { PieceList } from '../pieces/pieces.js'
 import type { CoordinatorEvents } from './events.js'
+import type { ContentFetch } from './node-registry.js'
+import { isFinished } from '../jobs/job.js'
+import type { Job } from '../jobs/job.js'
+import type { ContentStore } from '../store/content-store.js'
 
-/** The few things the swarm needs of the farm: who is a node now, by peer id. */
+/** The few things the swarm needs of the farm: who is a node now, by peer id, and where views read fetches. */
 export interface SwarmMembers {
   nameOf: (peerId: string) => string | undefined
   members: () => string[]
+  /** What the node fetches now (undefined: nothing). */
+  setFetching: (peerId: string, fetch: ContentFetch | undefined) => void
+  /** The unfinished jobs whose project holds this content. */
+  jobsOf: (sha256: string) => Promise<string[]>
+}
+
+/** A fetch nobody announced for this long is over (the node gave up, or left): views stop showing it. */
+const FETCH_SHOWN_MS = 5000
+
+/** The unfinished jobs whose .blend, manifest or project files include `sha256`. */
+export async function jobsHolding (jobs: Iterable<Job>, content: Pick<ContentStore, 'manifest'>, sha256: string): Promise<string[]> {
+  const found: string[] = []
+  for (const job of jobs) {
+    if (isFinished(job.state)) continue
+    if (job.blendSha256 === sha256 || job.project?.sha256 === sha256) { found.push(job.id); continue }
+    if (job.project === undefined) continue
+    const manifest = await content.manifest(job.project).catch(() => undefined)
+    if (manifest?.files.some(f => f.sha256 === sha256) === true) found.push(job.id)
+  }
+  return found
 }
 
 export interface SwarmContent {
@@ -37,6 +61,9 @@ export class ContentSwarm {
   readonly table = new HolderTable()
   private readonly lists = new Map<string, PieceList>()
   private readonly names = new Map<string, string>()
+  /** Per node, its last announcement (for the rate) and when what views show of it ends. */
+  private readonly fetches = new Map<string, { fetch: ContentFetch, at: number, expiry: NodeJS.Timeout }>()
+  private readonly jobsBySha = new Map<string, Promise<string[]>>()
   readonly pieces: PieceServer
 
   constructor (private readonly content: SwarmContent, private readonly members: SwarmMembers, private readonly events: CoordinatorEvents) {
@@ -102,8 +129,50 @@ export class ContentSwarm {
     if (name === undefined) throw new ProtocolError('only a render node in session with this coordinator takes part in sharing content')
     // A node that left since it served a piece is still named in the log, not shown as a peer id.
     this.names.set(peerId, name)
-    await channel.write(this.answer(request, peerId, name), AbortSignal.timeout(REPLY_WRITE_TIMEOUT_MS))
+    const reply = this.answer(request, peerId, name)
+    if (request.type === 'announce') await this.showFetch(peerId, request)
+    if (request.type === 'fetched') this.endFetch(peerId)
+    await channel.write(reply, AbortSignal.timeout(REPLY_WRITE_TIMEOUT_MS))
     await stream.close({ signal: AbortSignal.timeout(REPLY_WRITE_TIMEOUT_MS) })
+  }
+
+  /** What views show of a node's fetch, from its announcement: bytes verified, rate since the last one, peers. */
+  private async showFetch (peerId: string, request: Extract<SwarmRequest, { type: 'announce' }>): Promise<void> {
+    const list = this.lists.get(request.sha256)
+    if (list === undefined) return
+    const have = Bitfield.fromBase64(request.pieces, request.have)
+    if (have.complete) { this.endFetch(peerId); return }
+    let jobs = this.jobsBySha.get(request.sha256)
+    if (jobs === undefined) {
+      // A job list that cannot be read shows the fetch without its jobs; the fetch itself goes on.
+      jobs = this.members.jobsOf(request.sha256).catch(() => [])
+      this.jobsBySha.set(request.sha256, jobs)
+      // Jobs come and go: looked up again for the next fetch of it.
+      void jobs.then(() => setTimeout(() => this.jobsBySha.delete(request.sha256), 30_000).unref())
+    }
+    const bytes = Math.min(list.size, have.held * list.pieceBytes)
+    const now = Date.now()
+    const last = this.fetches.get(peerId)
+    clearTimeout(last?.expiry)
+    const seconds = last !== undefined && last.fetch.sha256 === request.sha256 ? (now - last.at) / 1000 : 0
+    const rate = seconds > 0 ? Math.max(0, bytes - (last?.fetch.bytes ?? 0)) / seconds : 0
+    const fetch: ContentFetch = {
+      sha256: request.sha256,
+      size: list.size,
+      bytes,
+      fromPeers: request.fromPeers ?? 0,
+      // Smoothed: announcements come about once a second, pieces in bursts.
+      bytesPerSecond: last !== undefined && seconds > 0 ? 0.5 * rate + 0.5 * last.fetch.bytesPerSecond : rate,
+      peers: this.table.peersFor(request.sha256, peerId).length,
+      jobIds: await jobs,
+    }
+    this.fetches.set(peerId, { fetch, at: now, expiry: setTimeout(() => this.endFetch(peerId), FETCH_SHOWN_MS).unref() })
+    this.members.setFetching(peerId, fetch)
+  }
+
+  private endFetch (peerId: string): void {
+    clearTimeout(this.fetches.get(peerId)?.expiry)
+    if (this.fetches.delete(peerId)) this.members.setFetching(peerId, undefined)
   }
 
   private nameOf (peerId: string): string {

@@ -25,7 +25,7 @@ import { DispatchTiming } from './dispatch-timing.js'
 import type { FarmKey } from '../net/farm-key.js'
 import { handleSession } from './handlers/session.js'
 import { handleContentRequest } from './handlers/content.js'
-import { ContentSwarm } from './content-swarm.js'
+import { ContentSwarm, jobsHolding } from './content-swarm.js'
 import { askToSendLater, handleFrameUpload } from './handlers/frame.js'
 import { handleSubmit } from './handlers/submit.js'
 import { handleAdmin } from './handlers/admin.js'
@@ -116,7 +116,12 @@ export class Coordinator {
     const limits = new StreamLimits()
     await host.handle(CONTENT_PROTOCOL, guarded(CONTENT_PROTOCOL, this.events, limits.limited('reply', async (s) => handleContentRequest(this.store.content, s))), options)
     // Content in pieces, seeded to nodes that then exchange them (see content-swarm.ts).
-    const swarm = new ContentSwarm(this.store.content, { nameOf: id => this.farm.nodes.get(id)?.name, members: () => this.farm.nodes.all().map(n => n.id) }, this.events)
+    const swarm = new ContentSwarm(this.store.content, {
+      nameOf: id => this.farm.nodes.get(id)?.name,
+      members: () => this.farm.nodes.all().map(n => n.id),
+      setFetching: (id, fetch) => { const node = this.farm.nodes.get(id); if (node !== undefined) node.fetching = fetch },
+      jobsOf: async (sha) => jobsHolding(this.farm.jobs.values(), this.store.content, sha),
+    }, this.events)
     await host.handle(PIECES_PROTOCOL, guarded(PIECES_PROTOCOL, this.events, limits.limited('reply', async (s, c) => swarm.handlePieces(s, c))), options)
     await host.handle(SWARM_PROTOCOL, guarded(SWARM_PROTOCOL, this.events, limits.limited('reply', async (s, c) => swarm.handleSwarm(s, c))), options)
     await host.handle(FRAME_PROTOCOL, guarded(FRAME_PROTOCOL, this.events, limits.limited('upload', async (s, c) => handleFrameUpload(this.farm, this.store, s, c), async (s, err) => askToSendLater(s, err.message))), options)

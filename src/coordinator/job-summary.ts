@@ -9,6 +9,7 @@ import { fitText } from '../util/fit-text.js'
 import { describeRequirements, whyNobodyMayRender } from '../jobs/blender-rules.js'
 import type { NodeFacts } from '../jobs/blender-rules.js'
 import { isSchedulable } from '../jobs/scheduler.js'
+import type { NodeSession } from './node-registry.js'
 
 /** The longest reason a blocklist entry may give (jobSummary's schema). */
 const MAX_BLOCKLIST_REASON = 500
@@ -18,7 +19,7 @@ const MAX_BLOCKLIST_REASON = 500
  * of its schema, whatever a job stored holds (one an older coordinator wrote,
  * before it cut texts): a summary that misses them fails the list for everyone.
  */
-export function summarizeJob (job: Job, layout: OutputLayout, phases?: { rendering: number, uploading: number, queued: number }, nodes?: readonly NodeFacts[]): JobSummary {
+export function summarizeJob (job: Job, layout: OutputLayout, phases?: { rendering: number, uploading: number, queued: number }, nodes?: ReadonlyArray<NodeFacts & Partial<Pick<NodeSession, 'fetching'>>>): JobSummary {
   const counts = countFrames(job)
   const frames = frameNumbers(job)
   const missing = job.state === 'completed' && counts.done < frames.length
@@ -51,6 +52,7 @@ export function summarizeJob (job: Job, layout: OutputLayout, phases?: { renderi
     ...(job.warnings !== undefined ? { warnings: job.warnings.map(warning => shown(warning, MAX_ERROR_TEXT)) } : {}),
     ...(job.framesWarned !== undefined ? { framesWarned: job.framesWarned } : {}),
     ...(job.project !== undefined ? { projectFiles: job.project.files, projectBytes: job.project.bytes } : {}),
+    ...fetchesOf(job, nodes),
     ...requirements(job, nodes),
     encode: {
       settings: job.encode.settings,
@@ -60,6 +62,14 @@ export function summarizeJob (job: Job, layout: OutputLayout, phases?: { renderi
       ...(job.encode.error !== undefined ? { error: shown(job.encode.error, MAX_ERROR_TEXT) } : {}),
     },
   }
+}
+
+/** The nodes fetching this job's content now (see coordinator/content-swarm.ts). */
+function fetchesOf (job: Job, nodes: ReadonlyArray<Pick<NodeFacts, 'name'> & Partial<Pick<NodeSession, 'fetching'>>> | undefined): Partial<JobSummary> {
+  const fetching = (nodes ?? []).flatMap(n => n.fetching !== undefined && n.fetching.jobIds.includes(job.id)
+    ? [{ node: shown(n.name, MAX_SHORT_TEXT), bytes: n.fetching.bytes, size: n.fetching.size, bytesPerSecond: Math.round(n.fetching.bytesPerSecond), fromPeers: n.fetching.fromPeers, peers: n.fetching.peers }]
+    : [])
+  return fetching.length > 0 ? { fetching } : {}
 }
 
 /** What the job asks of its nodes, and (while it has work and nodes are known) why none online may take it. */

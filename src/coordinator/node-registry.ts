@@ -39,13 +39,18 @@ export interface NodeSession {
   schedule?: NodeScheduleFacts
   send: (message: CoordinatorToNode) => void
   disconnect: (reason: string) => void
+  /** The content it fetches now, piece by piece, from its announcements (see content-swarm.ts). */
+  fetching?: ContentFetch
 }
+
+/** A node's fetch of a content in progress, as views show it: bytes verified, rate, peers it heard of, jobs that need it. */
+export interface ContentFetch { sha256: string, size: number, bytes: number, fromPeers: number, bytesPerSecond: number, peers: number, jobIds: readonly string[] }
 
 /** How far the node is with the frame in its Blender, as views show it: `estimated` from time taken (see jobs/progress-estimate.ts). */
 export interface ShownProgress { jobId: string, frame: number, fraction: number, estimated?: boolean }
 
 /** What views (the terminal UI) see of a node: facts, copied; no way to send to it or drop it. */
-export type NodeSnapshot = Readonly<Pick<NodeSession, 'id' | 'name' | 'cores' | 'blenderVersion' | 'platform' | 'device' | 'devices' | 'connectedAt' | 'lastSeen' | 'framesDone' | 'frameSeconds' | 'lastFrameAt' | 'withdrawn' | 'schedule'> & { progress?: ShownProgress }>
+export type NodeSnapshot = Readonly<Pick<NodeSession, 'id' | 'name' | 'cores' | 'blenderVersion' | 'platform' | 'device' | 'devices' | 'connectedAt' | 'lastSeen' | 'framesDone' | 'frameSeconds' | 'lastFrameAt' | 'withdrawn' | 'schedule' | 'fetching'> & { progress?: ShownProgress }>
 
 /** What a node says of itself and how to reach it; everything else starts empty. */
 export type NodeSessionInit = Pick<NodeSession, 'id' | 'name' | 'cores' | 'blenderVersion' | 'platform' | 'send' | 'disconnect'> & Partial<Pick<NodeSession, 'device' | 'devices'>>
@@ -108,11 +113,12 @@ export class NodeRegistry {
 
   /** Copies for views, taken at one moment (`now`: the farm's clock, for progress estimates). */
   snapshots (now = Date.now()): NodeSnapshot[] {
-    return this.all().map(({ id, name, cores, blenderVersion, platform, device, devices, connectedAt, lastSeen, framesDone, frameSeconds, lastFrameAt, progress, frameStarted, withdrawn, schedule }) => ({
+    return this.all().map(({ id, name, cores, blenderVersion, platform, device, devices, connectedAt, lastSeen, framesDone, frameSeconds, lastFrameAt, progress, frameStarted, withdrawn, schedule, fetching }) => ({
       id, name, cores, blenderVersion, platform, ...(device !== undefined ? { device } : {}), ...(devices !== undefined ? { devices } : {}), connectedAt, lastSeen, framesDone, frameSeconds,
       ...(lastFrameAt !== undefined ? { lastFrameAt } : {}),
       ...(withdrawn !== undefined ? { withdrawn } : {}),
       ...(schedule !== undefined ? { schedule: { ...schedule } } : {}),
+      ...(fetching !== undefined ? { fetching: { ...fetching } } : {}),
       ...this.progressOf({ id, progress, frameStarted }, now),
     }))
   }

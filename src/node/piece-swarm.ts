@@ -117,7 +117,7 @@ export class NodeSwarm {
     const status: FetchStatus = { sha256: content.sha256, size: content.size, bytes: 0, fromPeers: 0, peers: 0, startedAt: Date.now() }
     this.fetching.set(content.sha256, status)
     const announce = async (have: Bitfield, s: AbortSignal): Promise<SwarmPeer[]> => {
-      const reply = await this.call({ type: 'announce', sha256: content.sha256, pieces: count, addresses: this.addresses(), have: have.toBase64() }, open, s)
+      const reply = await this.call({ type: 'announce', sha256: content.sha256, pieces: count, addresses: this.addresses(), have: have.toBase64(), fromPeers: status.fromPeers }, open, s)
       if (reply.type !== 'peers') throw new ProtocolError(`expected peers, got ${reply.type}`)
       this.setMembers(reply.members)
       status.peers = reply.peers.length

@@ -270,6 +270,15 @@ export const jobSummary = z.object({
   /** Files and bytes the job's project carries, the .blend included. */
   projectFiles: z.number().int().nonnegative().optional(),
   projectBytes: z.number().int().nonnegative().optional(),
+  /** Nodes fetching the job's content now, piece by piece: bytes verified of size, rate, from peers, peers they heard of. */
+  fetching: z.array(z.object({
+    node: shortText,
+    bytes: z.number().int().nonnegative(),
+    size: z.number().int().nonnegative(),
+    bytesPerSecond: z.number().nonnegative(),
+    fromPeers: z.number().int().nonnegative(),
+    peers: z.number().int().nonnegative(),
+  })).max(10_000).optional(),
   /** Major.minor of the Blender that saved the .blend. */
   blendVersion: blendVersion.optional(),
   submitterBlender: shortText.optional(),

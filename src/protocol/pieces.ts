@@ -48,7 +48,15 @@ export type SwarmPeer = z.infer<typeof swarmPeer>
 
 export const swarmRequest = z.discriminatedUnion('type', [
   /** What this node holds of a content (complete or not) and where it listens; answered with peers. */
-  z.object({ type: z.literal('announce'), sha256, pieces: z.number().int().nonnegative().max(MAX_PIECES), addresses: z.array(address).max(16), have: bitfield }),
+  z.object({
+    type: z.literal('announce'),
+    sha256,
+    pieces: z.number().int().nonnegative().max(MAX_PIECES),
+    addresses: z.array(address).max(16),
+    have: bitfield,
+    /** Bytes of it that came from peers so far (for the farm's views). */
+    fromPeers: z.number().int().nonnegative().optional(),
+  }),
   /** The farm's members: the peers this node may serve. */
   z.object({ type: z.literal('members') }),
   z.object({ type: z.literal('bad-piece'), sha256, peerId, index: pieceIndex }),

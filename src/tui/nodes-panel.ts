@@ -57,9 +57,9 @@ function onlineRow (session: NodeSnapshot, o: NodeInputs): NodeRow {
   return {
     name: session.name,
     state,
-    work: work.length > 0
+    work: (work.length > 0
       ? work.map(w => `${w.jobId}: ${w.probe ? 'scene' : formatFrameList(w.frames)}${progressOf(session, w)}`).join('; ')
-      : blocked.length > 0 ? `not on job ${blocked.join(', ')}` : '',
+      : blocked.length > 0 ? `not on job ${blocked.join(', ')}` : '') + fetchingOf(session),
     blender: `${session.blenderVersion}${gpus(session)}`,
     framesDone: record?.framesDone ?? session.framesDone,
     ...(record !== undefined ? average(record.frameSeconds, record.timedFrames) : average(session.frameSeconds, session.framesDone)),
@@ -79,6 +79,14 @@ function progressOf (session: NodeSnapshot, work: NodeWork): string {
   const progress = session.progress
   if (progress === undefined || progress.jobId !== work.jobId || !work.frames.includes(progress.frame)) return ''
   return ` (${progress.frame} at ${formatProgress(progress)})`
+}
+
+/** The content it fetches now: ` fetching 120/210 MB, 11 MB/s, 3 peers`. */
+function fetchingOf (session: NodeSnapshot): string {
+  const f = session.fetching
+  if (f === undefined) return ''
+  const mb = (n: number): string => (n / 1e6).toFixed(0)
+  return ` fetching ${mb(f.bytes)}/${mb(f.size)} MB, ${(f.bytesPerSecond / 1e6).toFixed(1)} MB/s, ${f.peers} peer${f.peers === 1 ? '' : 's'}`
 }
 
 function average (seconds: number, frames: number): { secondsPerFrame?: number } {
