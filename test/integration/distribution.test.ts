@@ -60,6 +60,10 @@ netnsTest('nodes get a 200 MB project from each other, verified; a node killed m
   t.teardown(async () => { await client.close() })
   await submitBlend(client, blend, { name: 'big.blend', frames: '1-16', chunk: 1, format: 'PNG', priority: 0, encode: { enabled: false, codec: 'h264', quality: 'high', location: 'parent' } })
 
+  // What jobs --json shows while nodes fetch: bytes, rate, peers.
+  const shown = await waitFor('a node\'s fetch in the job list', async () => (await client.listJobs()).flatMap(j => j.fetching ?? []).find(f => f.bytes > 0 && f.size === 200 * MB), 300_000, 250)
+  t.true(shown.bytesPerSecond >= 0 && shown.peers >= 0)
+
   // Killed once it holds a quarter: its peers lose a source mid-piece.
   const killed = nodes[3] as CliProcess
   await waitFor('the last node to hold a quarter of the content', () => /: 25% \(/.test(killed.output()), 300_000)
