@@ -86,7 +86,8 @@ class PieceFetch {
   private lastProgress = Date.now()
   /** When a peer last brought a piece: long ago, and the coordinator is asked for pieces by index. */
   private lastPeerPiece = Date.now()
-  private announced?: () => void
+  /** Peer loops waiting for news of what their peer holds. */
+  private readonly waiting = new Set<() => void>()
   private readonly wholeHash = createHash('sha256')
   private hashedUpTo = 0
   private hashing: Promise<void> = Promise.resolve()
@@ -159,7 +160,8 @@ class PieceFetch {
         const peers = await this.init.sources.announce(this.have, withTimeout(this.signal, 10_000))
         this.peers = new Map(peers.filter(p => !this.dropped.has(p.peerId)).map(p => [p.peerId, p]))
         this.startPeers()
-        this.announced?.()
+        for (const wake of this.waiting) wake()
+        this.waiting.clear()
       } catch (err) {
         if (this.signal.aborted) return
         this.init.log?.(`could not ask the coordinator who holds pieces: ${errorMessage(err)}`)
@@ -187,7 +189,11 @@ class PieceFetch {
         const index = pickRarest(this.have, this.inFlight, Bitfield.fromBase64(this.count, peer.have), [...this.peers.values()].map(p => Bitfield.fromBase64(this.count, p.have)))
         if (index === undefined) {
           // Nothing this peer has that we lack: wait for news of what it holds now.
-          await new Promise<void>((resolve) => { this.announced = resolve; setTimeout(resolve, ANNOUNCE_MS * 2) })
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(() => { this.waiting.delete(wake); resolve() }, ANNOUNCE_MS * 2)
+            const wake = (): void => { clearTimeout(timer); resolve() }
+            this.waiting.add(wake)
+          })
           continue
         }
         this.inFlight.add(index)
