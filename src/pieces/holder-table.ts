@@ -11,6 +11,8 @@ export interface Holder {
   have: Bitfield
 }
 
+/** A piece sent to a node counts as spreading through it this long, unless the node says it holds it. */
+export const SEED_GRACE_MS = 30_000
 /** How many peers one answer names at most: more than a node fetches from at once. */
 export const PEERS_PER_ANSWER = 16
 
@@ -20,8 +22,8 @@ export class HolderTable {
   private readonly liars = new Map<string, Set<string>>()
   /** Per content, how often the coordinator sent each piece (see pickSeed). */
   private readonly served = new Map<string, Uint32Array>()
-  /** Per content and piece, the nodes the coordinator sent it to that are still here: theirs to spread. */
-  private readonly seededTo = new Map<string, Array<Set<string>>>()
+  /** Per content and piece, the nodes the coordinator sent it to that are still here, and when: theirs to spread. */
+  private readonly seededTo = new Map<string, Array<Map<string, number>>>()
 
   /** A node holds `have` of `sha256` (a fetch in progress, or all of it). */
   announce (sha256: string, peerId: string, addresses: readonly string[], have: Bitfield): void {
@@ -90,16 +92,20 @@ export class HolderTable {
    * the rest. Undefined: ask peers (a node that cannot reach any asks the
    * coordinator for a piece by index, which it always serves). Counted as sent.
    */
-  pickSeed (sha256: string, pieces: number, skip: Bitfield, to: string): number | undefined {
+  pickSeed (sha256: string, pieces: number, skip: Bitfield, to: string, now = Date.now()): number | undefined {
     let counts = this.served.get(sha256)
     let seeded = this.seededTo.get(sha256)
     if (counts === undefined || seeded === undefined || counts.length !== pieces) {
       this.served.set(sha256, counts = new Uint32Array(pieces))
-      this.seededTo.set(sha256, seeded = Array.from({ length: pieces }, () => new Set<string>()))
+      this.seededTo.set(sha256, seeded = Array.from({ length: pieces }, () => new Map<string, number>()))
     }
     const held = this.availability(sha256, pieces)
     // A node asking again for a piece it was sent lost it (evicted, killed before it kept it): not its to spread.
-    for (let i = 0; i < pieces; i++) if (!skip.has(i)) seeded[i]!.delete(to)
+    for (let i = 0; i < pieces; i++) {
+      if (!skip.has(i)) seeded[i]!.delete(to)
+      // A node that never said it holds what it was sent (stuck mid-piece) stops counting as its spreader.
+      for (const [peer, at] of seeded[i]!) if (now - at > SEED_GRACE_MS && !this.holds(sha256, peer, i)) seeded[i]!.delete(peer)
+    }
     let best: number | undefined
     for (let i = 0; i < pieces; i++) {
       if (skip.has(i) || (counts[i]! > 0 && (held[i]! > 0 || seeded[i]!.size > 0))) continue
@@ -107,9 +113,13 @@ export class HolderTable {
     }
     if (best !== undefined) {
       counts[best]!++
-      seeded[best]!.add(to)
+      seeded[best]!.set(to, now)
     }
     return best
+  }
+
+  private holds (sha256: string, peerId: string, index: number): boolean {
+    return this.holders.get(sha256)?.get(peerId)?.have.has(index) === true
   }
 
   /** Contents with at least one holder (for the log, the UI). */

@@ -235,9 +235,10 @@ class PieceFetch {
           for (const i of [...this.inFlight, ...this.storing]) skip.set(i)
           let got = await link.get({ skip }, withTimeout(this.signal, PIECE_TIMEOUT_MS))
           if (got === 'missing' || got === 'busy') {
-            // The coordinator leaves what peers hold to them. When no peer brings
-            // anything (none reachable, all busy), ask it for a piece by index.
-            const index = Date.now() - this.lastPeerPiece > FALLBACK_MS ? pickRarest(skip, new Set(), Bitfield.full(this.count), []) : undefined
+            // The coordinator leaves what peers hold to them. When none of them can
+            // be reached (no peer link up, none brought a piece for a while), ask
+            // it by index for a piece they hold; what nobody holds yet it sends unasked.
+            const index = this.active.size === 0 && Date.now() - this.lastPeerPiece > FALLBACK_MS ? this.heldByPeers(skip) : undefined
             if (index === undefined) { await sleep(200, this.signal); continue }
             this.inFlight.add(index)
             try {
@@ -266,6 +267,14 @@ class PieceFetch {
         await link?.close().catch(() => undefined)
       }
     }
+  }
+
+  /** The rarest piece not in `skip` that some peer holds. */
+  private heldByPeers (skip: Bitfield): number | undefined {
+    const holders = [...this.peers.values()].map(p => Bitfield.fromBase64(this.count, p.have))
+    const any = new Bitfield(this.count)
+    for (const holder of holders) for (let i = 0; i < this.count; i++) if (holder.has(i)) any.set(i)
+    return pickRarest(skip, new Set(), any, holders)
   }
 
   private async store (index: number, bytes: Uint8Array, from: string): Promise<void> {

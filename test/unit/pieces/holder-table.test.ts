@@ -91,6 +91,13 @@ test('a node asking again for a piece it was sent gets it again: it lost it', (t
   t.is(table.pickSeed(SHA, 1, new Bitfield(1), 'A'), 0)
 })
 
+test('a piece sent to a node that never says it holds it goes again after a while', (t) => {
+  const table = new HolderTable()
+  t.is(table.pickSeed(SHA, 1, new Bitfield(1), 'A', 0), 0)
+  t.is(table.pickSeed(SHA, 1, new Bitfield(1), 'B', 1000), undefined)
+  t.is(table.pickSeed(SHA, 1, new Bitfield(1), 'B', 40_000), 0)
+})
+
 test('what the coordinator sent a node that lied does not count as spreading', (t) => {
   const table = new HolderTable()
   t.is(table.pickSeed(SHA, 1, new Bitfield(1), 'L'), 0)
