@@ -1,8 +1,9 @@
-import { appendFile, mkdir, readFile, rm, stat } from 'node:fs/promises'
+import { appendFile, mkdir, rm, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import writeFileAtomic from 'write-file-atomic'
 import { frameLogEntry } from '../protocol/frame-logs.js'
 import type { FrameLogEntry, FrameLogSummary } from '../protocol/frame-logs.js'
+import { readTextIfExists } from './read-if-exists.js'
 
 // Blender's output of frames that failed (or warned), kept by the coordinator
 // for `microfarm log`: one file of JSON lines per job under .microfarm/logs/,
@@ -97,13 +98,8 @@ export class FrameLogStore {
   }
 
   private async read (path: string): Promise<FrameLogEntry[]> {
-    let text: string
-    try {
-      text = await readFile(path, 'utf8')
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
-      throw err
-    }
+    const text = await readTextIfExists(path)
+    if (text === undefined) return []
     const entries: FrameLogEntry[] = []
     for (const [index, line] of text.split('\n').entries()) {
       if (line === '') continue

@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises'
 import writeFileAtomic from 'write-file-atomic'
 import { z } from 'zod'
 import { MAX_SHORT_TEXT } from '../protocol/constants.js'
+import { readTextIfExists } from './read-if-exists.js'
 
 // Which peer id owns which node name (coordinator/node-names.ts), kept in the
 // output folder's .microfarm/node-names.json so names stay with their
@@ -20,13 +20,8 @@ export class NodeNamesFileError extends Error {
 
 /** The remembered names; none when the file does not exist yet. */
 export async function readNodeNames (path: string): Promise<NodeNameEntry[]> {
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
-    throw err
-  }
+  const text = await readTextIfExists(path)
+  if (text === undefined) return []
   let value: unknown
   try {
     value = JSON.parse(text)

@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises'
 import writeFileAtomic from 'write-file-atomic'
 import { z } from 'zod'
 import { MAX_NODE_STATES } from '../coordinator/node-states.js'
 import type { NodeStateEntry } from '../coordinator/node-states.js'
+import { readTextIfExists } from './read-if-exists.js'
 
 // Which nodes an admin drained or disabled (coordinator/node-states.ts), by
 // peer id, in the output folder's .microfarm/node-states.json beside
@@ -19,13 +19,8 @@ export class NodeStatesFileError extends Error {
 
 /** The remembered states; none when the file does not exist yet. */
 export async function readNodeStates (path: string): Promise<Array<[string, NodeStateEntry]>> {
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
-    throw err
-  }
+  const text = await readTextIfExists(path)
+  if (text === undefined) return []
   let value: unknown
   try {
     value = JSON.parse(text)
