@@ -19,6 +19,8 @@ import { CoordinatorClient } from '../../src/client/coordinator-client.js'
 import type { JobSummary } from '../../src/protocol/messages.js'
 import { parseManifest } from '../../src/store/manifest.js'
 import { pngNote } from '../../test/helpers/tiny-png.js'
+import { parseDispatchLine, summarizeCoordinatorDispatch } from './coordinator-dispatch.js'
+import type { CoordinatorDispatchSummary, DispatchReport } from './coordinator-dispatch.js'
 import { fakeBlend } from './sim-nodes.js'
 import { submitBlend } from './submit-blend.js'
 
@@ -57,8 +59,8 @@ export interface SoakReport {
   /** From the first submit until every job was completed. */
   seconds: number
   dispatch: { samples: number, steadySamples: number, p50Ms: number, p99Ms: number, allP99Ms: number, maxMs: number }
-  /** What the coordinator itself measured (its dispatch-stats log lines, see coordinator/dispatch-timing.ts), over all its periods. */
-  coordinatorDispatch: { periods: number, answered: number, p50Ms: number, worstP99Ms: number, maxMs: number, waited: number, worstLoopDelayP99Ms: number }
+  /** What the coordinator itself measured (its dispatch-stats log lines, see coordinator/dispatch-timing.ts): over all its periods, and each process's whole run. */
+  coordinatorDispatch: CoordinatorDispatchSummary
   coordinator: { processes: number, peakRssMb: number, cpuMs: number, cpuMsPerFrame: number }
   chaos: { nodeKills: number, coordinatorRestarts: number, controls: number, refused: number, settles: number }
   warnings: string[]
@@ -173,35 +175,7 @@ function procStats (pid: number): { cpuMs: number, hwm: number, rss: number } | 
 }
 
 /** Short, so a coordinator killed -9 loses little of what it measured. */
-const STATS_INTERVAL_S = 10
-
-interface CoordinatorDispatchPeriod { answered: number, p50Ms: number, p99Ms: number, maxMs: number, waited: number, loopDelayP99Ms: number }
-
-/** The coordinator's dispatch-stats line (coordinator/event-log.ts describeDispatch). */
-function parseDispatchLine (line: string): CoordinatorDispatchPeriod | undefined {
-  const m = /dispatch, last \d+ s: (\d+) request\(s\) answered at once, p50 ([\d.]+) ms, p99 ([\d.]+) ms, max ([\d.]+) ms .*; (\d+) waited for work; event loop delay p99 ([\d.]+) ms/.exec(line)
-  if (m === null) return undefined
-  const [answered, p50Ms, p99Ms, maxMs, waited, loopDelayP99Ms] = m.slice(1).map(Number) as [number, number, number, number, number, number]
-  return { answered, p50Ms, p99Ms, maxMs, waited, loopDelayP99Ms }
-}
-
-/** Over all periods: the median of the periods' medians weighted by requests, and the worst p99 (an upper bound of the whole run's). */
-function summarizeCoordinatorDispatch (periods: readonly CoordinatorDispatchPeriod[]): SoakReport['coordinatorDispatch'] {
-  const byMedian = [...periods].sort((a, b) => a.p50Ms - b.p50Ms)
-  const answered = periods.reduce((sum, p) => sum + p.answered, 0)
-  let seen = 0
-  const median = byMedian.find(p => (seen += p.answered) >= answered / 2)?.p50Ms ?? NaN
-  const worst = (pick: (p: CoordinatorDispatchPeriod) => number): number => periods.length > 0 ? Math.max(...periods.map(pick)) : NaN
-  return {
-    periods: periods.length,
-    answered,
-    p50Ms: median,
-    worstP99Ms: worst(p => p.p99Ms),
-    maxMs: worst(p => p.maxMs),
-    waited: periods.reduce((sum, p) => sum + p.waited, 0),
-    worstLoopDelayP99Ms: worst(p => p.loopDelayP99Ms),
-  }
-}
+export const STATS_INTERVAL_S = 10
 
 /** The soak's world: its processes, what it measured, what went wrong. */
 class Soak {
@@ -216,7 +190,7 @@ class Soak {
   /** Times when a request may wait for want of work (jobs paused, coordinator down, the tail). */
   readonly unsteady: Array<[number, number]> = []
   /** The coordinator's own reports of how fast it answered, one per --stats-interval of each coordinator process. */
-  readonly coordinatorDispatch: CoordinatorDispatchPeriod[] = []
+  readonly coordinatorDispatch: DispatchReport[] = []
   coordinator?: Proc
   address = ''
   port = 0
@@ -239,11 +213,12 @@ class Soak {
 
   async startCoordinator (): Promise<void> {
     this.port ||= await freePort()
+    const number = this.coordinatorProcesses + 1
     const proc = spawnProc([MICROFARM, 'coordinator', '--no-tui', '--no-advertise', '--port', String(this.port), '--output-dir', this.out, '--stats-interval', String(STATS_INTERVAL_S)], this.o.timeoutMs, (line) => {
       if (/warning:|rejected /.test(line) && this.warnings.length < 50) this.warnings.push(line)
-      const period = parseDispatchLine(line)
-      if (period !== undefined) this.coordinatorDispatch.push(period)
-    }, this.logFile(`coordinator-${this.coordinatorProcesses + 1}.log`))
+      const stats = parseDispatchLine(line)
+      if (stats !== undefined) this.coordinatorDispatch.push({ process: number, stats })
+    }, this.logFile(`coordinator-${number}.log`))
     this.coordinator = proc
     this.coordinatorProcesses++
     this.address = await waitFor('the coordinator to listen', () => {

@@ -1,6 +1,6 @@
 import { plainText } from '../protocol/plain-text.js'
 import type { CoordinatorEvent } from './events.js'
-import type { DispatchStats } from './dispatch-timing.js'
+import type { DispatchFigures, DispatchStats } from './dispatch-timing.js'
 import { formatUntil } from '../util/format-until.js'
 
 /**
@@ -64,11 +64,25 @@ function describe (event: CoordinatorEvent): string | undefined {
   }
 }
 
-/** The line the soak bench reads too (bench/lib/soak.ts): keep its shape. */
+/** The line the soak bench reads too (bench/lib/coordinator-dispatch.ts): keep its shape. */
 function describeDispatch (s: DispatchStats): string {
-  const ms = (n: number): string => n.toFixed(n < 10 ? 2 : 0)
-  return `dispatch, last ${Math.round(s.periodMs / 1000)} s: ${s.answered} request(s) answered at once, p50 ${ms(s.p50Ms)} ms, p99 ${ms(s.p99Ms)} ms, max ${ms(s.maxMs)} ms (request read → assign written); ` +
-    `${s.waited} waited for work; event loop delay p99 ${ms(s.loopDelayP99Ms)} ms`
+  const p = s.period
+  const w = s.sinceStart
+  return `dispatch, last ${Math.round(p.periodMs / 1000)} s: ${p.answered} request(s) answered at once, ${latencies(p)} (request read → assign written); ${waitsAndLoop(p)}; ` +
+    `since start (${Math.round(w.periodMs / 1000)} s): ${w.answered} answered at once, ${latencies(w)}; ${waitsAndLoop(w)}`
+}
+
+function latencies (f: DispatchFigures): string {
+  return `p50 ${ms(f.p50Ms)} ms, p99 ${ms(f.p99Ms)} ms, max ${ms(f.maxMs)} ms`
+}
+
+function waitsAndLoop (f: DispatchFigures): string {
+  return `${f.waited} waited for work; event loop delay p99 ${ms(f.loopDelayP99Ms)} ms, max ${ms(f.loopDelayMaxMs)} ms`
+}
+
+/** Three significant digits up to 100: 20.4 ms must not read as the 20 ms goal. */
+function ms (n: number): string {
+  return n.toFixed(n < 10 ? 2 : n < 100 ? 1 : 0)
 }
 
 function describeFetched (e: Extract<CoordinatorEvent, { type: 'content-fetched' }>): string {
