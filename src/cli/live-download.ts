@@ -31,9 +31,9 @@ export class LiveDownload {
     this.loop = this.follow()
   }
 
-  /** The job as the job list shows it now: a frame more, or a video, means files to fetch. */
+  /** The job as the job list shows it now: a frame more, a video, or a stitched still means files to fetch. */
   jobSeen (job: JobSummary): void {
-    const key = `${job.framesDone} ${job.encode?.state ?? ''} ${job.encode?.outputPath ?? ''}`
+    const key = `${job.framesDone} ${job.encode?.state ?? ''} ${job.encode?.outputPath ?? ''} ${job.tiles?.stitch ?? ''}`
     if (key === this.seen) return
     this.seen = key
     this.wakeUp.abort()

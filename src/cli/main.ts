@@ -13,7 +13,8 @@ import type { runFiles as RunFiles } from './commands/files.js'
 import type { runDownload as RunDownload } from './commands/download.js'
 import type { runFrameLog as RunFrameLog } from './commands/frame-log.js'
 import type { runNodes as RunNodes, runNodeState as RunNodeState, runUnblock as RunUnblock } from './commands/nodes.js'
-import { byteSize, frameArgument, integer, jobIdArgument, oneOf, port, positiveInt, positiveNumber } from './parse.js'
+import { byteSize, frameArgument, integer, jobIdArgument, oneOf, overscanArgument, port, positiveInt, positiveNumber, tilesArgument } from './parse.js'
+import { DEFAULT_OVERSCAN } from '../jobs/tiles.js'
 import type { JobAction } from '../protocol/messages.js'
 import type { ClientOptions } from '../client/coordinator-client.js'
 import { errorMessage } from '../util/error-message.js'
@@ -121,6 +122,8 @@ export async function main (argv: readonly string[]): Promise<number> {
     .option('--as <name>', 'the name you are shown by as the job\'s owner (default: user@host)')
     .option('--blender-version <versions>', 'only nodes with these Blender versions: 4.2 (that series), 4.2-4.5, >=4.2 (never older than the Blender that saved the file)')
     .addOption(new Option('--require <device>', 'only GPU nodes, or only CPU nodes').choices(['gpu', 'cpu']))
+    .addOption(new Option('--tiles <grid>', 'render the one frame of --frames as COLSxROWS tiles (e.g. 4x4) across the farm, stitched into one PNG; auto: 2-4 tiles per node online').argParser(tilesArgument))
+    .addOption(new Option('--overscan <px>', 'pixels each tile renders past its border, cropped when stitched').default(DEFAULT_OVERSCAN).argParser(overscanArgument))
     .option('--wait', 'show progress and exit when the job ends (0 = completed)', false)
     .option('--download <dir>', 'bring each frame here as soon as it is done, and the video when it is ready (implies --wait)')
     .option('--json', 'machine-readable output', false))

@@ -1,5 +1,8 @@
 import { InvalidArgumentError } from 'commander'
-import { MAX_FRAME_NUMBER } from '../protocol/constants.js'
+import { MAX_FRAME_NUMBER, MAX_OVERSCAN } from '../protocol/constants.js'
+import type { TilesRequest } from '../protocol/messages.js'
+import { parseTileSpec } from '../jobs/tiles.js'
+import { errorMessage } from '../util/error-message.js'
 
 // Flag value parsers: a bad value stops the command with a message naming the flag.
 
@@ -17,6 +20,23 @@ export function integer (flag: string) {
     if (!Number.isInteger(n)) throw new InvalidArgumentError(`${flag} takes a whole number, not "${value}"`)
     return n
   }
+}
+
+/** `--tiles 4x4` / `--tiles auto`, as a submit sends it. */
+export function tilesArgument (value: string): TilesRequest['grid'] {
+  try {
+    const spec = parseTileSpec(value)
+    return spec.kind === 'auto' ? 'auto' : spec.grid
+  } catch (err) {
+    throw new InvalidArgumentError(errorMessage(err))
+  }
+}
+
+/** `--overscan PX`: whole pixels, 0 to MAX_OVERSCAN. */
+export function overscanArgument (value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0 || n > MAX_OVERSCAN) throw new InvalidArgumentError(`--overscan takes whole pixels from 0 to ${MAX_OVERSCAN}, not "${value}"`)
+  return n
 }
 
 export function port (value: string): number {

@@ -25,10 +25,15 @@ export async function waitForJob (client: CoordinatorClient, jobId: string, opti
     if (line !== last && !options.json) console.log(line)
     last = line
     const encodeBusy = job.encode !== undefined && (job.encode.state === 'waiting' || job.encode.state === 'encoding')
-    if (job.state === 'completed' && !encodeBusy) {
+    const stitchBusy = job.tiles !== undefined && job.tiles.stitch !== 'done' && job.tiles.stitch !== 'failed'
+    if (job.state === 'completed' && !encodeBusy && !stitchBusy) {
       if (options.json) console.log(JSON.stringify(job))
       if (job.encode?.state === 'failed') {
         console.error(`frames are complete, but the video failed: ${job.encode.error ?? ''}`)
+        return 1
+      }
+      if (job.tiles?.stitch === 'failed') {
+        console.error(`every tile is in, but stitching the still failed: ${job.tiles.error ?? ''}`)
         return 1
       }
       return 0
@@ -45,6 +50,8 @@ export async function waitForJob (client: CoordinatorClient, jobId: string, opti
 export function progressLine (job: JobSummary): string {
   const percent = job.framesTotal > 0 ? Math.floor(100 * job.framesDone / job.framesTotal) : 0
   const encode = job.encode !== undefined && job.encode.state !== 'none' ? `, video ${job.encode.state}` : ''
-  return `job ${job.id} ${job.state}: ${job.framesDone}/${job.framesTotal} frames (${percent}%)` +
-    (job.framesFailed > 0 ? `, ${job.framesFailed} failed` : '') + encode
+  const still = job.tiles !== undefined && job.tiles.stitch !== 'none' ? `, still ${job.tiles.stitch === 'waiting' ? 'stitching' : job.tiles.stitch}` : ''
+  const what = job.tiles !== undefined ? `tiles of frame ${job.tiles.frame}` : 'frames'
+  return `job ${job.id} ${job.state}: ${job.framesDone}/${job.framesTotal} ${what} (${percent}%)` +
+    (job.framesFailed > 0 ? `, ${job.framesFailed} failed` : '') + encode + still
 }

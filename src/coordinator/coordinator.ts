@@ -18,6 +18,7 @@ import { CoordinatorApi } from './api.js'
 import { lockFolder } from '../store/folder-lock.js'
 import type { BlenderInstall } from '../blender/find-blender.js'
 import { EncodeService } from './encode-service.js'
+import { StitchService } from './stitch-service.js'
 import { guarded } from './handlers/guard.js'
 import { StreamLimits } from './stream-limits.js'
 import { RefusalLog } from './refusal-log.js'
@@ -72,6 +73,7 @@ export class Coordinator {
   readonly farm: Farm
   readonly api: CoordinatorApi
   private readonly encoder: EncodeService
+  private readonly stitcher: StitchService
   private host?: Host
   private advertisement?: Advertisement
   private heartbeatTimer?: NodeJS.Timeout
@@ -82,6 +84,7 @@ export class Coordinator {
     this.store = new JobStore(init.outputDir)
     this.farm = new Farm({ policy: init.policy ?? DEFAULT_POLICY }, { store: this.store, events: this.events })
     this.encoder = new EncodeService(this.farm, this.store, this.events, init.ffmpegPath)
+    this.stitcher = new StitchService(this.farm, this.store, this.events)
     this.api = new CoordinatorApi(this.farm, this.store, this.encoder, init.findBlender)
   }
 
@@ -108,6 +111,7 @@ export class Coordinator {
       throw err
     }
     this.encoder.resumePending()
+    this.stitcher.resumePending()
     this.host = host
     const options = { maxInboundStreams: MAX_INBOUND_STREAMS }
     this.timing.start()
@@ -219,6 +223,7 @@ export class Coordinator {
   async stop (): Promise<string[]> {
     clearInterval(this.heartbeatTimer)
     this.timing.stop()
+    await this.stitcher.stop()
     const stopped = await this.encoder.stop()
     await this.advertisement?.stop()
     await this.listening?.stop()

@@ -115,6 +115,7 @@ export class EncodeService implements JobEncoder {
     if (job.state !== 'completed') {
       throw new ApiError(`job ${job.id} is ${job.state}: a video is made from a completed job (force-complete it to encode the frames it has)`)
     }
+    if (job.tiles !== undefined) throw new ApiError(`job ${job.id} is one still rendered in tiles: there is no video to make of it`)
     if (framesIn(job, 'done').length === 0) throw new ApiError(`job ${job.id} has no rendered frames to encode`)
     const pending = this.pendingFor(job)
     if (pending !== undefined) {

@@ -38,9 +38,9 @@ function describe (event: CoordinatorEvent): string | undefined {
       // Several a second per node: shown by the UI, too many for a log.
       return undefined
     case 'frame-done':
-      return `job ${event.jobId}: frame ${event.frame} done by ${event.nodeName} (${event.done}/${event.total})`
+      return `job ${event.jobId}: ${unit(event)} done by ${event.nodeName} (${event.done}/${event.total})`
     case 'frame-failed':
-      return `job ${event.jobId}: frame ${event.frame} failed on ${event.nodeName}: ${event.error}` + (event.willRetry ? ' (will retry)' : ' (giving up)')
+      return `job ${event.jobId}: ${unit(event)} failed on ${event.nodeName}: ${event.error}` + (event.willRetry ? ' (will retry)' : ' (giving up)')
     case 'node-blocklisted':
       return `job ${event.jobId}: node ${event.nodeName} may no longer render it (${event.reason})`
     case 'job-completed':
@@ -48,6 +48,7 @@ function describe (event: CoordinatorEvent): string | undefined {
     case 'job-failed':
       return `job ${event.jobId} failed: ${event.error}`
     case 'encode':
+    case 'stitch':
       return `job ${event.jobId}: ${event.message}`
     case 'peer-error':
       return `rejected ${event.protocol} stream from ${event.peer}: ${event.error}`
@@ -62,6 +63,11 @@ function describe (event: CoordinatorEvent): string | undefined {
     case 'dispatch-stats':
       return describeDispatch(event.stats)
   }
+}
+
+/** "frame 12", or "tile 3 of frame 12" for a tiled still. */
+function unit (event: { frame: number, still?: number }): string {
+  return event.still !== undefined ? `tile ${event.frame} of frame ${event.still}` : `frame ${event.frame}`
 }
 
 /** The line the soak bench reads too (bench/lib/coordinator-dispatch.ts): keep its shape. */

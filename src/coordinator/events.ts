@@ -12,13 +12,16 @@ export type CoordinatorEvent =
   | { type: 'job-state', jobId: string, state: string, message: string }
   | { type: 'task-assigned', jobId: string, nodeName: string, frames: number[], kind: 'render' | 'probe' }
   | { type: 'frame-progress', jobId: string, frame: number, nodeName: string, fraction: number }
-  | { type: 'frame-done', jobId: string, frame: number, nodeName: string, done: number, total: number, seconds?: number }
-  | { type: 'frame-failed', jobId: string, frame: number, nodeName: string, error: string, willRetry: boolean }
+  /** `still`: the record is a tile (its index is `frame`) of this still frame; done and total count tiles. */
+  | { type: 'frame-done', jobId: string, frame: number, nodeName: string, done: number, total: number, seconds?: number, still?: number }
+  | { type: 'frame-failed', jobId: string, frame: number, nodeName: string, error: string, willRetry: boolean, still?: number }
   | { type: 'node-blocklisted', jobId: string, nodeName: string, reason: string }
   | { type: 'job-completed', jobId: string, name: string, missing: number }
   | { type: 'job-failed', jobId: string, error: string }
   /** `video`: the file name of the video made (state done); `error`: why it failed (state failed). */
   | { type: 'encode', jobId: string, state: string, message: string, video?: string, error?: string }
+  /** A tiled still's tiles were stitched (`file`: its name in the job's folder), or could not be. */
+  | { type: 'stitch', jobId: string, frame: number, state: 'done' | 'failed', message: string, file?: string, error?: string }
   | { type: 'peer-error', peer: string, protocol: string, error: string }
   | { type: 'warning', message: string }
   /** A node has a job's content, verified: how much came from the coordinator and from each peer (by name). */

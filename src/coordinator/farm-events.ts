@@ -23,10 +23,21 @@ export function toFarmEvent (event: CoordinatorEvent, at: string): FarmEvent | u
       return { event: 'job-state', at, jobId: event.jobId, state: 'completed', ...(event.missing > 0 ? { missing: event.missing } : {}) }
     case 'job-failed':
       return { event: 'job-state', at, jobId: event.jobId, state: 'failed', error: event.error }
-    case 'frame-done':
-      return { event: 'frame-done', at, jobId: event.jobId, frame: event.frame, node: event.nodeName, done: event.done, total: event.total, ...(event.seconds !== undefined ? { seconds: event.seconds } : {}) }
-    case 'frame-failed':
-      return { event: 'frame-failed', at, jobId: event.jobId, frame: event.frame, node: event.nodeName, error: event.error, willRetry: event.willRetry }
+    case 'frame-done': {
+      const counts = { node: event.nodeName, done: event.done, total: event.total, ...(event.seconds !== undefined ? { seconds: event.seconds } : {}) }
+      return event.still !== undefined
+        ? { event: 'tile-done', at, jobId: event.jobId, frame: event.still, tile: event.frame, ...counts }
+        : { event: 'frame-done', at, jobId: event.jobId, frame: event.frame, ...counts }
+    }
+    case 'frame-failed': {
+      const failure = { node: event.nodeName, error: event.error, willRetry: event.willRetry }
+      return event.still !== undefined
+        ? { event: 'tile-failed', at, jobId: event.jobId, frame: event.still, tile: event.frame, ...failure }
+        : { event: 'frame-failed', at, jobId: event.jobId, frame: event.frame, ...failure }
+    }
+    case 'stitch':
+      if (event.state === 'done' && event.file !== undefined) return { event: 'still-ready', at, jobId: event.jobId, frame: event.frame, file: event.file }
+      return event.state === 'failed' ? { event: 'still-failed', at, jobId: event.jobId, error: event.error ?? event.message } : undefined
     case 'encode':
       if (event.state === 'done' && event.video !== undefined) return { event: 'video-ready', at, jobId: event.jobId, video: event.video }
       if (event.state === 'failed') return { event: 'video-failed', at, jobId: event.jobId, error: event.error ?? event.message }

@@ -5,6 +5,7 @@ import { applyControl, failForLackOfNodes, JobControlError } from '../jobs/job-s
 import type { ControlAction } from '../jobs/job-state.js'
 import { createJob, requestedFrames, setSceneInfo } from '../jobs/create-job.js'
 import { checkWorkLimits } from '../jobs/work-limits.js'
+import { tiledStillFor, tileIndices } from '../jobs/tiled-still.js'
 import { checkRequirements } from '../jobs/blender-rules.js'
 import { frameDone, frameFailed, framesOfNode, framesOfTask, holdsFramesOf, pickTask, releaseNode, returnFrames } from '../jobs/scheduler.js'
 import { dropBackup } from '../jobs/frame-record.js'
@@ -145,19 +146,23 @@ export class Farm {
   checkSubmit (request: SubmitRequest): void {
     // A version rule that is not one, or that no Blender could meet, is refused now, not queued for ever.
     checkRequirements(request)
-    checkWorkLimits(this.jobs.values(), requestedFrames(request)?.length)
+    const tiles = tiledStillFor(request, this.nodes.workers().length)
+    checkWorkLimits(this.jobs.values(), tiles !== undefined ? tileIndices(tiles).length : requestedFrames(request)?.length)
   }
 
   /** A new job; its project's files are in the content store already. */
   async submit (request: SubmitRequest, project: ProjectManifest, owner?: JobOwner): Promise<Job> {
     this.checkSubmit(request)
+    // --tiles auto is sized by the nodes taking work now.
+    const tiles = tiledStillFor(request, this.nodes.workers().length)
     const id = await this.store.allocateJobId()
-    const job = createJob(id, request, project, this.now(), owner)
+    const job = createJob(id, request, project, this.now(), owner, tiles)
     this.jobs.set(id, job)
     await this.store.prepareJobDir(job)
     await this.store.save(job)
     const frames = frameNumbers(job)
-    this.events.emit({ type: 'job-created', jobId: id, name: job.name, frames: frames.length, range: summarizeFrameList(frames, LOGGED_FRAME_LIST) })
+    const range = job.tiles !== undefined ? `frame ${job.tiles.frame} in ${job.tiles.columns}x${job.tiles.rows} tiles` : summarizeFrameList(frames, LOGGED_FRAME_LIST)
+    this.events.emit({ type: 'job-created', jobId: id, name: job.name, frames: frames.length, range })
     this.dispatch()
     return job
   }
@@ -358,7 +363,7 @@ export class Farm {
     // New timings may make a backup copy worth it for a waiting node.
     this.dispatch()
     const counts = countFrames(job)
-    this.events.emit({ type: 'frame-done', jobId, frame, nodeName, done: counts.done, total: frameIndex(job).total, ...(seconds !== undefined ? { seconds } : {}) })
+    this.events.emit({ type: 'frame-done', jobId, frame, nodeName, done: counts.done, total: frameIndex(job).total, ...(seconds !== undefined ? { seconds } : {}), ...stillOf(job) })
     this.afterChange(job, previous)
     return outcome
   }
@@ -376,7 +381,7 @@ export class Farm {
     node.lastWorkAt = this.clock()
     this.keepLog(job, { frame, attempt: record.attempts, node: node.name, outcome: 'failed', error: fitText(error, MAX_ERROR_TEXT), lines: [...log] })
     const outcome = frameFailed(job, frame, { id: node.id, name: node.name }, error, this.init.policy, this.now())
-    this.events.emit({ type: 'frame-failed', jobId, frame, nodeName: node.name, error, willRetry: !outcome.gaveUp })
+    this.events.emit({ type: 'frame-failed', jobId, frame, nodeName: node.name, error, willRetry: !outcome.gaveUp, ...stillOf(job) })
     if (outcome.blocklisted) {
       this.events.emit({ type: 'node-blocklisted', jobId, nodeName: node.name, reason: job.blocklist[node.name] ?? '' })
       this.failIfNobodyMayRender(job)
@@ -699,5 +704,10 @@ export class Farm {
   }
 }
 
+
+/** For events about a record of a tiled still (a tile): the still's frame. */
+function stillOf (job: Job): { still?: number } {
+  return job.tiles !== undefined ? { still: job.tiles.frame } : {}
+}
 
 export { JobControlError }

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises'
 import path from 'node:path'
 import { FORMAT_EXTENSIONS } from '../blender/output-format.js'
-import { countFrames, frameNumbers, framePadding } from '../jobs/index.js'
+import { countFrames, framePadding, outputFrames } from '../jobs/index.js'
 import type { Job } from '../jobs/job.js'
 import { MAX_RESULT_PAGE_FILES, MAX_SHORT_TEXT } from '../protocol/constants.js'
 import { ProtocolError } from '../protocol/errors.js'
@@ -49,9 +49,10 @@ export class JobResults {
       name: fitText(plainText(job.name), MAX_SHORT_TEXT),
       state: job.state,
       format: job.format,
-      framePadding: framePadding(frameNumbers(job)),
-      framesTotal: frameNumbers(job).length,
-      framesDone: countFrames(job).done,
+      framePadding: framePadding(outputFrames(job)),
+      // A tiled still is one frame, there once its tiles are stitched.
+      framesTotal: outputFrames(job).length,
+      framesDone: job.tiles !== undefined ? Number(job.tiles.stitch === 'done') : countFrames(job).done,
     }
   }
 
@@ -85,7 +86,7 @@ export class JobResults {
   }
 
   /** The frame number `name` is the file of in this job's layout, or undefined. */
-  private frameOf (job: Job, name: string, digits = framePadding(frameNumbers(job))): number | undefined {
+  private frameOf (job: Job, name: string, digits = framePadding(outputFrames(job))): number | undefined {
     const match = FRAME_NAME.exec(name)
     if (match === null || match[2] !== FORMAT_EXTENSIONS[job.format]) return undefined
     const frame = Number(match[1])
@@ -98,7 +99,7 @@ export class JobResults {
     const listed = job.encode.outputPath
     files.sort((a, b) => Number(b.path === listed) - Number(a.path === listed))
     const byName = new Map<string, NamedFile>()
-    const digits = framePadding(frameNumbers(job))
+    const digits = framePadding(outputFrames(job))
     for (const file of files) {
       const name = path.basename(file.path)
       if (byName.has(name)) continue

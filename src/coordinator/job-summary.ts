@@ -1,4 +1,4 @@
-import type { Job } from '../jobs/job.js'
+import type { Job, TiledStill } from '../jobs/job.js'
 import { countFrames, frameNumbers, framesByNode } from '../jobs/index.js'
 import { summarizeFrameList } from '../jobs/frame-list-summary.js'
 import { MAX_ERROR_TEXT, MAX_FRAME_LIST_TEXT, MAX_SHORT_TEXT } from '../protocol/constants.js'
@@ -39,7 +39,7 @@ export function summarizeJob (job: Job, layout: OutputLayout, phases?: { renderi
     ...(phases !== undefined ? { framesQueuedOnNodes: phases.queued, framesUploading: phases.uploading } : {}),
     chunk: job.chunk,
     format: job.format,
-    frameRange: frames.length > 0 ? summarizeFrameList(frames, MAX_FRAME_LIST_TEXT) : '(read from the scene)',
+    frameRange: job.tiles !== undefined ? String(job.tiles.frame) : frames.length > 0 ? summarizeFrameList(frames, MAX_FRAME_LIST_TEXT) : '(read from the scene)',
     createdAt: job.createdAt,
     ...(job.finishedAt !== undefined ? { finishedAt: job.finishedAt } : {}),
     ...(job.error !== undefined ? { error: shown(job.error, MAX_ERROR_TEXT) } : {}),
@@ -61,7 +61,13 @@ export function summarizeJob (job: Job, layout: OutputLayout, phases?: { renderi
       ...(job.encode.outputPath !== undefined ? { outputPath: job.encode.outputPath } : {}),
       ...(job.encode.error !== undefined ? { error: shown(job.encode.error, MAX_ERROR_TEXT) } : {}),
     },
+    ...(job.tiles !== undefined ? { tiles: tilesOf(job.tiles) } : {}),
   }
+}
+
+function tilesOf (still: TiledStill): NonNullable<JobSummary['tiles']> {
+  const { frame, columns, rows, overscan, stitch, outputPath, error } = still
+  return { frame, columns, rows, overscan, stitch, ...(outputPath !== undefined ? { outputPath } : {}), ...(error !== undefined ? { error: shown(error, MAX_ERROR_TEXT) } : {}) }
 }
 
 /** The nodes fetching this job's content now (see coordinator/content-swarm.ts). */

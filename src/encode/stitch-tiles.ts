@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { PNG } from 'pngjs'
+import type { Metadata, PNGWithMetadata } from 'pngjs'
 import writeFileAtomic from 'write-file-atomic'
 import type { PixelRect, TilePlan } from '../jobs/tiles.js'
 
@@ -63,7 +64,10 @@ export function placeTiles (size: { width: number, height: number }, tiles: read
 
 /** Decodes a PNG keeping 16-bit samples (pngjs would scale them to 8 bits by default). */
 export function decodePng (bytes: Buffer): RgbaImage {
-  const png = PNG.sync.read(bytes, { skipRescale: true })
+  return asRgbaImage(PNG.sync.read(bytes, { skipRescale: true }))
+}
+
+function asRgbaImage (png: PNGWithMetadata): RgbaImage {
   if (png.depth !== 8 && png.depth !== 16) throw new StitchError(`a ${png.depth}-bit PNG: Blender writes 8 or 16 bits, the stitcher handles only those`)
   // With skipRescale, pngjs hands 16-bit samples back as a Uint16Array, whatever its types say.
   const samples: Uint8Array | Uint16Array = png.data
@@ -74,10 +78,40 @@ export function decodePng (bytes: Buffer): RgbaImage {
 /** Encodes as the tiles were stored: same depth and colour type (alpha only if they had it). */
 export function encodePng (image: RgbaImage): Buffer {
   const png = new PNG({ width: image.width, height: image.height })
-  // pngjs reads 16-bit input as native-order Uint16 over the whole buffer: give it one of its own.
-  const samples = image.data instanceof Uint16Array && (image.data.byteOffset !== 0 || image.data.buffer.byteLength !== image.data.byteLength) ? image.data.slice() : image.data
-  png.data = samples instanceof Uint16Array ? Buffer.from(samples.buffer) : Buffer.from(samples)
+  png.data = pngSamples(image)
   return PNG.sync.write(png, { colorType: image.colorType as 0 | 2 | 4 | 6, bitDepth: image.depth, inputColorType: 6, inputHasAlpha: true })
+}
+
+/** The samples as pngjs takes them: 16-bit ones as native-order Uint16 over a buffer of their own. */
+function pngSamples (image: RgbaImage): Buffer {
+  const samples = image.data instanceof Uint16Array && (image.data.byteOffset !== 0 || image.data.buffer.byteLength !== image.data.byteLength) ? image.data.slice() : image.data
+  return samples instanceof Uint16Array ? Buffer.from(samples.buffer) : Buffer.from(samples)
+}
+
+/** decodePng off the event loop's back: pngjs's streaming parser inflates on libuv's threads. */
+async function decodePngAsync (bytes: Buffer): Promise<RgbaImage> {
+  // The streaming parser tells depth and colour type only as an event.
+  let metadata: Metadata | undefined
+  const png = await new Promise<PNG>((resolve, reject) => {
+    const parser = new PNG({ skipRescale: true })
+    parser.on('metadata', (m: Metadata) => { metadata = m })
+    parser.parse(bytes, (err, parsed) => {
+      if (err !== null && err !== undefined) reject(new StitchError(`not a PNG pngjs can read: ${err.message}`))
+      else resolve(parsed)
+    })
+  })
+  if (metadata === undefined) throw new StitchError('pngjs read the PNG without its header')
+  return asRgbaImage(Object.assign(png, metadata))
+}
+
+/** encodePng with the deflating on libuv's threads (a coordinator serving nodes must not stop for a still). */
+async function encodePngAsync (image: RgbaImage): Promise<Buffer> {
+  const png = new PNG({ width: image.width, height: image.height, colorType: image.colorType as 0 | 2 | 4 | 6, bitDepth: image.depth, inputColorType: 6, inputHasAlpha: true })
+  png.data = pngSamples(image)
+  const chunks: Buffer[] = []
+  return new Promise((resolve, reject) => {
+    png.pack().on('data', (chunk: Buffer) => chunks.push(chunk)).on('end', () => resolve(Buffer.concat(chunks))).on('error', reject)
+  })
 }
 
 async function readTile (path: string): Promise<RgbaImage> {
@@ -88,12 +122,12 @@ async function readTile (path: string): Promise<RgbaImage> {
   }
   if (bytes.subarray(0, 3).equals(JPEG_MAGIC)) throw new StitchError(`${path} is a JPEG tile: stitching would compress it twice; render tiled stills as PNG`)
   if (!bytes.subarray(0, 8).equals(PNG_MAGIC)) throw new StitchError(`${path} is not a PNG image`)
-  return decodePng(bytes)
+  return decodePngAsync(bytes)
 }
 
 /** Reads each tile, stitches, writes `outPath` atomically (a reader never sees half a still). */
 export async function stitchTileFiles (size: { width: number, height: number }, tiles: ReadonlyArray<{ plan: DecodedTile['plan'], path: string }>, outPath: string): Promise<void> {
   const decoded: DecodedTile[] = []
   for (const tile of tiles) decoded.push({ plan: tile.plan, image: await readTile(tile.path) })
-  await writeFileAtomic(outPath, encodePng(placeTiles(size, decoded)))
+  await writeFileAtomic(outPath, await encodePngAsync(placeTiles(size, decoded)))
 }

@@ -1,6 +1,7 @@
 import type { Task } from '../protocol/messages.js'
 import type { FrameRecord, Job } from './job.js'
-import { isFinished, taskScene } from './job.js'
+import { isFinished } from './job.js'
+import { renderTaskFor } from './render-task.js'
 import type { NodeRef } from './scheduler.js'
 import { jobsInOrder, suits } from './scheduler.js'
 import { assignBackup } from './frame-record.js'
@@ -63,5 +64,5 @@ export function pickBackupFrom (inFlight: readonly InFlightFrame[] | undefined, 
   }
   if (best === undefined) return undefined
   assignBackup(best.job, best.frame, node.id, taskId)
-  return { kind: 'render', taskId, jobId: best.job.id, ...taskScene(best.job), format: best.job.format, frames: [best.frame] }
+  return renderTaskFor(best.job, [best.frame], taskId)
 }

@@ -1,5 +1,6 @@
 import type { SubmitRequest } from '../protocol/messages.js'
-import type { Job } from './job.js'
+import type { Job, TiledStill } from './job.js'
+import { checkTileable, tileIndices } from './tiled-still.js'
 import { UNTOUCHED_FRAME } from './frame-record.js'
 import { framesAdded } from './frame-index.js'
 import { parseFrameList, sceneFrames } from './frame-range.js'
@@ -8,9 +9,11 @@ import type { JobOwner, ProjectManifest, ProjectRef, SceneInfoMessage } from './
 /**
  * A new job from a submit request. Its frames are known now when the user gave
  * them or the submitter read the scene; otherwise a node reads the scene first
- * (the probe) and `setSceneInfo` fills them in.
+ * (the probe) and `setSceneInfo` fills them in. A tiled still (`tiles`, see
+ * tiled-still.ts) has a record per tile instead, one tile a task, no video;
+ * without the scene's size a node reads the scene before any tile goes out.
  */
-export function createJob (id: string, request: SubmitRequest, project: ProjectManifest, now: Date, owner?: JobOwner): Job {
+export function createJob (id: string, request: SubmitRequest, project: ProjectManifest, now: Date, owner?: JobOwner, tiles?: TiledStill): Job {
   const main = project.files.find(file => file.path === project.main)
   // The manifest schema guarantees it; a job without its .blend must never be made.
   if (main === undefined) throw new Error(`the project has no ${project.main}`)
@@ -36,10 +39,19 @@ export function createJob (id: string, request: SubmitRequest, project: ProjectM
     encode: { settings: request.encode, state: 'none' },
     ...(request.frames !== undefined ? { frameSpec: request.frames } : {}),
   }
+  if (request.sceneInfo !== undefined) job.sceneInfo = request.sceneInfo
+  if (tiles !== undefined) {
+    job.tiles = tiles
+    // A tile is a large piece of work: one a task, so the farm shares them out; a still makes no video.
+    job.chunk = 1
+    job.encode = { settings: { ...request.encode, enabled: false }, state: 'none' }
+    setFrames(job, tileIndices(tiles))
+    if (request.sceneInfo === undefined) job.probe = { state: 'needed', attempts: 0 }
+    return job
+  }
   const frames = requestedFrames(request)
   if (frames !== undefined) setFrames(job, frames)
-  if (request.sceneInfo !== undefined) job.sceneInfo = request.sceneInfo
-  else if (request.frames === undefined) job.probe = { state: 'needed', attempts: 0 }
+  if (request.sceneInfo === undefined && request.frames === undefined) job.probe = { state: 'needed', attempts: 0 }
   return job
 }
 
@@ -59,9 +71,14 @@ function projectSummary (ref: ProjectRef, project: ProjectManifest): NonNullable
   return { ...ref, files: project.files.length, bytes: project.files.reduce((sum, file) => sum + file.size, 0) }
 }
 
+/** What a node read of the scene. Throws TileSpecError when a tiled still's grid does not fit the scene's size. */
 export function setSceneInfo (job: Job, info: SceneInfoMessage): void {
   job.sceneInfo = info
   delete job.probe
+  if (job.tiles !== undefined) {
+    checkTileable(job.tiles, info)
+    return
+  }
   if (Object.keys(job.frames).length === 0) setFrames(job, sceneFrames(info.frameStart, info.frameEnd, info.frameStep))
 }
 

@@ -22,6 +22,7 @@ export function rollUp (job: Job, now: Date): void {
   if (counts.done === total) {
     finish(job, 'completed', now)
     if (job.encode.settings.enabled) job.encode.state = 'waiting'
+    if (job.tiles !== undefined) job.tiles.stitch = 'waiting'
   } else if (counts.pending === 0 && counts.rendering === 0) {
     finish(job, 'failed', now)
     job.error = fitText(lastFrameError(job) ?? 'frames failed', MAX_ERROR_TEXT)
@@ -121,6 +122,8 @@ export function applyControl (job: Job, action: ControlAction, now: Date, inBlen
       finish(job, 'completed', now)
       delete job.error
       if (job.encode.settings.enabled) job.encode.state = 'waiting'
+      // A still missing tiles cannot be stitched: the stitcher says which are missing.
+      if (job.tiles !== undefined) job.tiles.stitch = 'waiting'
       return { message: `job ${job.id} marked complete with ${missing} frame(s) missing`, stopRendering: true }
     }
     case 'retry': {

@@ -35,6 +35,25 @@ export interface EncodeStatus {
   error?: string
 }
 
+/**
+ * One still rendered by the farm in tiles (submit --tiles): the job's frame
+ * records are then its tiles, keyed by tile index, and scheduled like frames;
+ * the coordinator stitches them into the still once all are in.
+ */
+export interface TiledStill {
+  /** The still's frame number. */
+  frame: number
+  columns: number
+  rows: number
+  /** Pixels each tile renders past its core on every inner side (cropped when stitched). */
+  overscan: number
+  /** Putting the tiles together: none yet, waiting (for the stitcher, or after a restart), done, failed. */
+  stitch: 'none' | 'waiting' | 'done' | 'failed'
+  /** The stitched still, once done. */
+  outputPath?: string
+  error?: string
+}
+
 export interface Job {
   id: string
   name: string
@@ -77,6 +96,8 @@ export interface Job {
   /** Node name → why it may no longer render this job. */
   blocklist: Record<string, string>
   encode: EncodeStatus
+  /** A tiled still: `frames` holds its tiles (see TiledStill). */
+  tiles?: TiledStill
 }
 
 /** Read-only all the way down, for views. */

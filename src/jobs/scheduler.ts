@@ -5,6 +5,7 @@ import { rollUp } from './job-state.js'
 import { assignFrame, completeFrame, dropBackup, giveUpFrame, promoteBackup, recordFailure, releaseFrame } from './frame-record.js'
 import { frameIndex } from './frame-index.js'
 import { refusal } from './blender-rules.js'
+import { renderTaskFor } from './render-task.js'
 
 // Pull scheduling: a node that is idle asks, and gets the next chunk of the
 // most urgent job it may render. Faster nodes ask more often, so they render
@@ -50,11 +51,13 @@ export function pickTask (jobs: Iterable<Job>, node: NodeRef, online: readonly N
       job.probe = { state: 'running', nodeId: node.id, taskId, attempts: job.probe.attempts + 1 }
       return { kind: 'probe', taskId, jobId: job.id, ...taskScene(job) }
     }
+    // A tiled still's tiles wait until a node has read the scene's size.
+    if (job.tiles !== undefined && job.sceneInfo === undefined) continue
     const frames = chunkFor(job, node, online)
     if (frames.length === 0) continue
     for (const frame of frames) assignFrame(job, frame, node, taskId)
     rollUp(job, now)
-    return { kind: 'render', taskId, jobId: job.id, ...taskScene(job), format: job.format, frames }
+    return renderTaskFor(job, frames, taskId)
   }
   return undefined
 }

@@ -2,14 +2,14 @@
 // grown by an overscan margin that the stitcher crops away again. Pure: pixel
 // arithmetic only, so every edge case is tested without Blender.
 
+import { MAX_OVERSCAN, MAX_TILES } from '../protocol/constants.js'
+import type { BorderFractions, TileGrid } from '../protocol/messages.js'
+
+export type { BorderFractions, TileGrid }
+
+
 export class TileSpecError extends Error {
   override name = 'TileSpecError'
-}
-
-/** Columns × rows of a tiled still. */
-export interface TileGrid {
-  columns: number
-  rows: number
 }
 
 /** What the user asked for: a fixed grid (`--tiles 4x4`) or `auto` (sized by the farm's online nodes). */
@@ -21,14 +21,6 @@ export interface PixelRect {
   y: number
   width: number
   height: number
-}
-
-/** Blender's border, as fractions of the output size in 0..1, y from the bottom (render.border_min_x …). */
-export interface BorderFractions {
-  minX: number
-  maxX: number
-  minY: number
-  maxY: number
 }
 
 export interface TilePlan {
@@ -48,9 +40,6 @@ export interface TilePlan {
 
 /** Overscan when none is given: Cycles' pixel filter (1.5 px) and adaptive sampling reach across a border. */
 export const DEFAULT_OVERSCAN = 16
-/** More tiles than this is a typo, not a plan: each one costs a Blender scene load. */
-export const MAX_TILES = 256
-export const MAX_OVERSCAN = 512
 /** Auto tiles never get narrower than this: tiny tiles spend more time in overscan than in their core. */
 export const MIN_AUTO_TILE = 64
 

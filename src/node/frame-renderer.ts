@@ -40,7 +40,7 @@ export class BlenderFrameRenderer implements FrameRenderer {
   private readonly dropped = new Set<string>()
   private current?: string
 
-  constructor (blender: BlenderInstall, options: Omit<BlenderPoolOptions, 'start'> = {}) {
+  constructor (blender: BlenderInstall, private readonly options: Omit<BlenderPoolOptions, 'start'> = {}) {
     this.pool = new BlenderPool(blender, options)
   }
 
@@ -58,7 +58,9 @@ export class BlenderFrameRenderer implements FrameRenderer {
       try {
         driver = await this.pool.driverFor(task.jobId, scene)
         onStarted?.(frame)
-        const path = await driver.render(frame, outputDir, task.format)
+        const path = task.tiles === undefined
+          ? await driver.render(frame, outputDir, task.format)
+          : await this.renderTile(driver, task.jobId, task.tiles, frame, outputDir, task.format)
         const warnings = frameWarnings(driver.frameLog)
         onSaved(frame, path, ...(warnings.length > 0 ? [{ warnings, log: driver.frameLog }] : []))
       } catch (err) {
@@ -70,6 +72,17 @@ export class BlenderFrameRenderer implements FrameRenderer {
       }
     }
     return failed
+  }
+
+  /** One tile of a tiled still (`tile`: its index, what the task's `frames` list); what it had to turn off is said on the job. */
+  private async renderTile (driver: BlenderDriver, jobId: string, tiles: NonNullable<RenderTask['tiles']>, tile: number, outputDir: string, format: RenderTask['format']): Promise<string> {
+    const border = tiles.borders.find(entry => entry.index === tile)?.border
+    if (border === undefined) throw new Error(`the task names tile ${tile} but gives no border for it`)
+    const path = await driver.render(tiles.frame, outputDir, format, { index: tile, border })
+    if (driver.tileTurnedOff.length > 0) {
+      this.options.onSceneWarnings?.(jobId, [`tiles render without ${driver.tileTurnedOff.join(', ')}: each needs the whole image, which a tile is not`])
+    }
+    return path
   }
 
   async drop (jobId: string, frame: number): Promise<void> {

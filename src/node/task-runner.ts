@@ -203,7 +203,7 @@ export class TaskRunner {
   }
 
   private async render (task: RenderTask, signal: AbortSignal): Promise<void> {
-    this.deps.log(`job ${task.jobId}: rendering frame(s) ${task.frames.join(',')}`)
+    this.deps.log(`job ${task.jobId}: rendering ${task.tiles !== undefined ? `tile(s) ${task.frames.join(',')} of frame ${task.tiles.frame}` : `frame(s) ${task.frames.join(',')}`}`)
     let failed: FrameFailure[]
     try {
       const scene = await this.sceneFor(task, signal)

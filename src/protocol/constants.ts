@@ -1,5 +1,5 @@
 // Every protocol id carries a version so a future change can run beside this one.
-export const PROTOCOL_VERSION = 2
+export const PROTOCOL_VERSION = 3
 
 export const SESSION_PROTOCOL = '/microfarm/session/1.0.0'
 /** A node (or a client) fetches content — a .blend, a texture, a project manifest — by its SHA-256. */
@@ -17,6 +17,11 @@ export const MDNS_SERVICE_TYPE = 'microfarm'
 
 /** Blender's highest frame number (MAXFRAME). */
 export const MAX_FRAME_NUMBER = 1_048_574
+
+/** Most tiles of one tiled still (submit --tiles): more is a typo, not a plan, each costs a Blender scene load. */
+export const MAX_TILES = 256
+/** Widest overscan margin of a tile, in pixels. */
+export const MAX_OVERSCAN = 512
 
 /** Longest name or short fact in a message (a node's or a job's name, Blender's version). */
 export const MAX_SHORT_TEXT = 200

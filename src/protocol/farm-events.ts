@@ -25,6 +25,12 @@ export const farmEvent = z.discriminatedUnion('event', [
   z.object({ event: z.literal('job-state'), at, jobId, state: jobState, error: errorText.optional(), missing: z.number().int().min(0).optional() }),
   z.object({ event: z.literal('frame-done'), at, jobId, frame: frameNumber, node: shortText, seconds: z.number().min(0).optional(), done: z.number().int().min(0), total: z.number().int().min(0) }),
   z.object({ event: z.literal('frame-failed'), at, jobId, frame: frameNumber, node: shortText, error: errorText, willRetry: z.boolean() }),
+  /** A tile of a tiled still is in (`frame`: the still's frame; done and total count its tiles). */
+  z.object({ event: z.literal('tile-done'), at, jobId, frame: frameNumber, tile: z.number().int().min(0), node: shortText, seconds: z.number().min(0).optional(), done: z.number().int().min(0), total: z.number().int().min(0) }),
+  z.object({ event: z.literal('tile-failed'), at, jobId, frame: frameNumber, tile: z.number().int().min(0), node: shortText, error: errorText, willRetry: z.boolean() }),
+  /** A tiled still's tiles are stitched: its file name in the job's folder (microfarm download fetches it). */
+  z.object({ event: z.literal('still-ready'), at, jobId, frame: frameNumber, file: shortText }),
+  z.object({ event: z.literal('still-failed'), at, jobId, error: errorText }),
   /** The job's video is made: its file name beside the job's folder on the coordinator (microfarm download fetches it). */
   z.object({ event: z.literal('video-ready'), at, jobId, video: shortText }),
   z.object({ event: z.literal('video-failed'), at, jobId, error: errorText }),

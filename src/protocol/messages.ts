@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { MAX_ERROR_TEXT, MAX_FRAME_LIST_TEXT, MAX_FRAME_NUMBER, MAX_PROJECT_FILES, MAX_SHORT_TEXT } from './constants.js'
+import { MAX_ERROR_TEXT, MAX_FRAME_LIST_TEXT, MAX_FRAME_NUMBER, MAX_OVERSCAN, MAX_PROJECT_FILES, MAX_SHORT_TEXT, MAX_TILES } from './constants.js'
 import { missingDependency, projectRef, sha256 } from './project.js'
 import { plainText } from './plain-text.js'
 import { frameLog, frameLogEntry, frameLogSummary, MAX_LOG_ATTEMPTS_SHOWN, MAX_LOG_INDEX_FRAMES, scheduleReport } from './frame-logs.js'
@@ -61,6 +61,20 @@ export const nodeHello = z.object({
   devices: z.array(renderDevice).max(32).optional(),
 })
 
+// --- tiles: one still rendered by the farm in parts (src/jobs/tiles.ts) ---
+
+const borderFraction = z.number().min(0).max(1)
+/** A tile's region as Blender takes it (render.border_min_x …): fractions of the output size, y from the bottom. */
+export const tileBorder = z.object({ minX: borderFraction, maxX: borderFraction, minY: borderFraction, maxY: borderFraction })
+  .refine(border => border.minX < border.maxX && border.minY < border.maxY, 'a tile border must enclose some area')
+export const tileIndex = z.number().int().min(0).max(MAX_TILES - 1)
+export const tileGrid = z.object({ columns: z.number().int().min(1).max(MAX_TILES), rows: z.number().int().min(1).max(MAX_TILES) })
+export type TileGrid = z.infer<typeof tileGrid>
+export type BorderFractions = z.infer<typeof tileBorder>
+/** submit --tiles: a grid, or `auto` (sized by the farm's online nodes when the job is made), and the overscan in pixels. */
+export const tilesRequest = z.object({ grid: z.union([z.literal('auto'), tileGrid]), overscan: z.number().int().min(0).max(MAX_OVERSCAN) })
+export type TilesRequest = z.infer<typeof tilesRequest>
+
 export const renderTask = z.object({
   kind: z.literal('render'),
   taskId: z.string().max(64),
@@ -70,7 +84,15 @@ export const renderTask = z.object({
   /** The job's files; absent for jobs made before projects existed (the .blend alone). */
   project: projectRef.optional(),
   format: renderFormat,
+  /** Frame numbers; in a job of tiles (`tiles`), the tile indices instead. */
   frames: z.array(frameNumber).min(1).max(10_000),
+  /**
+   * A job of tiles: every entry of `frames` is a tile of this one frame, to be
+   * rendered inside its border. In the node's messages about this task
+   * (frame-started, frame-rendered, frame-failed, frame uploads, …) `frame`
+   * is the tile's index too.
+   */
+  tiles: z.object({ frame: frameNumber, borders: z.array(z.object({ index: tileIndex, border: tileBorder })).min(1).max(MAX_TILES) }).optional(),
 })
 
 export const probeTask = z.object({
@@ -192,6 +214,8 @@ export const submitRequest = z.object({
   /** --blender-version as typed (4.2, 4.2-4.5, >=4.2); checked by the coordinator. */
   blenderVersion: z.string().max(40).optional(),
   require: deviceRequirement.optional(),
+  /** Split the one frame of `frames` into tiles rendered across the farm and stitched (PNG only). */
+  tiles: tilesRequest.optional(),
 })
 export type SubmitRequest = z.infer<typeof submitRequest>
 
@@ -293,6 +317,16 @@ export const jobSummary = z.object({
     settings: encodeSettings,
     state: z.string().max(32),
     progress: z.number().min(0).max(1).optional(),
+    outputPath: z.string().max(4096).optional(),
+    error: errorText.optional(),
+  }).optional(),
+  /** A tiled still: its frame and grid; framesTotal/framesDone/… then count its tiles. `stitch`: putting them together. */
+  tiles: z.object({
+    frame: frameNumber,
+    columns: z.number().int().positive(),
+    rows: z.number().int().positive(),
+    overscan: z.number().int().nonnegative(),
+    stitch: z.string().max(32),
     outputPath: z.string().max(4096).optional(),
     error: errorText.optional(),
   }).optional(),

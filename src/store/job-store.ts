@@ -127,21 +127,22 @@ export class JobStore {
     return max
   }
 
-  /** Frame numbers whose final file exists and is not empty. */
+  /** The job's records (frames, or a tiled still's tiles) whose final file exists and is not empty. */
   async framesOnDisk (job: Job): Promise<Set<number>> {
     const found = new Set<number>()
     // One listing, then a stat only for the files there: a job of 100 000 frames is not 100 000 stats.
     let names: Set<string>
     try {
-      names = new Set(await readdir(this.layout.jobDir(job.id)))
+      names = new Set(await readdir(this.layout.unitDir(job)))
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return found
       throw err
     }
     for (const frame of frameNumbers(job)) {
-      if (!names.has(basename(this.layout.framePath(job, frame)))) continue
+      const path = this.layout.unitPath(job, frame)
+      if (!names.has(basename(path))) continue
       try {
-        if ((await stat(this.layout.framePath(job, frame))).size > 0) found.add(frame)
+        if ((await stat(path)).size > 0) found.add(frame)
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
       }
@@ -149,21 +150,24 @@ export class JobStore {
     return found
   }
 
-  /** Removes half-received uploads left by a crash. */
+  /** Removes half-received uploads left by a crash (of frames, or of a tiled still's tiles). */
   async removeStaleTemporaries (job: Job): Promise<void> {
-    let names: string[]
-    try {
-      names = await readdir(this.layout.jobDir(job.id))
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
-      throw err
+    for (const dir of new Set([this.layout.jobDir(job.id), this.layout.unitDir(job)])) {
+      let names: string[]
+      try {
+        names = await readdir(dir)
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue
+        throw err
+      }
+      await Promise.all(names.filter(name => (name.startsWith('.') && name.endsWith('.part')) || STALE_VIDEO.test(name))
+        .map(name => rm(join(dir, name), { force: true })))
     }
-    await Promise.all(names.filter(name => (name.startsWith('.') && name.endsWith('.part')) || STALE_VIDEO.test(name))
-      .map(name => rm(`${this.layout.jobDir(job.id)}/${name}`, { force: true })))
   }
 
+  /** The folder the job's uploads land in (a tiled still's tiles folder inside its frames folder). */
   async prepareJobDir (job: Job): Promise<void> {
-    await mkdir(this.layout.jobDir(job.id), { recursive: true })
+    await mkdir(this.layout.unitDir(job), { recursive: true })
   }
 
   /**

@@ -1,9 +1,9 @@
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { FORMAT_EXTENSIONS } from '../blender/output-format.js'
 import type { RenderFormat } from '../blender/output-format.js'
 import type { Job } from '../jobs/job.js'
-import { frameNumbers, framePadding } from '../jobs/index.js'
+import { framePadding, outputFrames } from '../jobs/index.js'
 
 // Where everything lives under the output folder. Every path is built here
 // from values the coordinator owns (job ids it issued, frame numbers it
@@ -43,14 +43,28 @@ export class OutputLayout {
   manifestPath (jobId: string): string { return join(this.root, `job_${jobId}_info.json`) }
 
   /** `digits` defaults to the job's padding; a caller naming many frames passes it once worked out. */
-  frameFileName (job: Job, frame: number, digits = framePadding(frameNumbers(job))): string {
+  frameFileName (job: Job, frame: number, digits = framePadding(outputFrames(job))): string {
     return frameFileName(frame, digits, job.format)
   }
 
+  /** A frame the job makes (of a tiled still: the stitched still). */
   framePath (job: Job, frame: number): string { return join(this.jobDir(job.id), this.frameFileName(job, frame)) }
 
-  /** Same folder as the frame, so the final rename is atomic; dot-named so it never looks like a frame. */
-  frameTempPath (job: Job, frame: number): string {
-    return join(this.jobDir(job.id), `.${this.frameFileName(job, frame)}.${randomBytes(4).toString('hex')}.part`)
+  /** Where a tiled still's tiles are kept: a folder of their own, so they are never listed as the job's frames. */
+  tilesDir (job: Job): string { return join(this.jobDir(job.id), 'tiles') }
+
+  /** The folder the job's uploads land in: its frames folder, or a tiled still's tiles folder. */
+  unitDir (job: Job): string { return job.tiles !== undefined ? this.tilesDir(job) : this.jobDir(job.id) }
+
+  /** What a node uploads for one of the job's records: a frame, or a tile (`frame_0012_tile_003.png`). */
+  unitPath (job: Job, unit: number): string {
+    if (job.tiles === undefined) return this.framePath(job, unit)
+    const still = this.frameFileName(job, job.tiles.frame)
+    return join(this.tilesDir(job), still.replace(/(\.[a-z]+)$/, `_tile_${String(unit).padStart(3, '0')}$1`))
+  }
+
+  /** Same folder as the frame or tile, so the final rename is atomic; dot-named so it never looks like one. */
+  unitTempPath (job: Job, unit: number): string {
+    return join(this.unitDir(job), `.${basename(this.unitPath(job, unit))}.${randomBytes(4).toString('hex')}.part`)
   }
 }

@@ -70,6 +70,15 @@ const jobSchema = z.object({
     outputPath: z.string().optional(),
     error: z.string().optional(),
   }),
+  tiles: z.object({
+    frame: z.number().int().nonnegative(),
+    columns: z.number().int().positive(),
+    rows: z.number().int().positive(),
+    overscan: z.number().int().nonnegative(),
+    stitch: z.enum(['none', 'waiting', 'done', 'failed']),
+    outputPath: z.string().optional(),
+    error: z.string().optional(),
+  }).optional(),
 })
 
 const manifestSchema = z.discriminatedUnion('manifestVersion', [

@@ -29,6 +29,10 @@ function describe (e: FarmEvent): string {
     case 'job-state': return `${time} job ${e.jobId} ${e.state}${e.error !== undefined ? `: ${e.error}` : ''}${e.missing !== undefined ? ` (${e.missing} frame(s) missing)` : ''}`
     case 'frame-done': return `${time} job ${e.jobId}: frame ${e.frame} done by ${e.node}${e.seconds !== undefined ? ` in ${e.seconds.toFixed(1)} s` : ''} (${e.done}/${e.total})`
     case 'frame-failed': return `${time} job ${e.jobId}: frame ${e.frame} failed on ${e.node}: ${e.error}${e.willRetry ? ' (will retry)' : ''}`
+    case 'tile-done': return `${time} job ${e.jobId}: tile ${e.tile} of frame ${e.frame} done by ${e.node}${e.seconds !== undefined ? ` in ${e.seconds.toFixed(1)} s` : ''} (${e.done}/${e.total})`
+    case 'tile-failed': return `${time} job ${e.jobId}: tile ${e.tile} of frame ${e.frame} failed on ${e.node}: ${e.error}${e.willRetry ? ' (will retry)' : ''}`
+    case 'still-ready': return `${time} job ${e.jobId}: still ready: ${e.file}`
+    case 'still-failed': return `${time} job ${e.jobId}: stitching the still failed: ${e.error}`
     case 'video-ready': return `${time} job ${e.jobId}: video ready: ${e.video}`
     case 'video-failed': return `${time} job ${e.jobId}: video failed: ${e.error}`
     case 'watch-ended': return `${time} the coordinator ended the watch: ${e.reason}`

@@ -17,7 +17,8 @@ import { transferProgress } from '../transfer-progress.js'
 import { describeMissing, describeProjectFiles } from '../project-report.js'
 import { readBlendVersion } from '../../blender/blend-file.js'
 import { parseVersionRange } from '../../jobs/blender-rules.js'
-import type { SubmitRequest } from '../../protocol/messages.js'
+import type { SubmitRequest, TilesRequest } from '../../protocol/messages.js'
+import { stillFrame } from '../../jobs/tiled-still.js'
 
 export interface SubmitFlags extends ClientOptions {
   /** The name the job's owner is shown by (default user@host). */
@@ -44,6 +45,9 @@ export interface SubmitFlags extends ClientOptions {
   blenderVersion?: string
   /** GPU or CPU nodes only. */
   require?: 'gpu' | 'cpu'
+  /** --tiles: the one frame of --frames rendered as tiles across the farm. */
+  tiles?: TilesRequest['grid']
+  overscan: number
 }
 
 export async function runSubmit (file: string, flags: SubmitFlags): Promise<number> {
@@ -51,6 +55,9 @@ export async function runSubmit (file: string, flags: SubmitFlags): Promise<numb
   await checkBlendFile(path)
   if (flags.frames !== undefined) parseFrameList(flags.frames)
   if (flags.blenderVersion !== undefined) parseVersionRange(flags.blenderVersion)
+  // What the coordinator would refuse about tiles (one frame, PNG) is said before the scene is read.
+  const tiles = flags.tiles !== undefined ? { grid: flags.tiles, overscan: flags.overscan } : undefined
+  if (tiles !== undefined) stillFrame({ format: flags.format, ...(flags.frames !== undefined ? { frames: flags.frames } : {}) })
   const say = (line: string): void => { if (!flags.json) console.log(line) }
 
   // The coordinator is found and connected to while the local Blender reads the scene (a child process: this thread waits anyway).
@@ -99,6 +106,7 @@ export async function runSubmit (file: string, flags: SubmitFlags): Promise<numb
       encode: { enabled: flags.encode, codec: flags.codec, quality: flags.quality, location: flags.mp4Location, ...(flags.fps !== undefined ? { fps: flags.fps } : {}) },
       ...(flags.frames !== undefined ? { frames: flags.frames } : {}),
       ...(sceneInfo !== undefined ? { sceneInfo } : {}),
+      ...(tiles !== undefined ? { tiles } : {}),
       owner: flags.as ?? defaultOwnerName(),
       ...versions,
     }, flags.json ? undefined : (p) => progress.update(p)).finally(() => process.off('SIGINT', onInterrupt))
@@ -106,7 +114,8 @@ export async function runSubmit (file: string, flags: SubmitFlags): Promise<numb
     if (flags.json && !flags.wait && flags.download === undefined) console.log(JSON.stringify(result))
     const files = prepared.project.manifest.files.length
     const sent = result.filesSent === 0 ? 'the coordinator had every file already' : `sent ${result.filesSent} of ${files} file(s), ${formatBytes(result.bytesSent)}`
-    say(`job ${result.jobId} submitted: ${result.frames > 0 ? `${result.frames} frame(s)` : 'frame range to be read by a node'} (${sent})`)
+    const work = tiles !== undefined ? `frame ${flags.frames ?? ''} in ${result.frames} tiles, stitched on the coordinator` : result.frames > 0 ? `${result.frames} frame(s)` : 'frame range to be read by a node'
+    say(`job ${result.jobId} submitted: ${work} (${sent})`)
     if (!flags.json && !flags.wait && flags.download === undefined) console.log(result.jobId)
     if (flags.download !== undefined) return await (await import('../live-download.js')).waitAndDownload(client, result.jobId, flags.download, { json: flags.json })
     if (!flags.wait) return 0

@@ -30,7 +30,7 @@ export async function handleFrameUpload (farm: Farm, store: JobStore, stream: St
     await stream.close()
     return
   }
-  const tempPath = store.layout.frameTempPath(job, header.frame)
+  const tempPath = store.layout.unitTempPath(job, header.frame)
   let release: (() => void) | undefined
   let duplicate: boolean
   try {
@@ -65,14 +65,14 @@ async function keepFrame (farm: Farm, store: JobStore, job: Job, frame: number, 
     // The job may have changed while the bytes were in flight (cancelled, or another copy won).
     const lateRefusal = farm.jobs.get(job.id) !== job ? `job ${job.id} was deleted` : farm.refuseFrame(job.id, frame, nodeId)
     if (lateRefusal !== undefined) throw new ProtocolError(`frame ${frame} refused: ${lateRefusal}`)
-    const problem = await frameFileProblem(tempPath, job)
+    const problem = await frameFileProblem(tempPath, job, frame)
     if (problem !== undefined) {
       farm.frameFailed(nodeId, job.id, frame, `the frame it uploaded was refused: ${problem}`)
       throw new ProtocolError(`frame ${frame} of job ${job.id} refused: ${problem}`)
     }
     if (job.frames[frame]?.state === 'done' || !farm.claimFrame(job.id, frame)) return true
     try {
-      await rename(tempPath, store.layout.framePath(job, frame))
+      await rename(tempPath, store.layout.unitPath(job, frame))
       farm.diskHasRoom()
       farm.frameStored(job.id, frame, nodeId)
     } finally {
