@@ -130,7 +130,7 @@ export class ContentSwarm {
     // A node that left since it served a piece is still named in the log, not shown as a peer id.
     this.names.set(peerId, name)
     const reply = this.answer(request, peerId, name)
-    if (request.type === 'announce') await this.showFetch(peerId, request)
+    if (request.type === 'announce' && request.fetching !== false) await this.showFetch(peerId, request)
     if (request.type === 'fetched') this.endFetch(peerId)
     await channel.write(reply, AbortSignal.timeout(REPLY_WRITE_TIMEOUT_MS))
     await stream.close({ signal: AbortSignal.timeout(REPLY_WRITE_TIMEOUT_MS) })

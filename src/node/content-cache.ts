@@ -1,4 +1,4 @@
-import { chmod, mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises'
+import { chmod, mkdir, rename, rm, utimes } from 'node:fs/promises'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import type { Stream } from '@libp2p/interface'
@@ -10,6 +10,8 @@ import type { ContentRequest, ContentResponse } from '../protocol/messages.js'
 import { receiveFile } from '../net/payload.js'
 import { fileHasSize } from '../store/disk.js'
 import type { ContentRef } from '../protocol/project.js'
+import { contentFiles, inventory } from './piece-paths.js'
+import type { ContentOnDisk, FoundContent } from './piece-paths.js'
 
 export type OpenStream = (protocol: string, signal?: AbortSignal) => Promise<Stream>
 
@@ -20,10 +22,10 @@ export interface PieceFetching {
   fetch: (content: ContentRef, dir: string, open: OpenStream, signal?: AbortSignal) => Promise<string>
   completed: (sha256: string, path: string) => void
   forget: (sha256: string) => void
+  /** What this folder holds from an earlier run: served to peers again once the coordinator hears of it. */
+  adopt: (found: FoundContent[]) => void
 }
 
-
-const CONTENT_NAME = /^[0-9a-f]{64}$/
 /** How long the coordinator may take to start sending a file. */
 const REPLY_TIMEOUT_MS = 30_000
 
@@ -117,43 +119,62 @@ export class ContentCache {
 
   /**
    * Removes least recently used content until the cache holds at most its
-   * limit minus `room`, keeping everything in `keep`. Returns what went.
+   * limit minus `room`, keeping everything in `keep`. Content fetched in part
+   * (its verified pieces, kept to resume) counts by what it takes on disk and
+   * goes the same way, its bitfield with it. Returns what went.
    */
   async evict (keep: ReadonlySet<string>, room = 0): Promise<{ files: number, bytes: number }> {
-    let entries: Array<{ sha256: string, size: number, used: number }>
-    try {
-      entries = await Promise.all((await readdir(this.dir)).filter(name => CONTENT_NAME.test(name)).map(async (sha256) => {
-        const info = await stat(this.pathFor(sha256))
-        return { sha256, size: info.size, used: info.mtimeMs }
-      }))
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { files: 0, bytes: 0 }
-      throw err
-    }
-    let total = entries.reduce((sum, e) => sum + e.size, 0)
+    const entries = (await inventory(this.dir)).contents.flatMap(c => {
+      const bytes = (c.whole?.size ?? 0) + (c.partial?.bytes ?? 0)
+      const used = Math.max(c.whole?.used ?? 0, c.partial?.used ?? 0)
+      return c.whole === undefined && c.partial === undefined ? [] : [{ sha256: c.sha256, bytes, used }]
+    })
+    let total = entries.reduce((sum, e) => sum + e.bytes, 0)
     const removed = { files: 0, bytes: 0 }
     for (const entry of entries.sort((a, b) => a.used - b.used)) {
       if (total + room <= this.limitBytes) break
       if (keep.has(entry.sha256) || this.fetching.has(entry.sha256)) continue
-      this.pieces?.forget(entry.sha256)
-      await rm(this.pathFor(entry.sha256), { force: true })
-      this.present.delete(entry.sha256)
-      total -= entry.size
+      await this.remove(entry.sha256)
+      total -= entry.bytes
       removed.files++
-      removed.bytes += entry.size
+      removed.bytes += entry.bytes
     }
     return removed
   }
 
-  /** Half-received files of an earlier run. */
-  async removeTemporaries (): Promise<void> {
-    let names: string[]
-    try {
-      names = await readdir(this.dir)
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
-      throw err
-    }
-    await Promise.all(names.filter(n => n.startsWith('.') && n.endsWith('.part')).map(async n => rm(join(this.dir, n), { force: true })))
+  private async remove (sha256: string): Promise<void> {
+    this.pieces?.forget(sha256)
+    this.present.delete(sha256)
+    const files = contentFiles(this.dir, sha256)
+    await Promise.all([files.whole, files.partial, files.have].map(async file => rm(file, { force: true })))
   }
+
+  /**
+   * At start, what an earlier run left: whole-file transfers cut off go, and
+   * so do fetches in pieces that cannot resume (no verified piece kept, or
+   * the content is whole by now); the rest is trimmed to the size limit and
+   * handed to the swarm, which serves it to peers again.
+   */
+  async removeTemporaries (): Promise<void> {
+    const { contents, parts } = await inventory(this.dir)
+    await Promise.all(parts.map(async name => rm(join(this.dir, name), { force: true })))
+    await Promise.all(contents.map(async (c) => {
+      if (resumable(c)) return
+      const files = contentFiles(this.dir, c.sha256)
+      await Promise.all([files.partial, files.have].map(async file => rm(file, { force: true })))
+    }))
+    await this.evict(new Set())
+    if (this.pieces === undefined) return
+    const minBytes = this.pieces.minBytes
+    this.pieces.adopt((await inventory(this.dir)).contents.flatMap((c): FoundContent[] => {
+      const size = c.whole?.size ?? (resumable(c) ? c.partial?.size : undefined)
+      // Content below minBytes comes whole from the coordinator: nobody asks peers for it.
+      return size === undefined || size < minBytes ? [] : [{ sha256: c.sha256, size, whole: c.whole !== undefined, files: contentFiles(this.dir, c.sha256) }]
+    }))
+  }
+}
+
+/** A fetch in pieces an earlier run left that the next one goes on from. */
+function resumable (c: ContentOnDisk): boolean {
+  return c.whole === undefined && c.partial !== undefined && c.have
 }

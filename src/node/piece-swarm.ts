@@ -1,7 +1,5 @@
-import { createSocket } from 'node:dgram'
-import { join } from 'node:path'
-import type { PrivateKey, Stream } from '@libp2p/interface'
-import { multiaddr } from '@multiformats/multiaddr'
+import { rm } from 'node:fs/promises'
+import type { PrivateKey } from '@libp2p/interface'
 import { createHost } from '../net/host.js'
 import type { Host } from '../net/host.js'
 import type { FarmKey } from '../net/farm-key.js'
@@ -9,14 +7,18 @@ import { MAX_INBOUND_STREAMS, PIECES_PROTOCOL, SWARM_PROTOCOL } from '../protoco
 import { ProtocolError } from '../protocol/errors.js'
 import type { SwarmPeer, SwarmReply, SwarmRequest } from '../protocol/pieces.js'
 import type { ContentRef } from '../protocol/project.js'
-import { fetchPieces } from '../pieces/piece-fetcher.js'
-import { pieceLink, swarmCall } from '../pieces/piece-link.js'
+import { fetchPieces, PieceFetchError } from '../pieces/piece-fetcher.js'
+import { ContentGoneError, pieceLink, swarmCall } from '../pieces/piece-link.js'
 import { PieceServer } from '../pieces/piece-server.js'
 import { Bitfield, checkPieceList, pieceCount } from '../pieces/pieces.js'
 import type { PieceList } from '../pieces/pieces.js'
 import { errorMessage } from '../util/error-message.js'
 import { formatBytes } from '../util/format-bytes.js'
 import type { OpenStream } from './content-cache.js'
+import { dialPeer, localAddressToward } from './piece-dial.js'
+import { Holdings } from './piece-holdings.js'
+import { contentFiles } from './piece-paths.js'
+import type { FoundContent } from './piece-paths.js'
 
 export interface NodeSwarmInit {
   privateKey: PrivateKey
@@ -47,7 +49,9 @@ export class NodeSwarm {
   private host?: Host
   private listeningOn?: string
   private open?: OpenStream
-  private readonly holdings = new Map<string, { list: PieceList, path: string, have: Bitfield }>()
+  private readonly holdings = new Holdings()
+  /** Telling the coordinator what this node holds, once per session. */
+  private offering?: { stop: AbortController, done: Promise<void> }
   private members = new Set<string>()
   private membersAt = 0
   private readonly server: PieceServer
@@ -72,7 +76,11 @@ export class NodeSwarm {
   async attach (address: string, open: OpenStream): Promise<void> {
     this.open = open
     const ip = await localAddressToward(address)
-    if (this.host !== undefined && this.listeningOn === ip) return
+    if (this.host === undefined || this.listeningOn !== ip) await this.listen(ip)
+    this.offer(open)
+  }
+
+  private async listen (ip: string): Promise<void> {
     await this.host?.stop()
     this.host = await createHost({
       privateKey: this.init.privateKey,
@@ -87,13 +95,51 @@ export class NodeSwarm {
     this.init.log(`serving pieces of content to other nodes on ${this.addresses().join(' ')}`)
   }
 
-  detach (): void { this.open = undefined }
+  detach (): void {
+    this.open = undefined
+    this.offering?.stop.abort(new Error('the session ended'))
+  }
+
+  /** What an earlier run left in the content folder: offered to peers from the next session on. */
+  adopt (found: FoundContent[]): void { this.holdings.adopt(found) }
+
+  /**
+   * A session began: the coordinator hears of everything this node holds and
+   * is not fetching (its fetches announce themselves), in the background;
+   * after the last session's telling, never beside it.
+   */
+  private offer (open: OpenStream): void {
+    this.offering?.stop.abort(new Error('a new session began'))
+    const stop = new AbortController()
+    const signal = AbortSignal.any([stop.signal, AbortSignal.timeout(300_000)])
+    const previous = this.offering?.done ?? Promise.resolve()
+    const done = previous.then(async () => {
+      const told = await this.holdings.announce({
+        busy: (sha256) => this.fetching.has(sha256),
+        log: this.init.log,
+        pieceList: async (content, s) => this.pieceList(content, open, s).catch((err: unknown) => {
+          if (err instanceof ContentGoneError) return undefined
+          throw err
+        }),
+        tell: async (sha256, have, s) => {
+          const reply = await this.call({ type: 'announce', sha256, pieces: have.length, addresses: this.addresses(), have: have.toBase64(), fetching: false }, open, AbortSignal.any([s, AbortSignal.timeout(10_000)]))
+          if (reply.type === 'peers') this.setMembers(reply.members)
+        },
+      }, signal)
+      if (told.contents > 0) this.init.log(`told the coordinator it holds ${told.contents} content(s)${told.partial > 0 ? ` (${told.partial} in part)` : ''}: peers may fetch them from this node`)
+    }).catch((err: unknown) => {
+      if (!stop.signal.aborted) this.init.log(`could not tell the coordinator what this node holds: ${errorMessage(err)}; it is told again at the next session`)
+    })
+    this.offering = { stop, done }
+  }
 
   addresses (): string[] {
     return this.host?.getMultiaddrs().map(a => a.toString()) ?? []
   }
 
   async stop (): Promise<void> {
+    this.offering?.stop.abort(new Error('node stopping'))
+    await this.offering?.done
     await this.host?.stop()
     this.host = undefined
   }
@@ -106,12 +152,18 @@ export class NodeSwarm {
 
   forget (sha256: string): void { this.holdings.delete(sha256) }
 
-  /** Fetches `content` into a temporary file in `dir` (kept across a restart) and returns its path, verified and fsynced. */
+  /**
+   * Fetches `content` into a temporary file in `dir` and returns its path,
+   * verified and fsynced. Its verified pieces are kept across a restart, and
+   * served meanwhile; a fetch that cannot complete (the piece list was
+   * wrong) removes them.
+   */
   async fetch (content: ContentRef, dir: string, open: OpenStream, signal?: AbortSignal): Promise<string> {
     const stop = signal ?? new AbortController().signal
     const list = await this.pieceList(content, open, stop)
     const count = pieceCount(list.size, list.pieceBytes)
-    const tempPath = join(dir, `.${content.sha256}.swarm`)
+    const files = contentFiles(dir, content.sha256)
+    const tempPath = files.partial
     const holding = { list, path: tempPath, have: new Bitfield(count) }
     this.holdings.set(content.sha256, holding)
     const status: FetchStatus = { sha256: content.sha256, size: content.size, bytes: 0, fromPeers: 0, peers: 0, startedAt: Date.now() }
@@ -128,12 +180,15 @@ export class NodeSwarm {
       const result = await fetchPieces({
         list,
         tempPath,
-        statePath: join(dir, `.${content.sha256}.swarm-have`),
+        statePath: files.have,
         signal: stop,
         log: this.init.log,
         sources: {
           coordinator: async (s) => pieceLink(await open(PIECES_PROTOCOL, s), content.sha256),
-          peer: async (peer, s) => pieceLink(await this.dial(peer, s), content.sha256),
+          peer: async (peer, s) => {
+            if (this.host === undefined) throw new ProtocolError('this node does not take part in sharing content yet')
+            return pieceLink(await dialPeer(this.host, peer, s), content.sha256)
+          },
           announce,
           badPiece: async (peerId, index) => { await this.call({ type: 'bad-piece', sha256: content.sha256, peerId, index }, open, AbortSignal.timeout(10_000)) },
         },
@@ -162,7 +217,10 @@ export class NodeSwarm {
       }, open, AbortSignal.timeout(10_000)).catch((err: unknown) => this.init.log(`could not report the fetch: ${errorMessage(err)}`))
       return tempPath
     } catch (err) {
-      this.holdings.delete(content.sha256)
+      if (err instanceof PieceFetchError) {
+        this.holdings.delete(content.sha256)
+        await Promise.all([files.partial, files.have].map(async file => rm(file, { force: true })))
+      }
       throw err
     } finally {
       this.fetching.delete(content.sha256)
@@ -178,22 +236,6 @@ export class NodeSwarm {
     } finally {
       await link.close()
     }
-  }
-
-  /** A vouched peer, at the addresses the coordinator gave (each names it: noise proves it is that peer). */
-  private async dial (peer: SwarmPeer, signal: AbortSignal): Promise<Stream> {
-    if (this.host === undefined) throw new ProtocolError('this node does not take part in sharing content yet')
-    const failures: string[] = []
-    for (const address of peer.addresses) {
-      if (!address.endsWith(`/p2p/${peer.peerId}`)) continue
-      try {
-        return await this.host.dialProtocol(multiaddr(address), PIECES_PROTOCOL, { signal })
-      } catch (err) {
-        signal.throwIfAborted()
-        failures.push(`${address}: ${errorMessage(err)}`)
-      }
-    }
-    throw new ProtocolError(`could not reach peer ${peer.peerId} (${failures.join('; ') || 'no address'})`)
   }
 
   private async call (request: SwarmRequest, open: OpenStream, signal: AbortSignal): Promise<SwarmReply> {
@@ -213,21 +255,5 @@ export class NodeSwarm {
     const reply = await this.call({ type: 'members' }, open, AbortSignal.timeout(10_000))
     if (reply.type === 'members') this.setMembers(reply.members)
     return this.members.has(peerId)
-  }
-}
-
-/** The local IPv4 address this machine reaches `address`'s host from (a UDP connect sends nothing). */
-async function localAddressToward (address: string): Promise<string> {
-  const ip = /^\/ip4\/([0-9.]+)\//.exec(address)?.[1]
-  if (ip === undefined) return '0.0.0.0'
-  const socket = createSocket('udp4')
-  try {
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject)
-      socket.connect(9, ip, () => resolve())
-    })
-    return socket.address().address
-  } finally {
-    socket.close()
   }
 }

@@ -1,20 +1,14 @@
-import { createHash } from 'node:crypto'
-import { open, rm } from 'node:fs/promises'
+import { rm } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
 import type { SwarmPeer } from '../protocol/pieces.js'
 import { TimeoutError } from '../protocol/errors.js'
 import { errorMessage } from '../util/error-message.js'
 import { sleep } from '../util/sleep.js'
-import { readBitfield, readRange, writeBitfield } from './piece-files.js'
+import { openSparse, readBitfield, readRange, verifiedPieces, writeBitfield } from './piece-files.js'
+import type { PieceLink } from './piece-link.js'
 import { Bitfield, pickRarest, pieceCount, pieceRange, verifyPiece } from './pieces.js'
 import type { PieceList } from './pieces.js'
-
-/** One stream to a source of pieces. */
-export interface PieceLink {
-  /** A piece by index, or (the coordinator) any piece not in `skip`; 'busy' / 'missing' send the asker elsewhere. */
-  get: (want: { index: number } | { skip: Bitfield }, signal: AbortSignal) => Promise<{ index: number, bytes: Uint8Array } | 'busy' | 'missing'>
-  close: () => Promise<void>
-}
+import { InOrderHash } from './whole-hash.js'
 
 export interface FetchSources {
   coordinator: (signal: AbortSignal) => Promise<PieceLink>
@@ -86,15 +80,14 @@ class PieceFetch {
   private lastProgress = Date.now()
   /** When a peer last brought a piece: long ago, and the coordinator is asked for pieces by index. */
   private lastPeerPiece = Date.now()
-  private readonly wholeHash = createHash('sha256')
-  private hashedUpTo = 0
-  private hashing: Promise<void> = Promise.resolve()
+  private readonly whole: InOrderHash
   private failure?: Error
 
   constructor (private readonly init: FetchInit) {
     this.count = pieceCount(init.list.size, init.list.pieceBytes)
     this.have = new Bitfield(this.count)
     this.signal = AbortSignal.any([init.signal, this.stop.signal])
+    this.whole = new InOrderHash(this.count, (i) => this.have.has(i), async (i) => readRange(this.handle!, init.list, i), (err) => { this.failure ??= err })
   }
 
   async run (): Promise<FetchResult> {
@@ -107,9 +100,8 @@ class PieceFetch {
         for (let i = 0; i < (this.init.coordinatorLinks ?? 2); i++) workers.push(this.coordinatorLoop())
         await this.untilComplete()
       }
-      await this.hashing
+      const digest = await this.whole.digest()
       if (this.failure !== undefined) throw this.failure
-      const digest = this.wholeHash.digest('hex')
       if (digest !== this.init.list.sha256) {
         await rm(this.init.statePath, { force: true })
         throw new PieceFetchError(`every piece matched its list, yet the whole file's SHA-256 is ${digest.slice(0, 12)}…, not ${this.init.list.sha256.slice(0, 12)}…: the piece list was wrong`)
@@ -127,12 +119,7 @@ class PieceFetch {
 
   /** Pieces verified by an earlier run are checked again (the bitfield is written without fsync). */
   private async resume (): Promise<void> {
-    const left = await readBitfield(this.init.statePath, this.count)
-    for (let i = 0; i < this.count; i++) {
-      if (!left.has(i)) continue
-      const bytes = await readRange(this.handle!, this.init.list, i)
-      if (verifyPiece(this.init.list, i, bytes)) this.accept(i, bytes)
-    }
+    await verifiedPieces(this.handle!, this.init.list, await readBitfield(this.init.statePath, this.count), (i, bytes) => this.accept(i, bytes))
     this.result.resumedPieces = this.have.held
     if (this.have.held > 0) this.init.onPiece?.(this.have, 'coordinator', 0)
   }
@@ -290,34 +277,11 @@ class PieceFetch {
     this.init.onPiece?.(this.have, from, bytes.byteLength)
   }
 
-  /**
-   * A verified piece: marked, and the whole file's hash carried forward over
-   * every piece now held in order (from memory when it is this one, else read
-   * back, most likely from the page cache), so the end needs no second pass.
-   */
+  /** A verified piece: marked, and carried into the whole file's hash. */
   private accept (index: number, bytes: Uint8Array): void {
     this.have.set(index)
-    this.hashing = this.hashing.then(async () => {
-      while (this.hashedUpTo < this.count && this.have.has(this.hashedUpTo)) {
-        const next = this.hashedUpTo
-        this.wholeHash.update(next === index ? bytes : await readRange(this.handle!, this.init.list, next))
-        this.hashedUpTo++
-      }
-    }).catch((err: unknown) => { this.failure ??= err instanceof Error ? err : new Error(String(err)) })
+    this.whole.add(index, bytes)
   }
-}
-
-async function openSparse (path: string, size: number): Promise<FileHandle> {
-  let handle: FileHandle
-  try {
-    handle = await open(path, 'r+')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-    handle = await open(path, 'w+')
-  }
-  // Sets the length without writing: the file is sparse until pieces land.
-  if ((await handle.stat()).size !== size) await handle.truncate(size)
-  return handle
 }
 
 function withTimeout (signal: AbortSignal, ms: number): AbortSignal {

@@ -4,7 +4,7 @@ import type { FileHandle } from 'node:fs/promises'
 import writeFileAtomic from 'write-file-atomic'
 import { z } from 'zod'
 import { sha256 } from '../protocol/project.js'
-import { Bitfield, checkPieceList, pieceBytesFor, pieceCount, pieceRange, PieceError } from './pieces.js'
+import { Bitfield, checkPieceList, pieceBytesFor, pieceCount, pieceRange, PieceError, verifyPiece } from './pieces.js'
 import type { PieceList } from './pieces.js'
 
 // Piece lists and bitfields on disk. A content's piece list is kept beside it
@@ -79,6 +79,48 @@ export async function readPiece (path: string, list: PieceList, index: number): 
   } finally {
     await handle.close()
   }
+}
+
+/**
+ * Of the pieces `claimed` (a bitfield kept without fsync: a power cut may
+ * have lost what it marks), those whose bytes on disk match the list; each is
+ * handed to `onPiece` as it is read.
+ */
+export async function verifiedPieces (handle: FileHandle, list: PieceList, claimed: Bitfield, onPiece?: (index: number, bytes: Buffer) => void): Promise<Bitfield> {
+  const verified = new Bitfield(claimed.length)
+  for (let index = 0; index < claimed.length; index++) {
+    if (!claimed.has(index)) continue
+    let bytes: Buffer
+    try {
+      bytes = await readRange(handle, list, index)
+    } catch (err) {
+      // A file cut short holds no piece past its end.
+      if (err instanceof PieceError) continue
+      throw err
+    }
+    if (!verifyPiece(list, index, bytes)) continue
+    verified.set(index)
+    onPiece?.(index, bytes)
+  }
+  return verified
+}
+
+/** Opens (or creates) the file a fetch writes pieces into, at the content's length: sparse until pieces land. */
+export async function openSparse (path: string, size: number): Promise<FileHandle> {
+  let handle: FileHandle
+  try {
+    handle = await open(path, 'r+')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+    handle = await open(path, 'w+')
+  }
+  try {
+    if ((await handle.stat()).size !== size) await handle.truncate(size)
+  } catch (err) {
+    await handle.close()
+    throw err
+  }
+  return handle
 }
 
 /** The pieces a fetch verified, as left by an earlier run; an empty field when there is none (or of other content). */

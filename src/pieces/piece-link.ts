@@ -3,8 +3,19 @@ import { ProtocolError, RemoteError } from '../protocol/errors.js'
 import { pieceReply, swarmReply } from '../protocol/pieces.js'
 import type { PieceReply, PieceRequest, SwarmReply, SwarmRequest } from '../protocol/pieces.js'
 import { PieceChannel } from './piece-channel.js'
-import type { PieceLink } from './piece-fetcher.js'
-import type { PieceList } from './pieces.js'
+import type { Bitfield, PieceList } from './pieces.js'
+
+/** One stream to a source of pieces. */
+export interface PieceLink {
+  /** A piece by index, or (the coordinator) any piece not in `skip`; 'busy' / 'missing' send the asker elsewhere. */
+  get: (want: { index: number } | { skip: Bitfield }, signal: AbortSignal) => Promise<{ index: number, bytes: Uint8Array } | 'busy' | 'missing'>
+  close: () => Promise<void>
+}
+
+/** The coordinator holds that content no more: nobody will ask for it. */
+export class ContentGoneError extends ProtocolError {
+  override name = 'ContentGoneError'
+}
 
 /** The asking side of a pieces stream (see PieceServer). */
 export function pieceLink (stream: Stream, sha256: string): PieceLink & { list: (signal: AbortSignal) => Promise<PieceList> } {
@@ -31,6 +42,7 @@ export function pieceLink (stream: Stream, sha256: string): PieceLink & { list: 
     async list (signal) {
       await channel.write({ type: 'get-piece-list', sha256 }, signal)
       const message = await reply(signal)
+      if (message.type === 'missing') throw new ContentGoneError(`the coordinator has no piece list of ${sha256.slice(0, 12)}…: it holds that content no more`)
       if (message.type !== 'piece-list') throw new ProtocolError(`the coordinator has no piece list of ${sha256.slice(0, 12)}… (${message.type})`)
       return { sha256: message.sha256, size: message.size, pieceBytes: message.pieceBytes, pieces: message.pieces }
     },

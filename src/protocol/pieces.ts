@@ -56,6 +56,8 @@ export const swarmRequest = z.discriminatedUnion('type', [
     have: bitfield,
     /** Bytes of it that came from peers so far (for the farm's views). */
     fromPeers: z.number().int().nonnegative().optional(),
+    /** False: what the node holds from before (told at each session), not a fetch under way; views show no fetch. */
+    fetching: z.boolean().optional(),
   }),
   /** The farm's members: the peers this node may serve. */
   z.object({ type: z.literal('members') }),
