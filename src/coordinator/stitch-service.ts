@@ -23,6 +23,8 @@ export type StitchTiles = typeof stitchTileFiles
 export class StitchService {
   private readonly queue: Job[] = []
   private running?: Promise<void>
+  /** Stopping: what completes from now on is stitched on the next start. */
+  private stopped = false
 
   constructor (
     private readonly farm: Farm,
@@ -45,12 +47,13 @@ export class StitchService {
 
   /** Resolves when the still being stitched now is written (the queue's others wait for the next start). */
   async stop (): Promise<void> {
+    this.stopped = true
     this.queue.splice(0)
     await this.running
   }
 
   private enqueue (job: Job): void {
-    if (this.queue.includes(job)) return
+    if (this.stopped || this.queue.includes(job)) return
     this.queue.push(job)
     this.running ??= this.pump().finally(() => { this.running = undefined })
   }

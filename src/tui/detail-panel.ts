@@ -38,21 +38,29 @@ export function jobDetail (o: DetailInputs): Detail {
   const numbers = frameNumbers(job)
   const states = Object.values(job.frames).map((record, i) =>
     record.state === 'rendering' && inBlender !== undefined && !inBlender(numbers[i] as number) ? 'pending' : record.state)
+  const cell = (state: typeof states[number]): Line[number] => ({ text: glyphs.frame[state], fg: FRAME_COLORS[state] })
+  const still = job.tiles
+  // A tiled still's tiles are drawn where they lie in the image, each two cells wide (a cell is about half as wide as tall), when the grid fits.
+  const asGrid = still !== undefined && still.rows <= o.mapRows && still.columns * 2 <= o.width
   const map = frameMap(states, o.width * o.mapRows)
-  const rows: Line[] = mapRows(map.cells, o.width).map(cells => runs(cells.map(state => ({ text: glyphs.frame[state], fg: FRAME_COLORS[state] }))))
+  const rows: Line[] = asGrid
+    ? Array.from({ length: still.rows }, (_, row) => runs(states.slice(row * still.columns, (row + 1) * still.columns).flatMap(state => [cell(state), cell(state)])))
+    : mapRows(map.cells, o.width).map(cells => runs(cells.map(cell)))
   if (facts.total === 0) rows.push(noFrames(job))
   while (rows.length < o.mapRows) rows.push([])
   // In order of urgency: a cell of several frames shows the first of these it holds.
-  const scale = map.framesPerCell === 1 ? '1 frame a cell' : `${map.framesPerCell} frames a cell, most urgent shown`
+  const unit = still !== undefined ? 'tile' : 'frame'
+  const scale = asGrid ? 'tiles as they lie in the image' : map.framesPerCell === 1 ? `1 ${unit} a cell` : `${map.framesPerCell} ${unit}s a cell, most urgent shown`
   const legend: Line = [
     ...URGENCY.flatMap(state => [{ text: glyphs.frame[state], fg: FRAME_COLORS[state] }, { text: ` ${state}  ` }]),
     { text: scale, fg: 'gray' },
   ]
   const needs = describeRequirements(job)
   const range = facts.total === 0 ? 'not read yet' : `${job.frameSpec ?? `${facts.first}-${facts.last}`} (${facts.total})`
+  const work = still !== undefined ? `frame ${still.frame} in ${still.columns}x${still.rows} tiles, overscan ${still.overscan} px` : `frames ${range}  chunk ${job.chunk}`
   return {
-    title: `JOB ${job.id}  ${job.name}  frames ${range}  chunk ${job.chunk}  ${job.format}${needs !== undefined ? `  needs ${needs}` : ''}`,
-    lines: [...rows.slice(0, o.mapRows), legend, videoLine(job), o.waitingFor !== undefined ? [{ text: 'waiting: ', fg: 'yellow' }, { text: o.waitingFor }] : errorLine(job, o.lastFrameError)],
+    title: `JOB ${job.id}  ${job.name}  ${work}  ${job.format}${needs !== undefined ? `  needs ${needs}` : ''}`,
+    lines: [...rows.slice(0, o.mapRows), legend, still !== undefined ? stillLine(still) : videoLine(job), o.waitingFor !== undefined ? [{ text: 'waiting: ', fg: 'yellow' }, { text: o.waitingFor }] : errorLine(job, o.lastFrameError)],
   }
 }
 
@@ -89,6 +97,21 @@ function videoLine (job: JobView): Line {
       return [label, { text: `done${path}`, fg: 'green' }]
     case 'failed':
       return [label, { text: `failed: ${encode.error ?? 'unknown error'}`, fg: 'red' }]
+  }
+}
+
+/** Where a tiled still's stitching is. */
+function stillLine (still: NonNullable<JobView['tiles']>): Line {
+  const label = { text: 'still: ', fg: 'cyan' as const }
+  switch (still.stitch) {
+    case 'none':
+      return [label, { text: 'stitched on the coordinator once every tile is in', fg: 'gray' }]
+    case 'waiting':
+      return [label, { text: 'stitching', fg: 'yellow' }]
+    case 'done':
+      return [label, { text: `done${still.outputPath !== undefined ? ` → ${still.outputPath}` : ''}`, fg: 'green' }]
+    case 'failed':
+      return [label, { text: `stitching failed: ${still.error ?? 'unknown error'}`, fg: 'red' }]
   }
 }
 

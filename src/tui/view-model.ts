@@ -76,7 +76,9 @@ export function buildView (input: ViewInput): View {
   const frames = selected !== undefined ? facts.jobs.get(selected.id)?.total ?? 0 : 0
   const place = input.preview !== undefined ? previewPlace(width) : undefined
   const mapWidth = width - (place?.besideDetail === true ? place.columns : 0)
-  const rows = layout(height, { nodes: nodes.length, jobs: jobs.length, mapRows: Math.max(1, Math.ceil(frames / Math.max(1, mapWidth))) })
+  // A tiled still asks for a map row per row of tiles (drawn as they lie in the image).
+  const wantedMapRows = selected?.tiles !== undefined ? selected.tiles.rows : Math.ceil(frames / Math.max(1, mapWidth))
+  const rows = layout(height, { nodes: nodes.length, jobs: jobs.length, mapRows: Math.max(1, wantedMapRows) })
   const picked = ui.preview.picked !== undefined && ui.preview.picked.jobId === selected?.id
   const besideRows = place?.besideDetail === true ? rows.mapRows + DETAIL_INFO_LINES + 1 + rows.log : rows.log
   const box = place !== undefined && input.preview !== undefined && besideRows >= MIN_PREVIEW_ROWS

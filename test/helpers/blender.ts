@@ -102,3 +102,12 @@ export async function makeScene (dir: string, opts: SceneOptions = {}): Promise<
   }
   return out
 }
+
+/** The scene saved again after `python` (bpy imported, the scene as `scene`), beside it with `-SUFFIX` in its name. */
+export async function saveSceneWith (blender: BlenderInstall, blend: string, suffix: string, python: string): Promise<string> {
+  const out = blend.replace(/\.blend$/, `-${suffix}.blend`)
+  const expr = `import bpy; scene = bpy.context.scene; ${python}; bpy.ops.wm.save_as_mainfile(filepath=${JSON.stringify(out)})`
+  const result = await runProcess({ command: blender.path, args: ['-b', blend, '-Y', '--python-exit-code', '1', '--python-expr', expr], timeoutMs: 120_000 })
+  if (result.exitCode !== 0) throw new Error(`could not save ${out} (exit ${result.exitCode ?? result.signal})`)
+  return out
+}

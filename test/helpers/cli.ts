@@ -111,6 +111,7 @@ export interface JobJson {
   byNode: Record<string, number>
   blocklist: Record<string, string>
   encode?: { state: string, outputPath?: string, error?: string }
+  tiles?: { frame: number, columns: number, rows: number, stitch: string, outputPath?: string, error?: string }
 }
 
 /** `microfarm jobs --json` against one coordinator. */

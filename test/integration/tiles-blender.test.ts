@@ -6,9 +6,7 @@ import { decodePng, stitchTileFiles } from '../../src/encode/stitch-tiles.js'
 import type { RgbaImage } from '../../src/encode/stitch-tiles.js'
 import { planTiles } from '../../src/jobs/tiles.js'
 import type { TileGrid } from '../../src/jobs/tiles.js'
-import type { BlenderInstall } from '../../src/blender/find-blender.js'
-import { runProcess } from '../../src/process/run-process.js'
-import { blenderTest, makeScene } from '../helpers/blender.js'
+import { blenderTest, makeScene, saveSceneWith } from '../helpers/blender.js'
 import { compareImages } from '../helpers/image-diff.js'
 import type { ImageDifference } from '../helpers/image-diff.js'
 import { readPngSize } from '../helpers/png.js'
@@ -45,21 +43,12 @@ async function tiled (t: ExecutionContext, driver: BlenderDriver, dir: string, w
   return difference
 }
 
-/** The scene saved again after `python` (bpy imported, the scene as `scene`). */
-async function savedWith (blender: BlenderInstall, blend: string, suffix: string, python: string): Promise<string> {
-  const out = blend.replace(/\.blend$/, `-${suffix}.blend`)
-  const expr = `import bpy; scene = bpy.context.scene; ${python}; bpy.ops.wm.save_as_mainfile(filepath=${JSON.stringify(out)})`
-  const result = await runProcess({ command: blender.path, args: ['-b', blend, '-Y', '--python-exit-code', '1', '--python-expr', expr], timeoutMs: 120_000 })
-  if (result.exitCode !== 0) throw new Error(`could not save ${out} (exit ${result.exitCode ?? result.signal})`)
-  return out
-}
-
 blenderTest('a still as 3x2 tiles, with and without overscan, stitched, matches the single render at an odd size', async (t, blender) => {
   const dir = await tempFolder(t, 'mf-tiles-')
   // Blender's dither (default 1) adds noise that depends on the image's size: off, then on.
   // Odd size: the tiles do not divide it evenly. Enough samples for adaptive sampling to act.
   const dithered = await makeScene(dir, { frames: 1, width: 161, height: 91, samples: 64 })
-  for (const scene of [await savedWith(blender, dithered, 'nodither', 'scene.render.dither_intensity = 0'), dithered]) {
+  for (const scene of [await saveSceneWith(blender, dithered, 'nodither', 'scene.render.dither_intensity = 0'), dithered]) {
     const driver = await BlenderDriver.start({ blender, blendPath: scene })
     t.teardown(async () => { await driver.stop(true) })
     const whole = await decode(await driver.render(1, path.join(dir, 'whole'), 'PNG'))
@@ -85,7 +74,7 @@ blenderTest('a tile of a scene that composites is rendered without the composito
   const dir = await tempFolder(t, 'mf-tiles-comp-')
   const plain = await makeScene(dir, { frames: 1, width: 64, height: 48 })
   // use_nodes gives the default tree (Render Layers → Composite): a compositor that runs on the whole image.
-  const scene = await savedWith(blender, plain, 'composite', 'scene.use_nodes = True')
+  const scene = await saveSceneWith(blender, plain, 'composite', 'scene.use_nodes = True')
   const driver = await BlenderDriver.start({ blender, blendPath: scene })
   t.teardown(async () => { await driver.stop(true) })
   const [plan] = planTiles({ width: 64, height: 48 }, { columns: 2, rows: 2 })

@@ -22,13 +22,22 @@ export async function runJobs (flags: ClientOptions & { json: boolean }): Promis
   }
 }
 
+/** A tiled still's grid and its stitching, for the notes under the table. */
+function stillNote (still: NonNullable<JobSummary['tiles']>): string {
+  const grid = `frame ${still.frame} in ${still.columns}x${still.rows} tiles`
+  if (still.stitch === 'done') return `${grid}, stitched: ${still.outputPath ?? ''}`
+  if (still.stitch === 'failed') return `${grid}, stitching failed: ${still.error ?? ''}`
+  return `${grid}, ${still.stitch === 'waiting' ? 'stitching' : 'stitched once every tile is in'}`
+}
+
 export function formatJobs (jobs: readonly JobSummary[]): string {
   const rows = jobs.map(job => [
     job.id,
     job.name,
     job.owner?.name ?? '-',
     job.state,
-    `${job.framesDone}/${job.framesTotal}`,
+    // A tiled still counts its tiles.
+    `${job.framesDone}/${job.framesTotal}${job.tiles !== undefined ? ' tiles' : ''}`,
     String(job.framesFailed),
     Object.entries(job.byNode).map(([node, n]) => `${node}:${n}`).join(' ') || '-',
     job.encode !== undefined && job.encode.state !== 'none' ? job.encode.state : '-',
@@ -43,6 +52,7 @@ export function formatJobs (jobs: readonly JobSummary[]): string {
     ...(job.warnings ?? []).map(w => `job ${job.id}: warning: Blender on a node: ${w}`),
     ...(job.encode?.outputPath !== undefined && job.encode.state === 'done' ? [`job ${job.id}: video ${job.encode.outputPath}`] : []),
     ...(job.encode?.error !== undefined ? [`job ${job.id}: video failed: ${job.encode.error}`] : []),
+    ...(job.tiles !== undefined ? [`job ${job.id}: ${stillNote(job.tiles)}`] : []),
   ])
   return [table, ...notes].join('\n')
 }

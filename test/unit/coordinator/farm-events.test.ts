@@ -26,6 +26,22 @@ test('the coordinator\'s events become the documented ones; the rest are not par
   for (const event of [toFarmEvent({ type: 'frame-failed', jobId: '3', frame: 7, nodeName: 'vm', error: 'Error: boom', willRetry: true }, AT)]) t.true(farmEvent.safeParse(event).success)
 })
 
+test('a tiled still\'s events say tile and still: tile-done, tile-failed, still-ready, still-failed', (t) => {
+  const made = [
+    toFarmEvent({ type: 'frame-done', jobId: '4', frame: 3, still: 12, nodeName: 'vm', done: 1, total: 6 }, AT),
+    toFarmEvent({ type: 'frame-failed', jobId: '4', frame: 5, still: 12, nodeName: 'vm', error: 'Error: boom', willRetry: false }, AT),
+    toFarmEvent({ type: 'stitch', jobId: '4', frame: 12, state: 'done', file: 'frame_0012.png', message: 'still ready' }, AT),
+    toFarmEvent({ type: 'stitch', jobId: '4', frame: 12, state: 'failed', error: 'tile(s) 5 missing', message: 'stitching failed' }, AT),
+  ]
+  t.deepEqual(made, [
+    { event: 'tile-done', at: AT, jobId: '4', frame: 12, tile: 3, node: 'vm', done: 1, total: 6 },
+    { event: 'tile-failed', at: AT, jobId: '4', frame: 12, tile: 5, node: 'vm', error: 'Error: boom', willRetry: false },
+    { event: 'still-ready', at: AT, jobId: '4', frame: 12, file: 'frame_0012.png' },
+    { event: 'still-failed', at: AT, jobId: '4', error: 'tile(s) 5 missing' },
+  ])
+  for (const event of made) t.true(farmEvent.safeParse(event).success)
+})
+
 async function watch (events: CoordinatorEvents, jobId?: string): Promise<{ seen: FarmEvent[], stop: AbortController, done: Promise<void> }> {
   const [outbound, inbound] = await streamPair()
   const served = handleWatch(events, inbound, () => new Date(AT))

@@ -6,7 +6,9 @@ import { JobStore } from '../../../src/store/job-store.js'
 import { OutputLayout } from '../../../src/store/layout.js'
 import { ManifestError, parseManifest, serializeManifest } from '../../../src/store/manifest.js'
 import { frameDone, pickTask } from '../../../src/jobs/scheduler.js'
-import { at, makeJob, sceneInfo } from '../../helpers/job-fixtures.js'
+import { at, makeJob, projectManifest, sceneInfo, submitRequest } from '../../helpers/job-fixtures.js'
+import { createJob } from '../../../src/jobs/create-job.js'
+import { tiledStillFor } from '../../../src/jobs/tiled-still.js'
 import { tempFolder } from '../../helpers/temp-folder.js'
 
 async function newStore (t: Parameters<typeof tempFolder>[0]): Promise<JobStore> {
@@ -147,6 +149,24 @@ test('framesOnDisk lists frames whose file exists and is not empty', async (t) =
   await writeFile(store.layout.framePath(job, 4), 'png')
   await writeFile(path.join(store.layout.jobDir('1'), 'frame_0099.png'), 'not a frame of this job')
   t.deepEqual([...await store.framesOnDisk(job)].sort((a, b) => a - b), [1, 4])
+})
+
+test('a tiled still\'s tiles live in its tiles folder: loaded back, found on disk after a restart, temporaries there removed', async (t) => {
+  const store = await newStore(t)
+  const request = submitRequest({ frames: '12', sceneInfo: sceneInfo({ resolutionX: 40, resolutionY: 20 }), tiles: { grid: { columns: 2, rows: 2 }, overscan: 4 } })
+  const job = createJob('1', request, projectManifest(), at(), undefined, tiledStillFor(request, 1))
+  await store.save(job)
+  t.deepEqual((await store.loadJobs()).jobs, [job])
+  await store.prepareJobDir(job)
+  t.regex(store.layout.unitPath(job, 3), /job_1\/tiles\/frame_0012_tile_003\.png$/)
+  await writeFile(store.layout.unitPath(job, 0), 'png')
+  await writeFile(store.layout.unitPath(job, 3), 'png')
+  // A frame file of the same number beside the tiles is the stitched still, not a tile.
+  await writeFile(store.layout.framePath(job, 12), 'png')
+  t.deepEqual([...await store.framesOnDisk(job)].sort((a, b) => a - b), [0, 3])
+  await writeFile(store.layout.unitTempPath(job, 1), 'half')
+  await store.removeStaleTemporaries(job)
+  t.deepEqual((await readdir(store.layout.tilesDir(job))).sort(), ['frame_0012_tile_000.png', 'frame_0012_tile_003.png'])
 })
 
 test('framesOnDisk of a job without a folder is empty', async (t) => {

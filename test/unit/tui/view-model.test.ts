@@ -10,6 +10,10 @@ import type { UiState } from '../../../src/tui/ui-state.js'
 import { buildView, keepVisible, pickJob } from '../../../src/tui/view-model.js'
 import type { ViewInput } from '../../../src/tui/view-model.js'
 import { jobWith, NOW, session } from './fixtures.js'
+import { createJob } from '../../../src/jobs/create-job.js'
+import { completeFrame } from '../../../src/jobs/frame-record.js'
+import { tiledStillFor } from '../../../src/jobs/tiled-still.js'
+import { projectManifest, sceneInfo, submitRequest } from '../../helpers/job-fixtures.js'
 
 function input (o: Partial<ViewInput> = {}): ViewInput {
   return { width: 80, height: 24, now: NOW, jobs: [], sessions: [], model: new FarmModel('studio'), ui: initialUiState(), glyphs: ASCII_GLYPHS, ...o }
@@ -105,6 +109,19 @@ test('the selected job: frame map, legend, video and last error', (t) => {
   t.regex(lines[at + 2] ?? '', /X failed\s+\* rendering\s+\. pending\s+# done\s+1 frame a cell/)
   t.regex(lines[at + 3] ?? '', /^video: encoding 42% → \/out\/job_1_render\.mp4/)
   t.regex(lines[at + 4] ?? '', /^last error: frame 5 on a: Error: Cannot render, no camera/)
+})
+
+test('a tiled still\'s map draws its tiles where they lie in the image, and says where the still is', (t) => {
+  const request = submitRequest({ frames: '12', sceneInfo: sceneInfo(), tiles: { grid: { columns: 4, rows: 2 }, overscan: 16 } })
+  const job = createJob('1', request, projectManifest(), new Date(NOW), undefined, tiledStillFor(request, 1))
+  for (const tile of [0, 1, 5]) completeFrame(job, tile, 'a', new Date(NOW).toISOString())
+  job.state = 'active'
+  const lines = screen({ jobs: [job], width: 80, height: 40 })
+  const at = lines.findIndex(line => line.startsWith('JOB 1'))
+  t.regex(lines[at] ?? '', /frame 12 in 4x2 tiles, overscan 16 px/)
+  t.deepEqual(lines.slice(at + 1, at + 3).map(line => line.trimEnd()), ['####....', '..##....'])
+  t.regex(lines.find(line => line.includes('tiles as they lie in the image')) ?? '', /# done/)
+  t.truthy(lines.find(line => /^still: stitched on the coordinator once every tile is in/.test(line)))
 })
 
 test('a long job\'s map is scaled and says how', (t) => {
