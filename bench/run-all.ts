@@ -8,6 +8,7 @@ import { farmKey } from './farm-key.js'
 import { nodeStartup } from './node-startup.js'
 import { scheduling } from './scheduling.js'
 import { soak } from './soak.js'
+import { tiles } from './tiles.js'
 import { transfer } from './transfer.js'
 import { ui } from './ui.js'
 
@@ -23,6 +24,7 @@ const benches: Array<[string, () => Promise<string[]>]> = [
   ['ui', ui],
   ['cli', cli],
   ['assets', assets],
+  ['tiles', tiles],
   ['soak', soak],
 ]
 

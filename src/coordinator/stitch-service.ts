@@ -75,7 +75,7 @@ export class StitchService {
       if (plans === undefined || job.sceneInfo === undefined) throw new Error('the still\'s size was never read from the scene')
       const missing = plans.filter(plan => job.frames[plan.index]?.state !== 'done').map(plan => plan.index)
       if (missing.length > 0) {
-        throw new Error(`tile(s) ${summarizeFrameList(missing, 200)} of ${plans.length} were never rendered (the job was completed without them): retry the job to render them`)
+        throw new Error(`tile(s) ${summarizeFrameList(missing, 200)} of ${plans.length} were never rendered (the job was completed without them): submit the still again to render it whole`)
       }
       await this.stitch(outputSize(job.sceneInfo), plans.map(plan => ({ plan, path: this.store.layout.unitPath(job, plan.index) })), outputPath)
       still.stitch = 'done'

@@ -81,7 +81,7 @@ test('a still force-completed without all its tiles is not stitched: the job say
   await deliver(s, 4)
   await s.farm.control(s.job.id, 'complete')
   await waitFor('the stitch to fail', () => s.job.tiles?.stitch === 'failed' ? true : undefined, 5000, 20)
-  t.regex(s.job.tiles?.error ?? '', /tile\(s\) 4-5 of 6 were never rendered .* retry the job/)
+  t.regex(s.job.tiles?.error ?? '', /tile\(s\) 4-5 of 6 were never rendered .* submit the still again/)
   t.true(s.events.some(e => e.type === 'stitch' && e.state === 'failed'))
 })
 
