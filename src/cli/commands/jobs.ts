@@ -50,6 +50,8 @@ export function formatJobs (jobs: readonly JobSummary[]): string {
     ...(job.missingFrames !== undefined && job.missingFrames.length > 0 ? [`job ${job.id}: missing frames ${job.missingFrames.join(',')}`] : []),
     ...(job.missingFiles ?? []).map(m => `job ${job.id}: warning: submitted without ${m.stored} (${m.owner}), missing on the submitting machine`),
     ...(job.warnings ?? []).map(w => `job ${job.id}: warning: Blender on a node: ${w}`),
+    // Such frames are done and count as done: without this, only --json would tell them from clean ones.
+    ...(job.framesWarned !== undefined && job.framesWarned > 0 ? [`job ${job.id}: ${job.framesWarned} frame(s) rendered with Blender warnings (microfarm log ${job.id} lists them)`] : []),
     ...(job.encode?.outputPath !== undefined && job.encode.state === 'done' ? [`job ${job.id}: video ${job.encode.outputPath}`] : []),
     ...(job.encode?.error !== undefined ? [`job ${job.id}: video failed: ${job.encode.error}`] : []),
     ...(job.tiles !== undefined ? [`job ${job.id}: ${stillNote(job.tiles)}`] : []),
