@@ -42,3 +42,9 @@ export const traceOutput = z.object({
   pythonDrivers: z.number().int().nonnegative(),
 })
 export type TraceOutput = z.infer<typeof traceOutput>
+
+/** The trace's JSON checked against its schema: the trace, or what is wrong with it, said for people. */
+export function parseTraceOutput (data: unknown): { trace: TraceOutput } | { problem: string, cause: Error } {
+  const parsed = traceOutput.safeParse(data)
+  return parsed.success ? { trace: parsed.data } : { problem: z.prettifyError(parsed.error), cause: parsed.error }
+}

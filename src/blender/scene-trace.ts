@@ -2,11 +2,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { z } from 'zod'
 import { runProcess } from '../process/run-process.js'
 import type { ProcessResult, ProcessRunner } from '../process/run-process.js'
-import { traceOutput } from './dependencies.js'
 import type { TraceOutput } from './dependencies.js'
+import { parseFrameList } from '../jobs/frame-range.js'
 import { BlenderError } from './errors.js'
 import type { BlenderInstall } from './find-blender.js'
 import { parseBlenderLine, parsePythonException } from './output-parser.js'
@@ -69,7 +68,16 @@ async function traceInto (blender: BlenderInstall, blendPath: string, outPath: s
   if (result.stoppedBecause === 'timeout') throw new BlenderError(`${failure}: it took longer than ${timeoutMs / 1000} s`)
   const json = await readTrace(outPath)
   if (result.exitCode !== 0 || json == null) throw new BlenderError(`${failure}: ${output.why(result, json != null)}`)
-  return validate(json, failure)
+  return await validate(json, failure)
+}
+
+/** The frames of a frame list as the trace takes them: the span, and the list when it is not every frame of it. */
+export function traceSpan (spec: string): FrameSpan {
+  const list = parseFrameList(spec)
+  // A reduce, not Math.min(...): a list of a million frames would overflow the stack.
+  const span = list.reduce((s, f) => ({ start: Math.min(s.start, f), end: Math.max(s.end, f) }), { start: Infinity, end: -Infinity })
+  // Every frame of the span: no list needed.
+  return list.length === span.end - span.start + 1 ? span : { ...span, list }
 }
 
 /** What Blender said that explains a failure: its Python exception beats its last error line. */
@@ -101,22 +109,23 @@ async function readTrace (outPath: string): Promise<string | undefined> {
   }
 }
 
-function validate (json: string, failure: string): TraceOutput {
+async function validate (json: string, failure: string): Promise<TraceOutput> {
   let data: unknown
   try {
     data = JSON.parse(json)
   } catch (error) {
     throw new BlenderError(`${failure}: its list is not JSON: ${json.slice(0, 200)}`, { cause: error })
   }
-  const parsed = traceOutput.safeParse(data)
-  if (!parsed.success) {
-    throw new BlenderError(`${failure}: unexpected list (${z.prettifyError(parsed.error)})`, { cause: parsed.error })
-  }
+  // Loaded only now: building the schemas (zod, the wire's messages) costs ~80 ms, which
+  // `submit` spends while Blender reads the scene instead of before it starts Blender.
+  const { parseTraceOutput } = await import('./dependencies.js')
+  const parsed = parseTraceOutput(data)
+  if ('problem' in parsed) throw new BlenderError(`${failure}: unexpected list (${parsed.problem})`, { cause: parsed.cause })
   // Empty filepath: Blender could not load the file and listed its startup scene instead.
-  if (parsed.data.filepath === '') {
-    throw new BlenderError(`${failure}: Blender could not load it (not a .blend, damaged, or saved by a newer Blender than ${parsed.data.blender})`)
+  if (parsed.trace.filepath === '') {
+    throw new BlenderError(`${failure}: Blender could not load it (not a .blend, damaged, or saved by a newer Blender than ${parsed.trace.blender})`)
   }
-  return parsed.data
+  return parsed.trace
 }
 
 function errorText (error: unknown): string {

@@ -1,9 +1,7 @@
 import path from 'node:path'
 import type { BlenderInstall } from '../blender/find-blender.js'
 import type { TraceOutput } from '../blender/dependencies.js'
-import { traceScene } from '../blender/scene-trace.js'
-import type { FrameSpan } from '../blender/scene-trace.js'
-import { parseFrameList } from '../jobs/frame-range.js'
+import { traceScene, traceSpan } from '../blender/scene-trace.js'
 import type { SceneInfoMessage } from '../protocol/messages.js'
 import { blendOnlyProject, hashProject } from './local-project.js'
 import type { LocalProject } from './local-project.js'
@@ -18,6 +16,8 @@ export interface PrepareOptions {
   /** The job's frame list as typed (`1-100,120`): which files of an image sequence travel. */
   frames?: string
   signal?: AbortSignal
+  /** The trace of this scene by `blender`, already started (submit starts Blender before the rest of it loads). */
+  trace?: Promise<TraceOutput>
   onTraced?: (trace: TraceOutput) => void
   onHashed?: (done: number, total: number) => void
 }
@@ -51,8 +51,8 @@ export async function prepareProject (blendFile: string, o: PrepareOptions): Pro
     }
     return { project: await blendOnlyProject(blendPath, path.basename(blendPath)), pythonDrivers: 0 }
   }
-  const range = o.frames !== undefined ? frameSpan(o.frames) : undefined
-  const trace = await traceScene(o.blender, blendPath, { ...(range !== undefined ? { frames: range } : {}), ...(o.signal !== undefined ? { signal: o.signal } : {}) })
+  const range = o.frames !== undefined ? traceSpan(o.frames) : undefined
+  const trace = await (o.trace ?? traceScene(o.blender, blendPath, { ...(range !== undefined ? { frames: range } : {}), ...(o.signal !== undefined ? { signal: o.signal } : {}) }))
   o.onTraced?.(trace)
   const sceneInfo = trace.scene
   if (o.noDeps === true) {
@@ -65,12 +65,4 @@ export async function prepareProject (blendFile: string, o: PrepareOptions): Pro
 
 function tracedBy (trace: TraceOutput): NonNullable<PreparedProject['blender']> {
   return { version: trace.blender, ...(trace.fileVersion !== undefined ? { fileVersion: trace.fileVersion } : {}) }
-}
-
-function frameSpan (spec: string): FrameSpan {
-  const list = parseFrameList(spec)
-  // A reduce, not Math.min(...): a list of a million frames would overflow the stack.
-  const span = list.reduce((s, f) => ({ start: Math.min(s.start, f), end: Math.max(s.end, f) }), { start: Infinity, end: -Infinity })
-  // Every frame of the span: no list needed.
-  return list.length === span.end - span.start + 1 ? span : { ...span, list }
 }

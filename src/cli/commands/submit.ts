@@ -9,8 +9,8 @@ import { parseFrameList } from '../../jobs/frame-range.js'
 import type { Codec, Mp4Location, Quality } from '../../encode/settings.js'
 import type { RenderFormatName } from '../../jobs/types.js'
 import { checkBlendFile } from '../../blender/blend-file.js'
-import { prepareProject } from '../../project/prepare.js'
-import type { PreparedProject } from '../../project/prepare.js'
+import type { PrepareOptions, PreparedProject } from '../../project/prepare.js'
+import { traceScene, traceSpan } from '../../blender/scene-trace.js'
 import { formatBytes } from '../../util/format-bytes.js'
 import { waitForJob } from '../wait-for-job.js'
 import { transferProgress } from '../transfer-progress.js'
@@ -171,11 +171,14 @@ async function prepareWithLocalBlender (path: string, flags: SubmitFlags, say: (
       onCandidate: (candidate) => {
         if (early !== undefined || !flags.deps) return
         say(`reading the scene and listing its files with ${candidate}…`)
-        let traced: (version: string | undefined) => void = () => undefined
-        const version = new Promise<string | undefined>((resolve) => { traced = resolve })
-        const prepared = prepareProject(path, { ...options, signal: stopEarly.signal, blender: { path: candidate, version: `at ${candidate}` }, onTraced: (trace) => traced(trace.blender) })
+        // Blender first, the rest of the submit (hashing, the manifest's schemas) loads while it reads the scene.
+        const blender = { path: candidate, version: `at ${candidate}` }
+        const range = flags.frames !== undefined ? traceSpan(flags.frames) : undefined
+        const trace = traceScene(blender, path, { signal: stopEarly.signal, ...(range !== undefined ? { frames: range } : {}) })
+        const version = trace.then(t => t.blender, () => undefined)
+        const prepared = prepareProject(path, { ...options, signal: stopEarly.signal, blender, trace })
         // Awaited below when this Blender is the one; otherwise stopped, and its outcome does not matter.
-        prepared.catch(() => traced(undefined))
+        prepared.catch(() => undefined)
         early = { path: candidate, prepared, version }
       },
     })
@@ -191,6 +194,11 @@ async function prepareWithLocalBlender (path: string, flags: SubmitFlags, say: (
   if (early?.path === blender.path) return early.prepared
   say(flags.deps ? `reading the scene and listing its files with Blender ${blender.version}…` : `reading the scene with Blender ${blender.version}…`)
   return prepareProject(path, { ...options, blender })
+}
+
+/** prepare.js loaded when needed: `submit` starts the scene's Blender before it (see prepareWithLocalBlender). */
+async function prepareProject (path: string, options: PrepareOptions): Promise<PreparedProject> {
+  return (await import('../../project/prepare.js')).prepareProject(path, options)
 }
 
 /**
