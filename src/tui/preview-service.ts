@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises'
 import { frameNumbers } from '../jobs/job.js'
 import type { FrameRecordView, JobView } from '../jobs/job.js'
 import { errorMessage } from '../util/error-message.js'
+import { ifExists } from '../util/if-exists.js'
 import { decodeFrame } from './frame-decoder.js'
 import type { DecodedFrame } from './frame-decoder.js'
 import type { FramePreview } from './preview-panel.js'
@@ -39,8 +40,9 @@ export const PREVIEW_INTERVAL_MS = 1000
 /** Decoded frames kept (each at most DECODE_LIMITS.keep: 300 KiB). */
 const CACHE_ENTRIES = 8
 
-/** The done frame that finished last (the highest number among equals), or undefined. */
+/** The done frame that finished last (the highest number among equals), or undefined. A tiled still: the still, once stitched. */
 export function latestDoneFrame (job: JobView): number | undefined {
+  if (job.tiles !== undefined) return job.tiles.stitch === 'done' ? job.tiles.frame : undefined
   const numbers = frameNumbers(job)
   // Object.values follows the integer keys' ascending order, as frameNumbers does.
   const records = Object.values(job.frames)
@@ -132,11 +134,6 @@ function asPreview (frame: number, decoded: DecodedFrame): FramePreview {
 }
 
 async function statFile (path: string): Promise<FileInfo | undefined> {
-  try {
-    const info = await stat(path)
-    return info.isFile() ? { size: info.size, mtimeMs: info.mtimeMs } : undefined
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw err
-  }
+  const info = await ifExists(stat(path))
+  return info?.isFile() === true ? { size: info.size, mtimeMs: info.mtimeMs } : undefined
 }

@@ -45,6 +45,14 @@ test('the latest done frame is the one finished last, whatever its number', (t) 
   t.is(latestDoneFrame(jobWith('2', 'pprr')), undefined)
 })
 
+test('a tiled still previews its stitched still, not a tile, and nothing until it is stitched', (t) => {
+  const job = jobWith('1', 'dd')
+  job.tiles = { frame: 12, columns: 2, rows: 1, overscan: 16, stitch: 'waiting' }
+  t.is(latestDoneFrame(job), undefined)
+  job.tiles.stitch = 'done'
+  t.is(latestDoneFrame(job), 12)
+})
+
 test('a draw gets what is ready at once; the frame is read in the background, and the answer redraws', async (t) => {
   const h = harness()
   const job = jobWith('1', 'ddp')
