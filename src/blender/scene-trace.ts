@@ -10,6 +10,7 @@ import { BlenderError } from './errors.js'
 import type { BlenderInstall } from './find-blender.js'
 import { parseBlenderLine, parsePythonException } from './output-parser.js'
 import { runBlender } from './run-blender.js'
+import { ifExists } from '../util/if-exists.js'
 
 // Resolved from this module both in src/ (tsx) and dist/ (built): the .py file ships in src/blender.
 export const DEPS_SCRIPT = fileURLToPath(new URL('../../src/blender/microfarm_deps.py', import.meta.url))
@@ -101,10 +102,9 @@ class TraceLog {
 
 async function readTrace (outPath: string): Promise<string | undefined> {
   try {
-    return await readFile(outPath, 'utf8')
-  } catch (error) {
     // No file: the script failed before writing; the caller says why from Blender's output.
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    return await ifExists(readFile(outPath, 'utf8'))
+  } catch (error) {
     throw new BlenderError(`cannot read the file list Blender wrote to ${outPath}: ${errorText(error)}`, { cause: error })
   }
 }

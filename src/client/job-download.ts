@@ -5,6 +5,7 @@ import { sha256File } from '../net/payload.js'
 import { ProtocolError } from '../protocol/errors.js'
 import type { ResultFile, ResultsJob } from '../protocol/results.js'
 import { mapConcurrent } from '../util/map-concurrent.js'
+import { ifExists } from '../util/if-exists.js'
 import type { JobResultsListing } from './results-client.js'
 import { localName } from './result-names.js'
 
@@ -123,16 +124,10 @@ export class JobDownload {
   /** Whether `name` is here with the file's size and hash (hashed once per download, then remembered). */
   private async present (dir: string, name: string, file: ResultFile): Promise<boolean> {
     const local = path.join(dir, name)
-    let size: number
-    try {
-      const info = await stat(local)
-      if (!info.isFile()) throw new ProtocolError(`${local} is not a file: move it away, then download again`)
-      size = info.size
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false
-      throw err
-    }
-    if (size !== file.size) return false
+    const info = await ifExists(stat(local))
+    if (info === undefined) return false
+    if (!info.isFile()) throw new ProtocolError(`${local} is not a file: move it away, then download again`)
+    if (info.size !== file.size) return false
     let sha256 = this.known.get(name)
     if (sha256 === undefined) {
       sha256 = await sha256File(local)

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises'
 import writeFileAtomic from 'write-file-atomic'
 import { z } from 'zod'
+import { readTextIfExists } from '../store/read-if-exists.js'
 
 // The farm's admins by peer id, kept in OUTPUT/.microfarm/admins.json (the
 // coordinator's user is an admin without being listed: see ownership.ts).
@@ -21,13 +21,8 @@ export class Admins {
   constructor (private readonly path: string) {}
 
   async load (): Promise<void> {
-    let text: string
-    try {
-      text = await readFile(this.path, 'utf8')
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
-      throw err
-    }
+    const text = await readTextIfExists(this.path)
+    if (text === undefined) return
     let value: unknown
     try {
       value = JSON.parse(text)

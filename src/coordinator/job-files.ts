@@ -3,6 +3,7 @@ import path from 'node:path'
 import { isJobVideo } from '../encode/output-path.js'
 import type { Job } from '../jobs/job.js'
 import type { OutputLayout } from '../store/layout.js'
+import { ifExists } from '../util/if-exists.js'
 
 export interface JobFile {
   path: string
@@ -32,20 +33,11 @@ export async function listJobFiles (job: Job, layout: OutputLayout): Promise<Job
 }
 
 async function namesIn (dir: string): Promise<string[]> {
-  try {
-    return (await readdir(dir, { withFileTypes: true })).filter(entry => entry.isFile() && !entry.name.startsWith('.')).map(entry => entry.name)
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
-    throw err
-  }
+  const entries = await ifExists(readdir(dir, { withFileTypes: true }))
+  return (entries ?? []).filter(entry => entry.isFile() && !entry.name.startsWith('.')).map(entry => entry.name)
 }
 
 async function sizeOf (file: string): Promise<number | undefined> {
-  try {
-    const info = await stat(file)
-    return info.isFile() ? info.size : undefined
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw err
-  }
+  const info = await ifExists(stat(file))
+  return info?.isFile() === true ? info.size : undefined
 }

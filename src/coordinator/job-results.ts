@@ -9,6 +9,7 @@ import { plainText } from '../protocol/plain-text.js'
 import type { ResultFile, ResultsJob } from '../protocol/results.js'
 import type { OutputLayout } from '../store/layout.js'
 import { fitText } from '../util/fit-text.js'
+import { ifExists } from '../util/if-exists.js'
 import { HashCache } from './hash-cache.js'
 import { listJobFiles } from './job-files.js'
 
@@ -131,11 +132,6 @@ export class JobResults {
 }
 
 async function statFile (file: string): Promise<{ size: number, mtimeMs: number, mtime: Date } | undefined> {
-  try {
-    const info = await stat(file)
-    return info.isFile() ? info : undefined
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw err
-  }
+  const info = await ifExists(stat(file))
+  return info?.isFile() === true ? info : undefined
 }

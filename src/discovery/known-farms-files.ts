@@ -11,6 +11,7 @@ import { homedir, hostname } from 'node:os'
 import { join } from 'node:path'
 import type { z } from 'zod'
 import { processIsAlive } from '../store/folder-lock.js'
+import { ifExists } from '../util/if-exists.js'
 import { addressesMatchPeer, localCoordinatorRecord, loopbackFirst, nextRemembered, rememberedFarmRecord } from './known-farms.js'
 import type { LocalCoordinatorRecord, RememberedFarm } from './known-farms.js'
 
@@ -25,13 +26,8 @@ type Read<T> = { record: T } | { problem: string } | undefined
 
 /** A record file, or why it is not trusted; undefined when there is none. */
 async function readRecord<T extends { peerId: string, addresses: string[] }> (path: string, schema: z.ZodType<T>): Promise<Read<T>> {
-  let info
-  try {
-    info = await lstat(path)
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw err
-  }
+  const info = await ifExists(lstat(path))
+  if (info === undefined) return undefined
   if (!info.isFile()) return { problem: `${path} is not a plain file` }
   if (process.getuid !== undefined && info.uid !== process.getuid()) return { problem: `${path} belongs to another user` }
   if (process.platform !== 'win32' && (info.mode & 0o022) !== 0) return { problem: `${path} can be written by other users (chmod 600 ${path})` }
@@ -92,13 +88,8 @@ export interface LocalCoordinators {
 /** The coordinators that say they run on this machine under this user. */
 export async function readLocalCoordinators (home = microfarmHome(), isAlive: (pid: number) => boolean = processIsAlive): Promise<LocalCoordinators> {
   const dir = coordinatorsDir(home)
-  let names: string[]
-  try {
-    names = (await readdir(dir)).filter(n => n.endsWith('.json'))
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], problems: [] }
-    throw err
-  }
+  const names = (await ifExists(readdir(dir)))?.filter(n => n.endsWith('.json'))
+  if (names === undefined) return { records: [], problems: [] }
   const out: LocalCoordinators = { records: [], problems: [] }
   const host = hostname()
   const netns = await networkNamespace()
@@ -124,13 +115,8 @@ export async function readLocalCoordinators (home = microfarmHome(), isAlive: (p
 /** Linux's network namespace of this process (`net:[4026531840]`); undefined elsewhere. */
 async function networkNamespace (): Promise<string | undefined> {
   if (process.platform !== 'linux') return undefined
-  try {
-    return await readlink('/proc/self/ns/net')
-  } catch (err) {
-    // No /proc (a container without it): records are then told apart by dialing alone.
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw err
-  }
+  // No /proc (a container without it): records are then told apart by dialing alone.
+  return ifExists(readlink('/proc/self/ns/net'))
 }
 
 function rememberedPath (home: string): string {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, open, readFile, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { ifExists } from '../util/if-exists.js'
 
 // A private farm's pre-shared key: libp2p's private-network key format, the
 // 95-byte text "/key/swarm/psk/1.0.0/\n/base16/\n<64 hex digits>". Whoever
@@ -47,13 +48,8 @@ export async function writeNewFarmKey (path: string): Promise<void> {
  * it is missing, readable by group or others (POSIX), or not a key file.
  */
 export async function readFarmKey (path: string): Promise<FarmKey> {
-  let mode: number
-  try {
-    mode = (await stat(path)).mode
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new FarmKeyError(`no farm key at ${path}: copy the farm's key file there (whoever runs the coordinator has it), or make a farm key with microfarm key new`)
-    throw err
-  }
+  const mode = (await ifExists(stat(path)))?.mode
+  if (mode === undefined) throw new FarmKeyError(`no farm key at ${path}: copy the farm's key file there (whoever runs the coordinator has it), or make a farm key with microfarm key new`)
   if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
     throw new FarmKeyError(`the farm key ${path} can be read by other users (mode ${(mode & 0o777).toString(8)}): run chmod 600 ${path}`)
   }

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto'
 import { link, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { ifExists } from '../util/if-exists.js'
 
 /** A user's identity as a client of farms, made on first use (mode 0600): the owner of the jobs it submits. */
 export const USER_IDENTITY_PATH = join(homedir(), '.microfarm', 'identity.key')
@@ -42,16 +43,14 @@ export async function loadOrCreateIdentity (path: string): Promise<PrivateKey> {
 }
 
 async function readIdentity (path: string): Promise<PrivateKey | undefined> {
-  let bytes: Buffer
-  try {
-    if (process.platform !== 'win32' && ((await stat(path)).mode & 0o077) !== 0) {
-      throw new IdentityError(`the identity key ${path} can be read by other users: run chmod 600 ${path}`)
-    }
-    bytes = await readFile(path)
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw err
+  // None yet (the caller makes one), or gone between the check and the read.
+  if (process.platform !== 'win32') {
+    const info = await ifExists(stat(path))
+    if (info === undefined) return undefined
+    if ((info.mode & 0o077) !== 0) throw new IdentityError(`the identity key ${path} can be read by other users: run chmod 600 ${path}`)
   }
+  const bytes = await ifExists(readFile(path))
+  if (bytes === undefined) return undefined
   try {
     return privateKeyFromProtobuf(bytes)
   } catch (err) {

@@ -7,6 +7,7 @@ import { frameAck } from '../protocol/messages.js'
 import type { FrameAck, FrameHeader } from '../protocol/messages.js'
 import { sendFile, sha256File } from '../net/payload.js'
 import { sleep } from '../util/sleep.js'
+import { ifExists } from '../util/if-exists.js'
 import type { OpenStream } from './content-cache.js'
 
 export interface RenderedFrame {
@@ -144,14 +145,9 @@ export class FrameUploader {
 
   /** One upload on a stream of its own; the stream is always closed or aborted, whatever the answer. */
   private async upload (frame: RenderedFrame, open: OpenStream): Promise<{ outcome: UploadOutcome, detail: string }> {
-    let size: number
-    try {
-      size = (await stat(frame.path)).size
-    } catch (err) {
-      // Gone from this disk (removed by hand?): it cannot be sent, ever; the coordinator has it rendered again.
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { outcome: 'missing', detail: `${frame.path} is gone from this node's disk` }
-      throw err
-    }
+    const size = (await ifExists(stat(frame.path)))?.size
+    // Gone from this disk (removed by hand?): it cannot be sent, ever; the coordinator has it rendered again.
+    if (size === undefined) return { outcome: 'missing', detail: `${frame.path} is gone from this node's disk` }
     const sha256 = await sha256File(frame.path)
     const stream = await open(FRAME_PROTOCOL)
     let answer: FrameAck

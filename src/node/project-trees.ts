@@ -8,6 +8,7 @@ import type { Task } from '../protocol/messages.js'
 import type { ContentCache, OpenStream } from './content-cache.js'
 import { ensureRoom } from '../store/disk.js'
 import { mapConcurrent } from '../util/map-concurrent.js'
+import { ifExists } from '../util/if-exists.js'
 
 /** A job's scene laid out on this node, ready for Blender. */
 export interface PreparedScene {
@@ -97,12 +98,8 @@ export class ProjectTrees {
 
   /** Builds the tree under a temporary name; it takes its real one only once complete. */
   private async build (treeDir: string, manifest: ProjectManifest): Promise<void> {
-    try {
-      await readdir(treeDir)
-      return
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-    }
+    // Already there (a tree only takes its name once complete): an earlier task of this project built it.
+    if (await ifExists(readdir(treeDir)) !== undefined) return
     await mkdir(this.dir, { recursive: true })
     const partDir = path.join(this.dir, `.${path.basename(treeDir)}.${randomBytes(4).toString('hex')}.part`)
     try {

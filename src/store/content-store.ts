@@ -3,6 +3,7 @@ import { parseProjectManifest } from '../protocol/project.js'
 import type { ContentRef, ProjectManifest, ProjectRef } from '../protocol/project.js'
 import { diskFullWhileWriting, ensureRoom, fileHasSize, isDiskFull } from './disk.js'
 import type { OutputLayout } from './layout.js'
+import { ifExists } from '../util/if-exists.js'
 
 const CONTENT_NAME = /^[0-9a-f]{64}$/
 /** Parsed project manifests kept in memory (the files stay on disk either way). */
@@ -142,13 +143,8 @@ export class ContentStore {
 
   /** .blend files stored by an older MicroFarm (`blends/<sha>.blend`) become content. */
   private async adoptLegacyBlends (): Promise<void> {
-    let names: string[]
-    try {
-      names = await readdir(this.layout.legacyBlendDir)
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
-      throw err
-    }
+    const names = await ifExists(readdir(this.layout.legacyBlendDir))
+    if (names === undefined) return
     for (const name of names) {
       const match = /^([0-9a-f]{64})\.blend$/.exec(name)
       if (match !== null) await rename(`${this.layout.legacyBlendDir}/${name}`, this.path(match[1] as string))

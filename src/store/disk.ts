@@ -1,5 +1,6 @@
 import { stat, statfs } from 'node:fs/promises'
 import { formatBytes } from '../util/format-bytes.js'
+import { ifExists } from '../util/if-exists.js'
 
 // Room on a disk, and the errors a full one gives. A full disk is not a peer's
 // fault: the coordinator says so plainly, and nothing received is thrown away.
@@ -64,10 +65,6 @@ export function diskFullWhileWriting (err: unknown, dir: string, what: string): 
 }
 
 export async function fileHasSize (path: string, size: number): Promise<boolean> {
-  try {
-    return (await stat(path)).size === size
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false
-    throw err
-  }
+  const info = await ifExists(stat(path))
+  return info !== undefined && info.size === size
 }

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path'
 import writeFileAtomic from 'write-file-atomic'
 import { frameLogEntry } from '../protocol/frame-logs.js'
 import type { FrameLogEntry, FrameLogSummary } from '../protocol/frame-logs.js'
+import { ifExists } from '../util/if-exists.js'
 import { readTextIfExists } from './read-if-exists.js'
 
 // Blender's output of frames that failed (or warned), kept by the coordinator
@@ -124,12 +125,7 @@ export class FrameLogStore {
 }
 
 async function sizeOf (path: string): Promise<number> {
-  try {
-    return (await stat(path)).size
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0
-    throw err
-  }
+  return (await ifExists(stat(path)))?.size ?? 0
 }
 
 function parseJson (line: string): unknown {

@@ -11,6 +11,8 @@ import { DiskReservations } from './disk.js'
 import { writeNodeNames } from './node-names-file.js'
 import type { NodeNameEntry } from './node-names-file.js'
 import { FrameLogStore } from './frame-logs.js'
+import { readTextIfExists } from './read-if-exists.js'
+import { ifExists } from '../util/if-exists.js'
 
 /** A manifest that could not be written is tried again after this long (a full disk, a lost mount). */
 const RETRY_WRITE_MS = 2_000
@@ -108,13 +110,10 @@ export class JobStore {
   }
 
   private async readLastJobId (): Promise<number> {
-    try {
-      const value = Number((await readFile(this.layout.lastJobIdPath, 'utf8')).trim())
-      return Number.isSafeInteger(value) && value > 0 ? value : 0
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0
-      throw err
-    }
+    const text = await readTextIfExists(this.layout.lastJobIdPath)
+    if (text === undefined) return 0
+    const value = Number(text.trim())
+    return Number.isSafeInteger(value) && value > 0 ? value : 0
   }
 
   /** For an output folder from before last-job-id: the highest id any job's file carries. */
@@ -131,21 +130,15 @@ export class JobStore {
   async framesOnDisk (job: Job): Promise<Set<number>> {
     const found = new Set<number>()
     // One listing, then a stat only for the files there: a job of 100 000 frames is not 100 000 stats.
-    let names: Set<string>
-    try {
-      names = new Set(await readdir(this.layout.unitDir(job)))
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return found
-      throw err
-    }
+    const listed = await ifExists(readdir(this.layout.unitDir(job)))
+    if (listed === undefined) return found
+    const names = new Set(listed)
     for (const frame of frameNumbers(job)) {
       const path = this.layout.unitPath(job, frame)
       if (!names.has(basename(path))) continue
-      try {
-        if ((await stat(path)).size > 0) found.add(frame)
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-      }
+      // Gone since the listing (removed by hand): not on disk.
+      const size = (await ifExists(stat(path)))?.size ?? 0
+      if (size > 0) found.add(frame)
     }
     return found
   }
@@ -153,13 +146,8 @@ export class JobStore {
   /** Removes half-received uploads left by a crash (of frames, or of a tiled still's tiles). */
   async removeStaleTemporaries (job: Job): Promise<void> {
     for (const dir of new Set([this.layout.jobDir(job.id), this.layout.unitDir(job)])) {
-      let names: string[]
-      try {
-        names = await readdir(dir)
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue
-        throw err
-      }
+      const names = await ifExists(readdir(dir))
+      if (names === undefined) continue
       await Promise.all(names.filter(name => (name.startsWith('.') && name.endsWith('.part')) || STALE_VIDEO.test(name))
         .map(name => rm(join(dir, name), { force: true })))
     }

@@ -5,6 +5,7 @@ import { ADDON_MODULE, ADDON_SOURCE, isAddonFile, userAddonsFolder } from '../..
 import { zipArchive } from '../../addon/zip.js'
 import type { ZipEntry } from '../../addon/zip.js'
 import { findBlender } from '../../blender/find-blender.js'
+import { ifExists } from '../../util/if-exists.js'
 
 export interface AddonFlags {
   install: boolean
@@ -66,11 +67,8 @@ async function installInto (folder: string, files: readonly ZipEntry[]): Promise
   await rm(fresh, { recursive: true, force: true })
   await mkdir(fresh, { recursive: true })
   for (const file of files) await writeFile(path.join(fresh, path.basename(file.name)), file.data)
-  await rename(target, old).catch((err: unknown) => { if (!isMissing(err)) throw err })
+  // No old copy: the first install.
+  await ifExists(rename(target, old))
   await rename(fresh, target)
   await rm(old, { recursive: true, force: true })
-}
-
-function isMissing (err: unknown): boolean {
-  return err instanceof Error && 'code' in err && err.code === 'ENOENT'
 }
