@@ -27,13 +27,13 @@ function describe (event: CoordinatorEvent): string | undefined {
       return `node ${event.name} ${event.sleeping ? 'sleeping' : 'awake'}${until} (schedule ${event.window})`
     }
     case 'job-created':
-      return `job ${event.jobId} created: ${event.name}, ${event.frames > 0 ? `${event.frames} frames (${event.range})` : 'frame range to be read from the scene'}`
+      return `job ${event.jobId} created: ${event.name}, ${event.frames > 0 ? `${event.frames} ${event.still !== undefined ? 'tiles' : 'frames'} (${event.range})` : 'frame range to be read from the scene'}`
     case 'job-state':
       return event.message
     case 'task-assigned':
       return event.kind === 'probe'
         ? `job ${event.jobId}: ${event.nodeName} reads the scene's frame range`
-        : `job ${event.jobId}: frames ${event.frames.join(',')} → ${event.nodeName}`
+        : `job ${event.jobId}: ${event.still !== undefined ? `tile(s) ${event.frames.join(',')} of frame ${event.still}` : `frames ${event.frames.join(',')}`} → ${event.nodeName}`
     case 'frame-progress':
       // Several a second per node: shown by the UI, too many for a log.
       return undefined

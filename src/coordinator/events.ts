@@ -8,9 +8,10 @@ export type CoordinatorEvent =
   | { type: 'node-left', nodeId: string, name: string, reason: string, requeued: number }
   /** A node with --schedule went to sleep or woke up; `until`: when that changes next (ms), absent when never. */
   | { type: 'node-schedule', nodeId: string, name: string, window: string, sleeping: boolean, until?: number }
-  | { type: 'job-created', jobId: string, name: string, frames: number, range: string }
+  /** `still`: a tiled still's frame; `frames` then counts its tiles. */
+  | { type: 'job-created', jobId: string, name: string, frames: number, range: string, still?: number }
   | { type: 'job-state', jobId: string, state: string, message: string }
-  | { type: 'task-assigned', jobId: string, nodeName: string, frames: number[], kind: 'render' | 'probe' }
+  | { type: 'task-assigned', jobId: string, nodeName: string, frames: number[], kind: 'render' | 'probe', still?: number }
   | { type: 'frame-progress', jobId: string, frame: number, nodeName: string, fraction: number }
   /** `still`: the record is a tile (its index is `frame`) of this still frame; done and total count tiles. */
   | { type: 'frame-done', jobId: string, frame: number, nodeName: string, done: number, total: number, seconds?: number, still?: number }

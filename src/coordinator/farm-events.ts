@@ -16,7 +16,7 @@ function isJobState (state: string): state is JobStateName {
 export function toFarmEvent (event: CoordinatorEvent, at: string): FarmEvent | undefined {
   switch (event.type) {
     case 'job-created':
-      return { event: 'job-created', at, jobId: event.jobId, name: event.name, frames: event.frames }
+      return { event: 'job-created', at, jobId: event.jobId, name: event.name, frames: event.frames, ...(event.still !== undefined ? { still: event.still } : {}) }
     case 'job-state':
       return isJobState(event.state) ? { event: 'job-state', at, jobId: event.jobId, state: event.state } : undefined
     case 'job-completed':

@@ -162,7 +162,7 @@ export class Farm {
     await this.store.save(job)
     const frames = frameNumbers(job)
     const range = job.tiles !== undefined ? `frame ${job.tiles.frame} in ${job.tiles.columns}x${job.tiles.rows} tiles` : summarizeFrameList(frames, LOGGED_FRAME_LIST)
-    this.events.emit({ type: 'job-created', jobId: id, name: job.name, frames: frames.length, range })
+    this.events.emit({ type: 'job-created', jobId: id, name: job.name, frames: frames.length, range, ...stillOf(job) })
     this.dispatch()
     return job
   }
@@ -284,7 +284,7 @@ export class Farm {
     if (node.tasks.size === 0) node.lastWorkAt = this.clock()
     const job = this.job(task.jobId)
     this.persist(job)
-    this.events.emit({ type: 'task-assigned', jobId: job.id, nodeName: node.name, frames: task.kind === 'render' ? task.frames : [], kind: task.kind })
+    this.events.emit({ type: 'task-assigned', jobId: job.id, nodeName: node.name, frames: task.kind === 'render' ? task.frames : [], kind: task.kind, ...stillOf(job) })
     return task
   }
 

@@ -20,7 +20,8 @@ const jobState = z.enum(['queued', 'active', 'paused', 'completed', 'cancelled',
 export const farmEvent = z.discriminatedUnion('event', [
   /** The coordinator watches: events from now on follow. */
   z.object({ event: z.literal('watching'), at, jobId: jobId.optional() }),
-  z.object({ event: z.literal('job-created'), at, jobId, name: shortText, frames: z.number().int().min(0) }),
+  /** `still`: a tiled still's frame; `frames` then counts its tiles. */
+  z.object({ event: z.literal('job-created'), at, jobId, name: shortText, frames: z.number().int().min(0), still: frameNumber.optional() }),
   /** Every change of a job's state, once: `error` when it failed, `missing` frames when it completed without some. */
   z.object({ event: z.literal('job-state'), at, jobId, state: jobState, error: errorText.optional(), missing: z.number().int().min(0).optional() }),
   z.object({ event: z.literal('frame-done'), at, jobId, frame: frameNumber, node: shortText, seconds: z.number().min(0).optional(), done: z.number().int().min(0), total: z.number().int().min(0) }),

@@ -28,12 +28,14 @@ test('the coordinator\'s events become the documented ones; the rest are not par
 
 test('a tiled still\'s events say tile and still: tile-done, tile-failed, still-ready, still-failed', (t) => {
   const made = [
+    toFarmEvent({ type: 'job-created', jobId: '4', name: 'poster.blend', frames: 6, range: 'frame 12 in 3x2 tiles', still: 12 }, AT),
     toFarmEvent({ type: 'frame-done', jobId: '4', frame: 3, still: 12, nodeName: 'vm', done: 1, total: 6 }, AT),
     toFarmEvent({ type: 'frame-failed', jobId: '4', frame: 5, still: 12, nodeName: 'vm', error: 'Error: boom', willRetry: false }, AT),
     toFarmEvent({ type: 'stitch', jobId: '4', frame: 12, state: 'done', file: 'frame_0012.png', message: 'still ready' }, AT),
     toFarmEvent({ type: 'stitch', jobId: '4', frame: 12, state: 'failed', error: 'tile(s) 5 missing', message: 'stitching failed' }, AT),
   ]
   t.deepEqual(made, [
+    { event: 'job-created', at: AT, jobId: '4', name: 'poster.blend', frames: 6, still: 12 },
     { event: 'tile-done', at: AT, jobId: '4', frame: 12, tile: 3, node: 'vm', done: 1, total: 6 },
     { event: 'tile-failed', at: AT, jobId: '4', frame: 12, tile: 5, node: 'vm', error: 'Error: boom', willRetry: false },
     { event: 'still-ready', at: AT, jobId: '4', frame: 12, file: 'frame_0012.png' },
