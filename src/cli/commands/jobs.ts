@@ -47,7 +47,7 @@ export function formatJobs (jobs: readonly JobSummary[]): string {
     ...(job.error !== undefined ? [`job ${job.id}: ${job.error}`] : []),
     ...(job.waitingFor !== undefined ? [`job ${job.id}: waiting: ${job.waitingFor}`] : []),
     ...Object.entries(job.blocklist).map(([node, why]) => `job ${job.id}: node ${node} blocklisted (${why})`),
-    ...(job.missingFrames !== undefined && job.missingFrames.length > 0 ? [`job ${job.id}: missing frames ${job.missingFrames.join(',')}`] : []),
+    ...(job.missingFrames !== undefined && job.missingFrames.length > 0 ? [`job ${job.id}: missing ${job.tiles !== undefined ? 'tiles' : 'frames'} ${job.missingFrames.join(',')}`] : []),
     ...(job.missingFiles ?? []).map(m => `job ${job.id}: warning: submitted without ${m.stored} (${m.owner}), missing on the submitting machine`),
     ...(job.warnings ?? []).map(w => `job ${job.id}: warning: Blender on a node: ${w}`),
     // Such frames are done and count as done: without this, only --json would tell them from clean ones.
