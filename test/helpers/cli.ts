@@ -112,6 +112,7 @@ export interface JobJson {
   blocklist: Record<string, string>
   encode?: { state: string, outputPath?: string, error?: string }
   tiles?: { frame: number, columns: number, rows: number, stitch: string, outputPath?: string, error?: string }
+  warnings?: string[]
 }
 
 /** `microfarm jobs --json` against one coordinator. */

@@ -22,7 +22,8 @@ blenderTest('submit --tiles 3x2 on two nodes: the stitched still is the plain bl
   const dir = await tempFolder(t, 'mf-tiles-farm-')
   const out = path.join(dir, 'out')
   // Odd size (tiles do not divide it evenly); dither off, so Cycles' tiles are the single render bit for bit (see tiles-blender.test.ts).
-  const scene = await saveSceneWith(blender, await makeScene(dir, { frames: 3, width: 161, height: 91, samples: 16 }), 'nodither', 'scene.render.dither_intensity = 0')
+  // The compositor on with its default tree (render layers straight to the output): tiles turn it off and the job says so.
+  const scene = await saveSceneWith(blender, await makeScene(dir, { frames: 3, width: 161, height: 91, samples: 16 }), 'nodither', 'scene.render.dither_intensity = 0; scene.use_nodes = True')
   const coordinator = startCli(t, ['coordinator', '--output-dir', out, '--port', '0', '--no-advertise', '--no-tui'])
   const address = await coordinatorAddress(coordinator)
   for (const name of ['left', 'right']) {
@@ -39,6 +40,7 @@ blenderTest('submit --tiles 3x2 on two nodes: the stitched still is the plain bl
   const [job] = await Promise.all([waitForJob(address, '1', 'stitched', j => j.tiles?.stitch === 'done')])
   t.is(job.framesDone, 6)
   t.log(`tiles by node: ${JSON.stringify(job.byNode)}`)
+  t.true(job.warnings?.some(w => /^tiles render without compositing: each needs the whole image/.test(w)), `the job says what tiles turn off: ${JSON.stringify(job.warnings)}`)
 
   // The tiles are kept apart; the job's folder holds the one still.
   t.deepEqual((await readdir(path.join(out, 'job_1'))).filter(name => !name.startsWith('.')).sort(), ['frame_0002.png', 'tiles'])
