@@ -27,6 +27,8 @@ def tick():
     changed = ops.session.tick()
     if ops.session.refresh_due():
         ops.start_jobs_refresh(bpy.context)
+    if ops.session.farms_due():
+        ops.start_farms_refresh(bpy.context)
     if changed:
         _redraw()
     return TICK_S

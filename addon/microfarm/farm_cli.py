@@ -93,6 +93,48 @@ def parse_jobs(stdout):
     return jobs
 
 
+FARMS_ARGS = ["farms", "--json"]
+
+# The farm menu's identifiers: the CLI's own search, or "farm:" + a farm's name (no name can collide with ANY_FARM).
+ANY_FARM = "ANY"
+FARM_PREFIX = "farm:"
+_FOUND = {"local": "on this machine", "mdns": "answers on mDNS", "known": "used last"}
+
+
+def parse_farms(stdout):
+    """farms --json: a list of {name, peerId, addresses, private, source, sources} (README: `microfarm farms`)."""
+    farms = json.loads(stdout)
+    if not isinstance(farms, list) or not all(isinstance(f, dict) for f in farms):
+        raise ValueError("microfarm farms --json printed no list of farms: %r" % stdout[-300:])
+    return farms
+
+
+def farm_menu(farms, chosen):
+    """
+    The farm menu's items, (identifier, label, description, number): the CLI's
+    own search first, each farm name once (--farm picks by name), then the
+    chosen name when no farm found has it (typed by hand, or not answering now),
+    so the menu never loses the scene's setting.
+    """
+    items = [(ANY_FARM, "(any: the CLI's own search)", "No --farm: the farm used last, the one on this machine, or the only one answering")]
+    seen = set()
+    for farm in farms:
+        name = farm.get("name")
+        if not isinstance(name, str) or not name or name in seen:
+            continue
+        seen.add(name)
+        found = ", ".join(_FOUND.get(s, s) for s in farm.get("sources", []) if isinstance(s, str))
+        items.append((FARM_PREFIX + name, name, "%s farm, %s" % ("private" if farm.get("private") else "open", found or "found")))
+    if chosen and chosen not in seen:
+        items.append((FARM_PREFIX + chosen, chosen + " (typed; not found)", "Not in the last list of farms: passed to the CLI as --farm as typed"))
+    return [item + (i,) for i, item in enumerate(items)]
+
+
+def farm_of(identifier):
+    """The farm name a menu identifier stands for ("" for the CLI's own search)."""
+    return identifier[len(FARM_PREFIX):] if identifier.startswith(FARM_PREFIX) else ""
+
+
 def describe_missing(missing):
     """One line a missing file, as the CLI says it (`owner: stored (looked for resolved)`)."""
     lines = []

@@ -33,6 +33,29 @@ def start_jobs_refresh(context):
         session.jobs_read_at = session.clock()
 
 
+def start_farms_refresh(context):
+    """`microfarm farms --json` in the background; the farm menu changes when it answers."""
+    try:
+        session.start("farms", _cli(context), farm_cli.FARMS_ARGS, session.take_farms)
+    except farm_cli.CliMissing as err:
+        session.farms_error = str(err)
+        session.farms_read_at = session.clock()
+
+
+class MICROFARM_OT_refresh_farms(bpy.types.Operator):
+    """Look for farms again: the ones this machine knows and those answering on the network (microfarm farms)"""
+    bl_idname = "microfarm.refresh_farms"
+    bl_label = "Refresh Farms"
+
+    @classmethod
+    def poll(cls, context):
+        return not session.busy("farms")
+
+    def execute(self, context):
+        start_farms_refresh(context)
+        return {"FINISHED"}
+
+
 class MICROFARM_OT_submit(bpy.types.Operator):
     """Send this .blend to the farm as a new job (saved first when it has unsaved changes)"""
     bl_idname = "microfarm.submit"
@@ -194,4 +217,4 @@ def is_own(job, context):
     return farm_cli.is_own(job, owner_name(preferences(context)))
 
 
-classes = (MICROFARM_OT_submit, MICROFARM_OT_check, MICROFARM_OT_refresh, MICROFARM_OT_job_action, MICROFARM_OT_open_output)
+classes = (MICROFARM_OT_submit, MICROFARM_OT_check, MICROFARM_OT_refresh, MICROFARM_OT_refresh_farms, MICROFARM_OT_job_action, MICROFARM_OT_open_output)

@@ -4,6 +4,38 @@ import bpy
 from . import farm_cli
 
 
+# Blender keeps only pointers to the strings an items callback returns: the
+# last menu is held here so Python does not free them under Blender's menu.
+_farm_menu_items = []
+
+
+def _menu(settings):
+    from .ops import session  # ops imports this module: the session is there once both are loaded
+    return farm_cli.farm_menu(session.farms, settings.farm)
+
+
+def farm_menu(settings, context):
+    """The farm menu's items (the EnumProperty's callback): the farms the last `farms --json` listed."""
+    global _farm_menu_items
+    items = _menu(settings)
+    if items != _farm_menu_items:
+        # Replaced only when it changed: a menu on screen keeps pointing at live strings.
+        _farm_menu_items = items
+    return _farm_menu_items
+
+
+# The menu stores nothing of its own: it shows and sets `farm`, the name the
+# CLI gets (saved with the scene, typed by hand when the menu lacks the farm).
+def _get_farm_choice(settings):
+    wanted = farm_cli.FARM_PREFIX + settings.farm if settings.farm else farm_cli.ANY_FARM
+    return next((item[3] for item in _menu(settings) if item[0] == wanted), 0)
+
+
+def _set_farm_choice(settings, value):
+    identifier = next((item[0] for item in _menu(settings) if item[3] == value), farm_cli.ANY_FARM)
+    settings.farm = farm_cli.farm_of(identifier)
+
+
 class MicroFarmSettings(bpy.types.PropertyGroup):
     override_frames: bpy.props.BoolProperty(name="Override Frames", description="Render other frames than the scene's range", default=False)
     frames: bpy.props.StringProperty(name="Frames", description="Frames like 1-250, 1-100,120,130-140 or 1-99x2 (every 2nd)", default="")
@@ -14,7 +46,10 @@ class MicroFarmSettings(bpy.types.PropertyGroup):
     encode: bpy.props.BoolProperty(name="Video", description="Make a video when the job completes", default=True)
     codec: bpy.props.EnumProperty(name="Codec", items=[("h264", "H.264", ""), ("h265", "H.265", ""), ("prores", "ProRes", "")], default="h264")
     quality: bpy.props.EnumProperty(name="Quality", items=[("high", "High", ""), ("medium", "Medium", ""), ("low", "Low", "")], default="high")
-    farm: bpy.props.StringProperty(name="Farm", description="The farm to submit to when several answer (empty: the one used last, or the only one)", default="")
+    farm: bpy.props.StringProperty(name="Farm", description="The farm's name, passed to the CLI as --farm (empty: the CLI's own search: the one used last, or the only one)", default="")
+    farm_choice: bpy.props.EnumProperty(name="Farm", description="The farm to submit to, from `microfarm farms` (refresh to look again)",
+                                        items=farm_menu, get=_get_farm_choice, set=_set_farm_choice)
+    farm_by_hand: bpy.props.BoolProperty(name="Type the Farm's Name", description="Type the farm's name, for a farm the list does not show", default=False)
     allow_missing: bpy.props.BoolProperty(name="Allow Missing Files", description="Submit although files the scene needs are missing here", default=False)
 
 

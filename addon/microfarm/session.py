@@ -26,6 +26,10 @@ class Session(object):
         self.check_text = ""
         self.missing = []
         self.control_text = ""
+        # The farms `microfarm farms --json` found (the panel's farm menu), and when.
+        self.farms = []
+        self.farms_error = ""
+        self.farms_read_at = None
 
     def busy(self, name):
         return name in self.tasks
@@ -57,17 +61,23 @@ class Session(object):
             return False
         return self.jobs_read_at is None or self.clock() - self.jobs_read_at >= REFRESH_S
 
+    def farms_due(self):
+        """The farm list is read once by itself, when the panel is first on screen; the refresh button reads it again."""
+        return self.panel_visible() and self.farms_read_at is None and not self.busy("farms")
+
+    def take_farms(self, result):
+        """The farm list from `farms --json`, or why there is none (the last list stays)."""
+        self.farms_read_at = self.clock()
+        farms, self.farms_error = _parsed(result, farm_cli.parse_farms)
+        if farms is not None:
+            self.farms = farms
+
     def take_jobs(self, result):
-        """The job list from `jobs --json`, or why there is none."""
+        """The job list from `jobs --json`, or why there is none (the last list stays)."""
         self.jobs_read_at = self.clock()
-        if result.code != 0:
-            self.jobs_error = farm_cli.first_error(result.stderr, result.code)
-            return
-        try:
-            self.jobs = farm_cli.parse_jobs(result.stdout)
-            self.jobs_error = ""
-        except ValueError as err:
-            self.jobs_error = str(err)
+        jobs, self.jobs_error = _parsed(result, farm_cli.parse_jobs)
+        if jobs is not None:
+            self.jobs = jobs
 
     def take_submit(self, result):
         if result.code != 0:
@@ -104,6 +114,16 @@ class Session(object):
         for run, _ in self.tasks.values():
             run.stop()
         self.tasks.clear()
+
+
+def _parsed(result, parse):
+    """(what a --json command printed, "") or (None, why it is not there)."""
+    if result.code != 0:
+        return None, farm_cli.first_error(result.stderr, result.code)
+    try:
+        return parse(result.stdout), ""
+    except ValueError as err:
+        return None, str(err)
 
 
 def _size(n):

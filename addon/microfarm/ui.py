@@ -4,6 +4,7 @@ import bpy
 
 from . import farm_cli
 from .ops import is_own, session
+from .props import preferences
 
 # Newest first; older jobs stay in `microfarm jobs`.
 JOBS_SHOWN = 12
@@ -39,7 +40,7 @@ class MICROFARM_PT_panel(bpy.types.Panel):
         sub.enabled = s.encode
         sub.prop(s, "codec", text="")
         sub.prop(s, "quality", text="")
-        col.prop(s, "farm")
+        _farm(col, context)
         col.prop(s, "allow_missing")
 
         row = layout.row()
@@ -47,6 +48,22 @@ class MICROFARM_PT_panel(bpy.types.Panel):
         row.operator("microfarm.submit", icon="EXPORT")
         _messages(layout)
         _jobs(layout, context)
+
+
+def _farm(col, context):
+    if preferences(context).coordinator:
+        # farm_cli.farm_args: an address in the preferences wins over any farm name.
+        col.label(text="Farm: the coordinator set in the add-on's preferences", icon="LINKED")
+        return
+    s = context.scene.microfarm
+    row = col.row(align=True)
+    row.prop(s, "farm" if s.farm_by_hand else "farm_choice")
+    row.prop(s, "farm_by_hand", text="", icon="GREASEPENCIL")
+    row.operator("microfarm.refresh_farms", text="", icon="FILE_REFRESH")
+    if session.busy("farms"):
+        col.label(text="looking for farms…", icon="TIME")
+    elif session.farms_error:
+        _lines(col, session.farms_error, "ERROR")
 
 
 def _messages(layout):

@@ -12,6 +12,7 @@ import type { runAddon as RunAddon } from './commands/addon.js'
 import type { runFiles as RunFiles } from './commands/files.js'
 import type { runDownload as RunDownload } from './commands/download.js'
 import type { runFrameLog as RunFrameLog } from './commands/frame-log.js'
+import type { runFarms as RunFarms } from './commands/farms.js'
 import type { runNodes as RunNodes, runNodeState as RunNodeState, runUnblock as RunUnblock } from './commands/nodes.js'
 import { byteSize, frameArgument, integer, jobIdArgument, oneOf, overscanArgument, port, positiveInt, positiveNumber, tilesArgument } from './parse.js'
 import { DEFAULT_OVERSCAN } from '../jobs/tiles.js'
@@ -44,6 +45,7 @@ const runNodes: typeof RunNodes = async (...a) => (await import('./commands/node
 const runNodeState: typeof RunNodeState = async (...a) => (await import('./commands/nodes.js')).runNodeState(...a)
 const runUnblock: typeof RunUnblock = async (...a) => (await import('./commands/nodes.js')).runUnblock(...a)
 const runFrameLog: typeof RunFrameLog = async (...a) => (await import('./commands/frame-log.js')).runFrameLog(...a)
+const runFarms: typeof RunFarms = async (...a) => (await import('./commands/farms.js')).runFarms(...a)
 
 /** The composition root: argv → a command with concrete adapters. Returns the exit code. */
 export async function main (argv: readonly string[]): Promise<number> {
@@ -227,6 +229,12 @@ export async function main (argv: readonly string[]): Promise<number> {
     .argument('[node]', 'a node name as microfarm nodes shows it, or its peer id')
     .option('--all', 'every node blocklisted on the job', false))
     .action((jobId: string, node: string | undefined, opts) => run(() => runUnblock(jobId, node, opts))())
+
+  program.command('farms')
+    .description('the farms this machine can reach: the ones it knows (used last, running here) and those answering on mDNS')
+    .addOption(new Option('--timeout-ms <ms>', 'how long to listen for mDNS answers').default(1000).argParser(positiveInt('--timeout-ms')))
+    .option('--json', 'machine-readable output: the stable interface for scripts and the Blender add-on', false)
+    .action((opts) => run(() => runFarms(opts))())
 
   const key = program.command('key').description('farm keys: a private farm takes only machines holding its key')
   key.command('new')

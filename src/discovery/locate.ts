@@ -81,3 +81,20 @@ export async function locateCoordinators (options: LocateOptions = {}): Promise<
     browser.stop()
   }
 }
+
+/**
+ * Everything that answers over mDNS within `ms`, every farm: for listing, not
+ * choosing (locateCoordinators refuses to guess between farms; a list does
+ * not guess). No answer is not an error here: an empty list says so.
+ */
+export async function browseCoordinators (ms: number, onError: (err: Error) => void, signal?: AbortSignal): Promise<FoundCoordinator[]> {
+  const { CoordinatorBrowser } = await import('./browse.js')
+  const browser = new CoordinatorBrowser(onError)
+  browser.start()
+  try {
+    await sleep(ms, signal)
+    return browser.found()
+  } finally {
+    browser.stop()
+  }
+}

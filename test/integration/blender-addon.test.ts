@@ -54,11 +54,23 @@ blenderTest('the add-on from its zip submits the open scene, its list reads the 
   const zip = await addonZip(t, dir)
   const blend = await makeScene(dir, { frames: 4 })
   const out = path.join(dir, 'out')
-  const coordinator = startCli(t, ['coordinator', '--output-dir', out, '--port', '0', '--no-advertise', '--no-tui'])
+  // A HOME of its own: the coordinator leaves its address there, and `microfarm farms` in Blender reads it.
+  const home = { HOME: path.join(dir, 'home') }
+  const coordinator = startCli(t, ['coordinator', '--output-dir', out, '--farm', 'addon-farm', '--port', '0', '--no-advertise', '--no-tui'], { env: home })
   const address = await coordinatorAddress(coordinator)
   startCli(t, ['node', '--coordinator', address, '--name', 'addon-node', '--work-dir', path.join(dir, 'node')])
 
-  const seen = await blenderSession(t, blender, dir, blend, { zip, mode: 'farm', cli: MICROFARM, coordinator: address, frames: '1-3' })
+  const seen = await blenderSession(t, blender, dir, blend, { zip, mode: 'farm', cli: MICROFARM, coordinator: address, frames: '1-3', farm: 'addon-farm' }, home)
+  t.like(seen.get('farms'), { started: true, error: '', picked: 'addon-farm', any: '', typed: ['farm:typed-by-hand', 'typed-by-hand (typed; not found)'] }, 'farms --json ran in the background; the menu sets the farm, and keeps a typed one')
+  const items = seen.get('farms')?.['items'] as string[][] | undefined
+  t.deepEqual(items?.[0], ['ANY', '(any: the CLI\'s own search)'])
+  t.deepEqual(items?.filter(i => i[1] === 'addon-farm'), [['farm:addon-farm', 'addon-farm']], 'the test farm, once')
+  t.deepEqual(seen.get('panel'), {
+    kind: 'panel',
+    menu: ['prop:farm_choice', 'prop:farm_by_hand', 'operator:microfarm.refresh_farms'],
+    typed: ['prop:farm', 'prop:farm_by_hand', 'operator:microfarm.refresh_farms'],
+    address: ['label:Farm: the coordinator set in the add-on\'s preferences'],
+  }, 'the panel draws the menu, the text box when typing by hand, and neither when the preferences name a coordinator')
   t.regex(String(seen.get('enabled')?.['file']), /user-scripts\/addons\/microfarm\/__init__\.py$/, 'installed into the temporary user folder')
   t.regex(String(seen.get('check')?.['text']), /^1 file\(s\), [\d.]+ KB: nothing missing$/, 'the dry run\'s file list, read')
   t.deepEqual(seen.get('check')?.['missing'], [])

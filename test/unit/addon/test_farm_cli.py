@@ -75,6 +75,37 @@ class Outputs(unittest.TestCase):
         self.assertEqual(farm_cli.download_dir("/p/my shot.blend", job), os.path.join("/p", "my_shot_12"))
 
 
+class FarmMenu(unittest.TestCase):
+    FARMS = [
+        {"name": "studio", "peerId": "a", "addresses": [], "private": True, "source": "local", "sources": ["local", "mdns"]},
+        {"name": "studio", "peerId": "b", "addresses": [], "private": False, "source": "mdns", "sources": ["mdns"]},
+        {"name": None, "peerId": "c", "addresses": [], "private": False, "source": "known", "sources": ["known"]},
+        {"name": "home", "peerId": "d", "addresses": [], "private": False, "source": "known", "sources": ["known"]},
+    ]
+
+    def test_the_cli_search_first_then_each_name_once_numbered_in_order(self):
+        menu = farm_cli.farm_menu(self.FARMS, "")
+        self.assertEqual([(i[0], i[1], i[3]) for i in menu], [
+            ("ANY", "(any: the CLI's own search)", 0), ("farm:studio", "studio", 1), ("farm:home", "home", 2)])
+        self.assertEqual(menu[1][2], "private farm, on this machine, answers on mDNS")
+        self.assertEqual(menu[2][2], "open farm, used last")
+
+    def test_a_chosen_farm_not_found_stays_in_the_menu(self):
+        self.assertEqual(farm_cli.farm_menu([], "typed")[-1][:2], ("farm:typed", "typed (typed; not found)"))
+        self.assertEqual(len(farm_cli.farm_menu(self.FARMS, "home")), 3, "found: listed once")
+
+    def test_identifiers_back_to_names(self):
+        self.assertEqual(farm_cli.farm_of("farm:ANY"), "ANY")
+        self.assertEqual(farm_cli.farm_of("ANY"), "")
+
+    def test_farms_json_must_be_a_list_of_objects(self):
+        self.assertEqual(farm_cli.parse_farms(json.dumps(self.FARMS))[0]["name"], "studio")
+        with self.assertRaises(ValueError):
+            farm_cli.parse_farms('{"name": "studio"}')
+        with self.assertRaises(ValueError):
+            farm_cli.parse_farms("no farms found")
+
+
 class FakeProcess(object):
     def __init__(self, out, code):
         self.out, self.code, self.ended, self.killed = out, code, False, False
@@ -134,6 +165,16 @@ class SessionTicks(unittest.TestCase):
         self.assertTrue(self.session.refresh_due())
         self.now[0] += session_module.VISIBLE_S
         self.assertFalse(self.session.refresh_due(), "panel closed")
+
+    def test_the_farm_list_is_read_once_by_itself_and_kept_when_a_refresh_fails(self):
+        self.assertFalse(self.session.farms_due(), "never drawn")
+        self.session.last_drawn = self.now[0]
+        self.assertTrue(self.session.farms_due())
+        self.session.take_farms(farm_cli.Result(0, '[{"name": "studio", "peerId": "a"}]', ""))
+        self.assertFalse(self.session.farms_due(), "then only the refresh button reads it")
+        self.session.take_farms(farm_cli.Result(1, "", "microfarm: mDNS: boom\n"))
+        self.assertEqual(self.session.farms_error, "mDNS: boom")
+        self.assertEqual([f["name"] for f in self.session.farms], ["studio"])
 
     def test_what_the_panel_shows_of_a_submit(self):
         self.session.take_submit(farm_cli.Result(0, '{"jobId":"4","frames":3,"filesSent":2,"bytesSent":1}\n', ""))
