@@ -75,6 +75,7 @@ export class ContentSwarm {
       seed: {
         list: async (sha) => (await this.holding(sha))?.list,
         pick: (sha, list, skip, peerId) => this.table.pickSeed(sha, list.pieces.length, skip, peerId),
+        delivered: (sha, peerId, index) => this.table.delivered(sha, peerId, index),
       },
     })
     events.on((event) => { if (event.type === 'node-left') this.table.leave(event.nodeId) })

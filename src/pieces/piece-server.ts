@@ -24,6 +24,8 @@ export interface PieceServerInit {
   seed?: {
     list: (sha256: string) => Promise<PieceList | undefined>
     pick: (sha256: string, list: PieceList, skip: Bitfield, peerId: string) => number | undefined
+    /** The stream that was sent a picked piece asked again, or ended: the piece arrived, or never will. */
+    delivered: (sha256: string, peerId: string, index: number) => void
   }
   onSent?: (peerId: string, sha256: string, bytes: number) => void
 }
@@ -43,39 +45,53 @@ export class PieceServer {
     const peerId = connection.remotePeer.toString()
     const channel = new PieceChannel<PieceRequest, PieceReply>(stream)
     let first = true
+    // The piece this stream was last sent unasked: the asker gets its next request in only once it arrived.
+    let picked: { sha256: string, index: number } | undefined
+    const delivered = (): void => {
+      if (picked !== undefined) this.init.seed?.delivered(picked.sha256, peerId, picked.index)
+      picked = undefined
+    }
     try {
       for (;;) {
         const request = await channel.read(pieceRequest, AbortSignal.timeout(first ? FIRST_MESSAGE_TIMEOUT_MS : IDLE_BETWEEN_REQUESTS_MS))
+        delivered()
         if (request === undefined) break
         if (first && !await this.init.allowed(peerId)) throw new ProtocolError('this peer is not a member of the farm as far as its coordinator says: no content for it')
         first = false
-        await this.answer(channel, request, peerId)
+        const index = await this.answer(channel, request, peerId)
+        if (index !== undefined) picked = { sha256: request.sha256, index }
       }
       await stream.close({ signal: AbortSignal.timeout(REPLY_WRITE_TIMEOUT_MS) })
     } catch (err) {
       stream.abort(err instanceof Error ? err : new Error(String(err)))
       throw err
+    } finally {
+      delivered()
     }
   }
 
-  private async answer (channel: PieceChannel<PieceRequest, PieceReply>, request: PieceRequest, peerId: string): Promise<void> {
+  /** Answers one request; returns the piece the seed picked for it, if any (sent or not, it was counted as sent). */
+  private async answer (channel: PieceChannel<PieceRequest, PieceReply>, request: PieceRequest, peerId: string): Promise<number | undefined> {
     const signal = AbortSignal.timeout(REPLY_WRITE_TIMEOUT_MS)
     if (request.type === 'get-piece-list') {
       const list = await this.init.seed?.list(request.sha256)
       await channel.write(list === undefined ? { type: 'missing' } : { type: 'piece-list', ...list }, signal)
-      return
+      return undefined
     }
     const held = await this.init.source.holding(request.sha256)
-    if (held === undefined) { await channel.write({ type: 'missing' }, signal); return }
+    if (held === undefined) { await channel.write({ type: 'missing' }, signal); return undefined }
     let index: number | undefined
     if (request.type === 'get-any-piece') {
+      // Busy before picking: a piece picked counts as sent to the asker.
+      if (this.uploads >= this.init.maxUploads) { await channel.write({ type: 'busy' }, signal); return undefined }
       const count = pieceCount(held.list.size, held.list.pieceBytes)
       index = this.init.seed?.pick(request.sha256, held.list, Bitfield.fromBase64(count, request.skip), peerId)
     } else {
       index = request.index
     }
-    if (index === undefined || !held.has(index)) { await channel.write({ type: 'missing' }, signal); return }
-    if (this.uploads >= this.init.maxUploads) { await channel.write({ type: 'busy' }, signal); return }
+    const picked = request.type === 'get-any-piece' ? index : undefined
+    if (index === undefined || !held.has(index)) { await channel.write({ type: 'missing' }, signal); return picked }
+    if (this.uploads >= this.init.maxUploads) { await channel.write({ type: 'busy' }, signal); return picked }
     this.uploads++
     try {
       let bytes: Buffer
@@ -85,11 +101,12 @@ export class PieceServer {
         // The content moved to its final name (or was evicted) since it was looked up.
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
         await channel.write({ type: 'missing' }, signal)
-        return
+        return picked
       }
       await channel.write({ type: 'piece', sha256: request.sha256, index }, signal)
       await channel.writeBytes(bytes, signal)
       this.init.onSent?.(peerId, request.sha256, bytes.byteLength)
+      return picked
     } finally {
       this.uploads--
     }

@@ -88,6 +88,8 @@ test('a node asking again for a piece it was sent gets it again: it lost it', (t
   const table = new HolderTable()
   t.is(table.pickSeed(SHA, 1, new Bitfield(1), 'A'), 0)
   t.is(table.pickSeed(SHA, 1, new Bitfield(1), 'B'), undefined)
+  // Its stream asked again (so the piece had arrived), without it in `skip`.
+  table.delivered(SHA, 'A', 0)
   t.is(table.pickSeed(SHA, 1, new Bitfield(1), 'A'), 0)
 })
 
@@ -106,6 +108,14 @@ test('what the coordinator sent a node that lied does not count as spreading', (
   t.is(table.pickSeed(SHA, 1, new Bitfield(1), 'B'), 0)
 })
 
+test('what the coordinator sends a node known to have lied does not count as spreading either', (t) => {
+  const table = new HolderTable()
+  table.lied(SHA, 'L')
+  // The liar still fetches for itself; nobody asks it, so the piece must go to others too.
+  t.is(table.pickSeed(SHA, 1, new Bitfield(1), 'L'), 0)
+  t.is(table.pickSeed(SHA, 1, new Bitfield(1), 'B'), 0)
+})
+
 test('among pieces sent equally often, the coordinator sends the one fewest peers hold', (t) => {
   const table = new HolderTable()
   table.announce(SHA, 'A', [], field(3, 0, 1))
@@ -113,4 +123,15 @@ test('among pieces sent equally often, the coordinator sends the one fewest peer
   t.is(table.pickSeed(SHA, 3, new Bitfield(3), 'C'), 2)
   t.is(table.pickSeed(SHA, 3, new Bitfield(3), 'C'), 1)
   t.is(table.pickSeed(SHA, 3, new Bitfield(3), 'C'), 0)
+})
+
+test('a piece on its way to a node stays its to spread while the node asks on another stream for more', (t) => {
+  const table = new HolderTable()
+  // A's first stream is sent piece 0; its second stream asks before piece 0 arrived (so its skip lacks it).
+  t.is(table.pickSeed(SHA, 2, new Bitfield(2), 'A'), 0)
+  t.is(table.pickSeed(SHA, 2, new Bitfield(2), 'A'), 1)
+  t.is(table.pickSeed(SHA, 2, new Bitfield(2), 'B'), undefined, 'both pieces are spreading through A: B asks A')
+  // Arrived: the stream asked again. A never said it holds piece 0 and asks without it: it lost it.
+  table.delivered(SHA, 'A', 0)
+  t.is(table.pickSeed(SHA, 2, field(2, 1), 'A'), 0)
 })
