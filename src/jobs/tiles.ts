@@ -38,8 +38,15 @@ export interface TilePlan {
   crop: PixelRect
 }
 
-/** Overscan when none is given: Cycles' pixel filter (1.5 px) and adaptive sampling reach across a border. */
-export const DEFAULT_OVERSCAN = 16
+/**
+ * Overscan when none is given. Measured with Cycles in Blender 3.4, tiles match
+ * the single render bit for bit even without one (its pixel filter is
+ * importance-sampled; what needs the whole image is off for tiles), while
+ * 16 px cost a 4x4 tiling of 1080p 14 % more pixels. What could still reach
+ * across in Blenders not measured here (the pixel filter's 1.5 px, adaptive
+ * sampling's 1 px of neighbours) fits in 4 px, at 3.5 % more pixels.
+ */
+export const DEFAULT_OVERSCAN = 4
 /** Auto tiles never get narrower than this: tiny tiles spend more time in overscan than in their core. */
 export const MIN_AUTO_TILE = 64
 

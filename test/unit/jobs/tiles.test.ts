@@ -45,9 +45,10 @@ test('an odd resolution: cores cover every pixel once, sizes differ by at most o
 })
 
 test('overscan grows inner sides only and the crop finds the core again', (t) => {
-  const [first, middle, last] = planTiles({ width: 161, height: 91 }, { columns: 3, rows: 1 })
+  t.is(planTiles({ width: 161, height: 91 }, { columns: 3, rows: 1 })[0]?.rendered.width, 53 + DEFAULT_OVERSCAN, 'the default overscan')
+  const [first, middle, last] = planTiles({ width: 161, height: 91 }, { columns: 3, rows: 1 }, 16)
   if (first === undefined || middle === undefined || last === undefined) throw new Error('three tiles expected')
-  t.deepEqual(first.rendered, { x: 0, y: 0, width: 53 + DEFAULT_OVERSCAN, height: 91 })
+  t.deepEqual(first.rendered, { x: 0, y: 0, width: 53 + 16, height: 91 })
   t.deepEqual(first.crop, { x: 0, y: 0, width: 53, height: 91 })
   t.deepEqual(middle.rendered, { x: 53 - 16, y: 0, width: 54 + 32, height: 91 })
   t.deepEqual(middle.crop, { x: 16, y: 0, width: 54, height: 91 })
