@@ -19,6 +19,7 @@ import { lockFolder } from '../store/folder-lock.js'
 import type { BlenderInstall } from '../blender/find-blender.js'
 import { EncodeService } from './encode-service.js'
 import { StitchService } from './stitch-service.js'
+import { StitchThread } from '../encode/stitch-thread.js'
 import { guarded } from './handlers/guard.js'
 import { StreamLimits } from './stream-limits.js'
 import { RefusalLog } from './refusal-log.js'
@@ -74,6 +75,7 @@ export class Coordinator {
   readonly api: CoordinatorApi
   private readonly encoder: EncodeService
   private readonly stitcher: StitchService
+  private readonly stitchThread = new StitchThread()
   private host?: Host
   private advertisement?: Advertisement
   private heartbeatTimer?: NodeJS.Timeout
@@ -84,7 +86,7 @@ export class Coordinator {
     this.store = new JobStore(init.outputDir)
     this.farm = new Farm({ policy: init.policy ?? DEFAULT_POLICY }, { store: this.store, events: this.events })
     this.encoder = new EncodeService(this.farm, this.store, this.events, init.ffmpegPath)
-    this.stitcher = new StitchService(this.farm, this.store, this.events)
+    this.stitcher = new StitchService(this.farm, this.store, this.events, this.stitchThread.stitch)
     this.api = new CoordinatorApi(this.farm, this.store, this.encoder, init.findBlender)
   }
 
@@ -224,6 +226,7 @@ export class Coordinator {
     clearInterval(this.heartbeatTimer)
     this.timing.stop()
     await this.stitcher.stop()
+    this.stitchThread.stop()
     const stopped = await this.encoder.stop()
     await this.advertisement?.stop()
     await this.listening?.stop()

@@ -1,16 +1,7 @@
-import { parentPort } from 'node:worker_threads'
-import { errorMessage } from '../util/error-message.js'
+import { serveCalls } from '../util/worker-calls.js'
 import { decodeFrame } from './frame-decoder.js'
-import type { DecodeReply, DecodeRequest } from './decode-thread.js'
+import type { DecodeRequest } from './decode-thread.js'
 
-// The body of the decoding thread (see decode-thread.ts): one frame at a
-// time, answered by id. Decoding a 1080p JPEG takes half a second of CPU;
-// here it costs the coordinator's event loop nothing.
+// The body of the decoding thread (see decode-thread.ts): one frame at a time.
 
-parentPort?.on('message', (request: DecodeRequest) => {
-  const reply = (message: DecodeReply): void => { parentPort?.postMessage(message) }
-  decodeFrame(request.path, request.bytes).then(
-    (result) => reply({ id: request.id, result }),
-    (err: unknown) => reply({ id: request.id, error: errorMessage(err) }),
-  )
-})
+serveCalls(async (request: DecodeRequest) => decodeFrame(request.path, request.bytes))

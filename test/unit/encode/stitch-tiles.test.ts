@@ -1,8 +1,9 @@
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import test from 'ava'
 import { decodePng, encodePng, placeTiles, StitchError, stitchTileFiles } from '../../../src/encode/stitch-tiles.js'
 import type { RgbaImage } from '../../../src/encode/stitch-tiles.js'
+import { StitchThread } from '../../../src/encode/stitch-thread.js'
 import { planTiles } from '../../../src/jobs/tiles.js'
 import type { PixelRect } from '../../../src/jobs/tiles.js'
 import { tempFolder } from '../../helpers/temp-folder.js'
@@ -81,4 +82,26 @@ test('EXR and JPEG tiles are refused with what to do instead', async (t) => {
   const tiles = plans.map((plan, i) => ({ plan, path: i === 0 ? exr : jpeg }))
   await t.throwsAsync(stitchTileFiles({ width: 4, height: 2 }, tiles, path.join(dir, 'out.png')), { instanceOf: StitchError, message: /OpenEXR tile: the coordinator stitches PNG only .* render tiled stills as PNG/ })
   await t.throwsAsync(stitchTileFiles({ width: 4, height: 2 }, tiles.slice(1), path.join(dir, 'out.png')), { instanceOf: StitchError, message: /JPEG tile/ })
+})
+
+test('files of 16-bit RGBA tiles stitched in the stitching thread: the picture back, and a tile that is not there is the thread\'s StitchError', async (t) => {
+  const dir = await tempFolder(t, 'mf-stitch-thread-')
+  const whole = picture(97, 41, 16)
+  const plans = planTiles(whole, { columns: 3, rows: 2 }, 4)
+  const tiles = []
+  for (const plan of plans) {
+    const file = path.join(dir, `tile${plan.index}.png`)
+    await writeFile(file, encodePng(cutOut(whole, plan.rendered)))
+    tiles.push({ plan, path: file })
+  }
+  const thread = new StitchThread()
+  t.teardown(() => { thread.stop() })
+  const out = path.join(dir, 'still.png')
+  await thread.stitch(whole, tiles, out)
+  const back = decodePng(await readFile(out))
+  t.deepEqual([back.width, back.height, back.depth, back.colorType], [97, 41, 16, 6])
+  t.deepEqual([...back.data], [...whole.data])
+  const [first, ...rest] = tiles
+  if (first === undefined) throw new Error('tiles expected')
+  await t.throwsAsync(thread.stitch(whole, [...rest, { plan: first.plan, path: path.join(dir, 'gone.png') }], out), { name: 'StitchError', message: /ENOENT/ })
 })
