@@ -75,6 +75,7 @@ export class ContentSwarm {
       seed: {
         list: async (sha) => (await this.holding(sha))?.list,
         pick: (sha, list, skip, peerId) => this.table.pickSeed(sha, list.pieces.length, skip, peerId),
+        admit: (sha, peerId, index) => this.table.sendsByIndex(sha, peerId, index),
         delivered: (sha, peerId, index) => this.table.delivered(sha, peerId, index),
       },
     })

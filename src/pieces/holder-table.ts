@@ -15,6 +15,16 @@ export interface Holder {
 export const SEED_GRACE_MS = 120_000
 /** How many peers one answer names at most: more than a node fetches from at once. */
 export const PEERS_PER_ANSWER = 16
+/**
+ * Pieces the coordinator has on their way to nodes at once (every content,
+ * seeded or asked by index), and one a node while another node is sent one:
+ * a piece's bytes queue on the node's connection ahead of its session's
+ * messages. With 2 pieces to each of 8 nodes at 20 Mbit/s (~27 s of bytes
+ * queued there) the nodes' sessions dropped 56 times in one run, each time
+ * the coordinator forgot what that node held, and it sent every piece 3–4
+ * times (972 MB for 256 MiB). Few at once, each arrives soon and spreads sooner.
+ */
+export const SEEDS_AT_ONCE = 4
 
 export class HolderTable {
   private readonly holders = new Map<string, Map<string, Holder>>()
@@ -26,7 +36,8 @@ export class HolderTable {
   private readonly seededTo = new Map<string, Array<Map<string, number>>>()
   /**
    * Per content and node, the pieces the coordinator is sending on a stream
-   * that has not asked again since: the node cannot put them in its `skip`
+   * that has not asked again since (see SEEDS_AT_ONCE): the node cannot put
+   * the ones it did not ask for by index in its `skip`
    * (it learns which piece comes only when it arrives), and its other
    * streams' requests must not read as its having lost them (with two
    * streams a node, 256 MiB to 8 nodes at 20 Mbit/s made the coordinator send 885 MB).
@@ -100,9 +111,12 @@ export class HolderTable {
    * sent least often): the coordinator's link carries each piece about once.
    * So nodes that start together get different pieces from it and exchange
    * the rest. Undefined: ask peers (a node that cannot reach any asks the
-   * coordinator for a piece by index, which it always serves). Counted as sent.
+   * coordinator for a piece by index). 'busy': as many pieces as the
+   * coordinator sends at once are on their way (see SEEDS_AT_ONCE); ask again
+   * soon. Counted as sent, and on its way until `delivered`.
    */
-  pickSeed (sha256: string, pieces: number, skip: Bitfield, to: string, now = Date.now()): number | undefined {
+  pickSeed (sha256: string, pieces: number, skip: Bitfield, to: string, now = Date.now()): number | 'busy' | undefined {
+    if (!this.mayStart(to)) return 'busy'
     let counts = this.served.get(sha256)
     let seeded = this.seededTo.get(sha256)
     if (counts === undefined || seeded === undefined || counts.length !== pieces) {
@@ -127,16 +141,45 @@ export class HolderTable {
       // Nobody asks a node that lied for this content: what it gets does not spread (it held
       // pieces back from everyone else for SEED_GRACE_MS, 2 min of the distribution test).
       if (!this.isLiar(sha256, to)) seeded[best]!.set(to, now)
-      let byPeer = this.inTransit.get(sha256)
-      if (byPeer === undefined) this.inTransit.set(sha256, byPeer = new Map())
-      let set = byPeer.get(to)
-      if (set === undefined) byPeer.set(to, set = new Set())
-      set.add(best)
+      this.onItsWay(sha256, to, best)
     }
     return best
   }
 
-  /** The stream that was sent piece `index` (by pickSeed) asked again, or ended: the piece arrived, or never will. */
+  /**
+   * A node asks for piece `index` by name (it reaches no peer that holds it):
+   * whether the coordinator sends it now (then it is on its way until
+   * `delivered`), or is busy. It does not count as seeding: peers hold it.
+   */
+  sendsByIndex (sha256: string, to: string, index: number): boolean {
+    if (!this.mayStart(to)) return false
+    this.onItsWay(sha256, to, index)
+    return true
+  }
+
+  /** Whether the coordinator may start one more piece to `to`: see SEEDS_AT_ONCE. */
+  private mayStart (to: string): boolean {
+    let total = 0
+    let mine = 0
+    for (const byPeer of this.inTransit.values()) {
+      for (const [peer, set] of byPeer) {
+        total += set.size
+        if (peer === to) mine += set.size
+      }
+    }
+    // A node alone keeps two coming, so its link does not idle between one piece and the next.
+    return total < SEEDS_AT_ONCE && (mine === 0 || (mine === 1 && total === 1))
+  }
+
+  private onItsWay (sha256: string, to: string, index: number): void {
+    let byPeer = this.inTransit.get(sha256)
+    if (byPeer === undefined) this.inTransit.set(sha256, byPeer = new Map())
+    let set = byPeer.get(to)
+    if (set === undefined) byPeer.set(to, set = new Set())
+    set.add(index)
+  }
+
+  /** The stream that was sent piece `index` (by pickSeed or sendsByIndex) asked again, or ended: the piece arrived, or never will. */
   delivered (sha256: string, to: string, index: number): void {
     const byPeer = this.inTransit.get(sha256)
     const set = byPeer?.get(to)

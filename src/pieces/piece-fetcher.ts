@@ -217,7 +217,8 @@ class PieceFetch {
             // The coordinator leaves what peers hold to them. When none of them can
             // be reached (no peer link up, none brought a piece for a while), ask
             // it by index for a piece they hold; what nobody holds yet it sends unasked.
-            const index = this.active.size === 0 && Date.now() - this.lastPeerPiece > FALLBACK_MS ? this.heldByPeers(skip) : undefined
+            // Busy: it is sending as many pieces as it will at once; this node's turn comes.
+            const index = got === 'missing' && this.active.size === 0 && Date.now() - this.lastPeerPiece > FALLBACK_MS ? this.heldByPeers(skip) : undefined
             if (index === undefined) { await sleep(200, this.signal); continue }
             this.inFlight.add(index)
             try {

@@ -23,8 +23,11 @@ export interface PieceServerInit {
   /** The coordinator only: piece lists, and choosing what to send a node that lacks everything not in `skip`. */
   seed?: {
     list: (sha256: string) => Promise<PieceList | undefined>
-    pick: (sha256: string, list: PieceList, skip: Bitfield, peerId: string) => number | undefined
-    /** The stream that was sent a picked piece asked again, or ended: the piece arrived, or never will. */
+    /** 'busy': the coordinator sends as many pieces at once as it will. */
+    pick: (sha256: string, list: PieceList, skip: Bitfield, peerId: string) => number | 'busy' | undefined
+    /** Whether a piece asked for by index goes out now (false: busy). */
+    admit: (sha256: string, peerId: string, index: number) => boolean
+    /** The stream that was sent a picked or admitted piece asked again, or ended: the piece arrived, or never will. */
     delivered: (sha256: string, peerId: string, index: number) => void
   }
   onSent?: (peerId: string, sha256: string, bytes: number) => void
@@ -45,7 +48,7 @@ export class PieceServer {
     const peerId = connection.remotePeer.toString()
     const channel = new PieceChannel<PieceRequest, PieceReply>(stream)
     let first = true
-    // The piece this stream was last sent unasked: the asker gets its next request in only once it arrived.
+    // The piece this stream was last sent (picked or admitted): the asker gets its next request in only once it arrived.
     let picked: { sha256: string, index: number } | undefined
     const delivered = (): void => {
       if (picked !== undefined) this.init.seed?.delivered(picked.sha256, peerId, picked.index)
@@ -70,7 +73,7 @@ export class PieceServer {
     }
   }
 
-  /** Answers one request; returns the piece the seed picked for it, if any (sent or not, it was counted as sent). */
+  /** Answers one request; returns the piece the seed picked or admitted for it, if any (sent or not, it was counted as on its way). */
   private async answer (channel: PieceChannel<PieceRequest, PieceReply>, request: PieceRequest, peerId: string): Promise<number | undefined> {
     const signal = AbortSignal.timeout(REPLY_WRITE_TIMEOUT_MS)
     if (request.type === 'get-piece-list') {
@@ -81,15 +84,23 @@ export class PieceServer {
     const held = await this.init.source.holding(request.sha256)
     if (held === undefined) { await channel.write({ type: 'missing' }, signal); return undefined }
     let index: number | undefined
-    if (request.type === 'get-any-piece') {
-      // Busy before picking: a piece picked counts as sent to the asker.
+    let picked: number | undefined
+    if (request.type === 'get-any-piece' || this.init.seed !== undefined) {
+      // Busy before picking or admitting: a piece picked counts as sent to the asker.
       if (this.uploads >= this.init.maxUploads) { await channel.write({ type: 'busy' }, signal); return undefined }
+    }
+    if (request.type === 'get-any-piece') {
       const count = pieceCount(held.list.size, held.list.pieceBytes)
-      index = this.init.seed?.pick(request.sha256, held.list, Bitfield.fromBase64(count, request.skip), peerId)
+      const pick = this.init.seed?.pick(request.sha256, held.list, Bitfield.fromBase64(count, request.skip), peerId)
+      if (pick === 'busy') { await channel.write({ type: 'busy' }, signal); return undefined }
+      index = picked = pick
     } else {
       index = request.index
+      if (this.init.seed !== undefined) {
+        if (!held.has(index) || !this.init.seed.admit(request.sha256, peerId, index)) { await channel.write({ type: held.has(index) ? 'busy' : 'missing' }, signal); return undefined }
+        picked = index
+      }
     }
-    const picked = request.type === 'get-any-piece' ? index : undefined
     if (index === undefined || !held.has(index)) { await channel.write({ type: 'missing' }, signal); return picked }
     if (this.uploads >= this.init.maxUploads) { await channel.write({ type: 'busy' }, signal); return picked }
     this.uploads++

@@ -1,5 +1,5 @@
 import test from 'ava'
-import { HolderTable, SEED_GRACE_MS } from '../../../src/pieces/holder-table.js'
+import { HolderTable, SEED_GRACE_MS, SEEDS_AT_ONCE } from '../../../src/pieces/holder-table.js'
 import { Bitfield } from '../../../src/pieces/pieces.js'
 
 const SHA = 'a'.repeat(64)
@@ -58,9 +58,12 @@ test('the coordinator seeds every piece once before it sends any piece again', (
   const asked = [0, 1, 2, 3].map(() => new Bitfield(8))
   for (let round = 0; round < 2; round++) {
     for (let node = 0; node < 4; node++) {
-      const pick = table.pickSeed(SHA, 8, asked[node]!, `N${node}`) ?? -1
+      const pick = table.pickSeed(SHA, 8, asked[node]!, `N${node}`)
+      if (typeof pick !== 'number') throw new Error(`no piece for N${node}: ${pick}`)
       asked[node]!.set(pick)
       picks.push(pick)
+      // Its stream asks again once the piece arrived: a place for the next.
+      table.delivered(SHA, `N${node}`, pick)
     }
   }
   t.deepEqual([...picks].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7])
@@ -122,6 +125,7 @@ test('among pieces sent equally often, the coordinator sends the one fewest peer
   table.announce(SHA, 'B', [], field(3, 0))
   t.is(table.pickSeed(SHA, 3, new Bitfield(3), 'C'), 2)
   t.is(table.pickSeed(SHA, 3, new Bitfield(3), 'C'), 1)
+  table.delivered(SHA, 'C', 2)
   t.is(table.pickSeed(SHA, 3, new Bitfield(3), 'C'), 0)
 })
 
@@ -134,4 +138,29 @@ test('a piece on its way to a node stays its to spread while the node asks on an
   // Arrived: the stream asked again. A never said it holds piece 0 and asks without it: it lost it.
   table.delivered(SHA, 'A', 0)
   t.is(table.pickSeed(SHA, 2, field(2, 1), 'A'), 0)
+})
+
+test('the coordinator has few pieces on their way at once, one a node while others wait: the rest are busy', (t) => {
+  const table = new HolderTable()
+  const nodes = Array.from({ length: SEEDS_AT_ONCE + 2 }, (_, i) => `N${i}`)
+  // Alone, a node keeps two coming (one arriving, one asked), so its link does not idle between pieces.
+  t.is(table.pickSeed(SHA, 64, new Bitfield(64), 'N0'), 0)
+  t.is(table.pickSeed(SHA, 64, new Bitfield(64), 'N0'), 1)
+  t.is(table.pickSeed(SHA, 64, new Bitfield(64), 'N0'), 'busy')
+  // Others asking: one each, up to SEEDS_AT_ONCE in all (8 nodes × 2 streams at 20 Mbit/s queued
+  // ~27 s of pieces ahead of each node's session messages, and the sessions dropped).
+  for (const node of nodes.slice(1, SEEDS_AT_ONCE - 1)) t.is(typeof table.pickSeed(SHA, 64, new Bitfield(64), node), 'number')
+  t.is(table.pickSeed(SHA, 64, new Bitfield(64), nodes[SEEDS_AT_ONCE]!), 'busy')
+  t.is(table.pickSeed(SHA, 64, new Bitfield(64), 'N1'), 'busy', 'one at a time while others are sent pieces')
+  // A piece asked by index (a node that reaches no peer) takes a place too.
+  t.false(table.sendsByIndex(SHA, nodes[SEEDS_AT_ONCE]!, 5))
+  // One arrived (its stream asked again): that place is free.
+  table.delivered(SHA, 'N0', 0)
+  t.true(table.sendsByIndex(SHA, nodes[SEEDS_AT_ONCE]!, 5))
+  t.is(table.pickSeed(SHA, 64, new Bitfield(64), nodes[SEEDS_AT_ONCE + 1]!), 'busy')
+  table.delivered(SHA, nodes[SEEDS_AT_ONCE]!, 5)
+  t.is(typeof table.pickSeed(SHA, 64, new Bitfield(64), nodes[SEEDS_AT_ONCE + 1]!), 'number')
+  // A node that leaves frees its places.
+  table.leave('N0')
+  t.is(typeof table.pickSeed(SHA, 64, new Bitfield(64), nodes[SEEDS_AT_ONCE]!), 'number')
 })
