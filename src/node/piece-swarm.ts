@@ -17,6 +17,7 @@ import { formatBytes } from '../util/format-bytes.js'
 import type { OpenStream } from './content-cache.js'
 import { dialPeer, localAddressToward } from './piece-dial.js'
 import { Holdings } from './piece-holdings.js'
+import { FarmMembers } from './farm-members.js'
 import { contentFiles } from './piece-paths.js'
 import type { FoundContent } from './piece-paths.js'
 
@@ -33,8 +34,6 @@ export interface NodeSwarmInit {
 /** Content below this comes whole from the coordinator (a manifest, a small texture): pieces would not pay. */
 export const SWARM_MIN_BYTES = 8 * 1024 * 1024
 const DEFAULT_UPLOADS = 4
-/** How often an unknown peer may make this node ask its coordinator for the farm's members. */
-const MEMBERS_REFRESH_MS = 2000
 
 /** What a node fetches now, for its log and the farm's views. */
 export interface FetchStatus { sha256: string, size: number, bytes: number, fromPeers: number, peers: number, startedAt: number }
@@ -52,8 +51,12 @@ export class NodeSwarm {
   private readonly holdings = new Holdings()
   /** Telling the coordinator what this node holds, once per session. */
   private offering?: { stop: AbortController, done: Promise<void> }
-  private members = new Set<string>()
-  private membersAt = 0
+  private readonly members = new FarmMembers(async () => {
+    const open = this.open
+    if (open === undefined) return undefined
+    const reply = await this.call({ type: 'members' }, open, AbortSignal.timeout(10_000))
+    return reply.type === 'members' ? reply.members : undefined
+  })
   private readonly server: PieceServer
   readonly fetching = new Map<string, FetchStatus>()
 
@@ -65,7 +68,7 @@ export class NodeSwarm {
           return held === undefined ? undefined : { list: held.list, path: held.path, has: (i) => held.have.has(i) }
         },
       },
-      allowed: async (peerId) => this.isMember(peerId),
+      allowed: async (peerId) => this.members.has(peerId),
       maxUploads: init.maxUploads ?? DEFAULT_UPLOADS,
     })
   }
@@ -123,7 +126,7 @@ export class NodeSwarm {
         }),
         tell: async (sha256, have, s) => {
           const reply = await this.call({ type: 'announce', sha256, pieces: have.length, addresses: this.addresses(), have: have.toBase64(), fetching: false }, open, AbortSignal.any([s, AbortSignal.timeout(10_000)]))
-          if (reply.type === 'peers') this.setMembers(reply.members)
+          if (reply.type === 'peers') this.members.set(reply.members)
         },
       }, signal)
       if (told.contents > 0) this.init.log(`told the coordinator it holds ${told.contents} content(s)${told.partial > 0 ? ` (${told.partial} in part)` : ''}: peers may fetch them from this node`)
@@ -171,7 +174,7 @@ export class NodeSwarm {
     const announce = async (have: Bitfield, s: AbortSignal): Promise<SwarmPeer[]> => {
       const reply = await this.call({ type: 'announce', sha256: content.sha256, pieces: count, addresses: this.addresses(), have: have.toBase64(), fromPeers: status.fromPeers }, open, s)
       if (reply.type !== 'peers') throw new ProtocolError(`expected peers, got ${reply.type}`)
-      this.setMembers(reply.members)
+      this.members.set(reply.members)
       status.peers = reply.peers.length
       return reply.peers
     }
@@ -240,20 +243,5 @@ export class NodeSwarm {
 
   private async call (request: SwarmRequest, open: OpenStream, signal: AbortSignal): Promise<SwarmReply> {
     return await swarmCall(await open(SWARM_PROTOCOL, signal), request, signal)
-  }
-
-  private setMembers (members: readonly string[]): void {
-    this.members = new Set(members)
-    this.membersAt = Date.now()
-  }
-
-  private async isMember (peerId: string): Promise<boolean> {
-    if (this.members.has(peerId)) return true
-    const open = this.open
-    if (open === undefined || Date.now() - this.membersAt < MEMBERS_REFRESH_MS) return false
-    this.membersAt = Date.now()
-    const reply = await this.call({ type: 'members' }, open, AbortSignal.timeout(10_000))
-    if (reply.type === 'members') this.setMembers(reply.members)
-    return this.members.has(peerId)
   }
 }
