@@ -4,7 +4,7 @@
 //    one such link, in the same run. A star (every node from the coordinator)
 //    costs about 8; the goal is ≤ 1.5.
 // 2) One transfer coordinator → node on unlimited loopback, piece by piece
-//    (verify, sparse write, whole-file hash, fsync), against a bare libp2p
+//    (verify, sparse write, fsync), against a bare libp2p
 //    stream in the same run; the goal is ≥ 0.9.
 // BENCH_DISTRIBUTION_MB (default 1024) and BENCH_DISTRIBUTION_MBIT (default 100) change the first.
 import { mkdtemp, rm } from 'node:fs/promises'

@@ -10,7 +10,7 @@ import type { FarmKey } from './farm-key.js'
 export type Host = Libp2p
 
 /** Enough window for a LAN at full speed; small enough to buffer for every upload at once. */
-const STREAM_WINDOW_BYTES = 4 * 1024 * 1024
+export const STREAM_WINDOW_BYTES = 4 * 1024 * 1024
 
 export interface HostInit {
   privateKey: PrivateKey

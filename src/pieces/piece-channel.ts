@@ -2,23 +2,24 @@ import { lpStream } from '@libp2p/utils'
 import type { LengthPrefixedStream } from '@libp2p/utils'
 import type { Stream } from '@libp2p/interface'
 import type { z } from 'zod'
-import { MAX_MESSAGE_BYTES } from '../protocol/constants.js'
+import { MAX_MESSAGE_BYTES, MAX_PIECE_BYTES, PIECE_FRAME_BYTES } from '../protocol/constants.js'
 import { ProtocolError } from '../protocol/errors.js'
 import { decodeMessage, encodeMessage } from '../protocol/framing.js'
-
-/** A piece is at most this big (pieceBytesFor doubles 4 MiB for content past 32 GiB): frames are bounded by it. */
-export const MAX_PIECE_FRAME_BYTES = 64 * 1024 * 1024
+import { STREAM_WINDOW_BYTES } from '../net/host.js'
 
 /**
  * Length-prefixed frames on one stream, many requests in turn: JSON messages
- * (validated against the schemas) and a piece's raw bytes as one frame after
- * its header. Reads go through lpStream, never the stream's own iterator.
+ * (validated against the schemas) and a piece's raw bytes, in frames of at
+ * most PIECE_FRAME_BYTES after its header. Reads go through lpStream, never
+ * the stream's own iterator.
  */
 export class PieceChannel<In, Out> {
   private readonly lp: LengthPrefixedStream<Stream>
 
   constructor (readonly stream: Stream) {
-    this.lp = lpStream(stream, { maxDataLength: Math.max(MAX_MESSAGE_BYTES, MAX_PIECE_FRAME_BYTES) })
+    // Bytes wait here until read: up to a window's worth may arrive at once
+    // (yamux grants more as they do), beside the part of a frame read so far.
+    this.lp = lpStream(stream, { maxDataLength: Math.max(MAX_MESSAGE_BYTES, PIECE_FRAME_BYTES), maxBufferSize: STREAM_WINDOW_BYTES + 2 * PIECE_FRAME_BYTES })
   }
 
   /** The next message; undefined when the peer closed the stream between two (an end, not an error). */
@@ -29,10 +30,19 @@ export class PieceChannel<In, Out> {
     return decodeMessage(schema, bytes)
   }
 
-  async readBytes (signal: AbortSignal): Promise<Uint8Array> {
-    const bytes = await this.frame(signal, false)
-    if (bytes === undefined) throw new ProtocolError('the peer closed the stream before the piece\'s bytes')
-    return bytes
+  /** A piece's `size` bytes, as writeBytes sent them: frames until that many arrived. */
+  async readBytes (size: number, signal: AbortSignal): Promise<Uint8Array> {
+    if (size > MAX_PIECE_BYTES) throw new ProtocolError(`a piece of ${size} bytes, more than ${MAX_PIECE_BYTES}`)
+    const frames: Uint8Array[] = []
+    let received = 0
+    while (received < size) {
+      const bytes = await this.frame(signal, false)
+      if (bytes === undefined) throw new ProtocolError('the peer closed the stream before the piece\'s bytes')
+      received += bytes.byteLength
+      if (received > size) throw new ProtocolError(`the peer sent more than the ${size} bytes its piece header said`)
+      frames.push(bytes)
+    }
+    return frames.length === 1 ? frames[0]! : Buffer.concat(frames, size)
   }
 
   async write (message: Out, signal: AbortSignal): Promise<void> {
@@ -40,7 +50,9 @@ export class PieceChannel<In, Out> {
   }
 
   async writeBytes (bytes: Uint8Array, signal: AbortSignal): Promise<void> {
-    await this.lp.write(bytes, { signal })
+    const frames: Uint8Array[] = []
+    for (let start = 0; start < bytes.byteLength; start += PIECE_FRAME_BYTES) frames.push(bytes.subarray(start, start + PIECE_FRAME_BYTES))
+    await this.lp.writeV(frames, { signal })
   }
 
   private async frame (signal: AbortSignal, endAllowed: boolean): Promise<Uint8Array | undefined> {

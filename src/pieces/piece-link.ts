@@ -33,7 +33,7 @@ export function pieceLink (stream: Stream, sha256: string): PieceLink & { list: 
         const message = await reply(signal)
         if (message.type === 'busy' || message.type === 'missing') return message.type
         if (message.type !== 'piece' || message.sha256 !== sha256) throw new ProtocolError(`expected a piece of ${sha256.slice(0, 12)}…, got ${message.type}`)
-        return { index: message.index, bytes: await channel.readBytes(signal) }
+        return { index: message.index, bytes: await channel.readBytes(message.bytes, signal) }
       } catch (err) {
         stream.abort(err instanceof Error ? err : new Error(String(err)))
         throw err

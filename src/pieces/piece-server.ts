@@ -114,7 +114,7 @@ export class PieceServer {
         await channel.write({ type: 'missing' }, signal)
         return picked
       }
-      await channel.write({ type: 'piece', sha256: request.sha256, index }, signal)
+      await channel.write({ type: 'piece', sha256: request.sha256, index, bytes: bytes.byteLength }, signal)
       await channel.writeBytes(bytes, signal)
       this.init.onSent?.(peerId, request.sha256, bytes.byteLength)
       return picked

@@ -120,9 +120,8 @@ export class Bitfield {
  * Rarest first: of the pieces this node lacks and is not fetching, that
  * `source` has, the one the fewest known holders have (so the swarm's rarest
  * pieces spread first and no piece ends up held only by a node that leaves).
- * Ties go to the lowest: the whole file's hash, carried forward over the
- * pieces held in order, then keeps up (1 GB to 8 nodes with random ties left
- * every node a second pass over most of the file at the end). Nodes starting
+ * Ties go to the lowest, so a file fills front to back and a fetch's choices
+ * are repeatable (the tests hold it to them). Nodes starting
  * together still get different pieces: the coordinator chooses what it
  * sends them (HolderTable.pickSeed). Undefined when the source has nothing we want.
  */

@@ -1,5 +1,5 @@
 // Every protocol id carries a version so a future change can run beside this one.
-export const PROTOCOL_VERSION = 3
+export const PROTOCOL_VERSION = 4
 
 export const SESSION_PROTOCOL = '/microfarm/session/1.0.0'
 /** A node (or a client) fetches content — a .blend, a texture, a project manifest — by its SHA-256. */
@@ -61,7 +61,16 @@ export const REPLY_WRITE_TIMEOUT_MS = 30_000
 /** Uploads of frames run beside rendering; many may be open on one connection. */
 export const MAX_INBOUND_STREAMS = 256
 
+/** Largest piece of content: pieceBytesFor doubles 4 MiB until 64 GiB fits MAX_PIECES (8 MiB then); bigger is a peer that lies. */
+export const MAX_PIECE_BYTES = 64 * 1024 * 1024
+/**
+ * A piece's bytes travel in frames of at most this: a frame must fit the
+ * receiver's read buffer (@libp2p/utils' lpStream keeps 4 MiB), which a whole
+ * 8 MiB piece (content past 32 GiB) overflowed, failing every such transfer.
+ */
+export const PIECE_FRAME_BYTES = 1024 * 1024
+
 /** Pieces of content, between any two farm members (coordinator and nodes alike); see src/pieces. */
-export const PIECES_PROTOCOL = '/microfarm/pieces/1.0.0'
+export const PIECES_PROTOCOL = '/microfarm/pieces/2.0.0'
 /** A node tells the coordinator what it holds and where it listens, and hears whom to ask. */
 export const SWARM_PROTOCOL = '/microfarm/swarm/1.0.0'

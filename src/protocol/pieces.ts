@@ -1,12 +1,13 @@
 import { z } from 'zod'
-import { MAX_SHORT_TEXT } from './constants.js'
+import { MAX_PIECE_BYTES, MAX_SHORT_TEXT } from './constants.js'
 import { errorText } from './messages.js'
 import { sha256 } from './project.js'
 
-// Wire format of the piece exchange (/microfarm/pieces/1.0.0, between any two
+// Wire format of the piece exchange (/microfarm/pieces/2.0.0, between any two
 // farm members) and of the swarm protocol (/microfarm/swarm/1.0.0, a node and
-// its coordinator). A piece's bytes travel as one length-prefixed frame right
-// after its 'piece' header; one stream carries many requests in turn.
+// its coordinator). A piece's bytes travel as length-prefixed frames of at most
+// PIECE_FRAME_BYTES right after its 'piece' header, which says how many bytes
+// follow; one stream carries many requests in turn.
 
 /** Pieces of the biggest content: 64 GiB in 8 MiB pieces (see pieces.ts MAX_PIECES). */
 const MAX_PIECES = 8192
@@ -33,8 +34,8 @@ export const pieceReply = z.discriminatedUnion('type', [
     pieceBytes: z.number().int().positive().max(1024 * 1024 * 1024),
     pieces: z.array(sha256).max(MAX_PIECES),
   }),
-  /** Its bytes follow as one frame. */
-  z.object({ type: z.literal('piece'), sha256, index: pieceIndex }),
+  /** Its `bytes` follow in frames of at most PIECE_FRAME_BYTES (see PieceChannel). */
+  z.object({ type: z.literal('piece'), sha256, index: pieceIndex, bytes: z.number().int().positive().max(MAX_PIECE_BYTES) }),
   /** Serving as many as it will (a node rendering is not starved): ask someone else. */
   z.object({ type: z.literal('busy') }),
   /** Not held (any more): ask someone else. */

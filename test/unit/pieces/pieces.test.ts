@@ -70,7 +70,7 @@ test('rarest first: the piece fewest peers hold, among what the source has and w
   t.is(pickRarest(have, new Set(), b, [a, b]), 1)
 })
 
-test('rarest first: ties go to the lowest, so the whole file\'s hash keeps up with the pieces', (t) => {
+test('rarest first: ties go to the lowest, so a file fills front to back', (t) => {
   const have = new Bitfield(8)
   have.set(0)
   const source = Bitfield.full(8)
