@@ -132,13 +132,19 @@ async function submitOverhead (dir: string, home: NodeJS.ProcessEnv): Promise<st
 
 /** `submit --wait` on a farm of one local node against plain Blender rendering the same frames. */
 async function submitWait (dir: string, coordinator: Running, address: string, home: NodeJS.ProcessEnv): Promise<string[]> {
-  microfarm(['node', '--name', 'bench-cli', '--coordinator', address, '--work-dir', path.join(dir, 'work')], { env: home })
+  const node = microfarm(['node', '--name', 'bench-cli', '--coordinator', address, '--work-dir', path.join(dir, 'work')], { env: home })
   await waitFor('the node to join', () => coordinator.output().includes('node joined: bench-cli'), 30_000, 20)
+  const warmed = (): number => node.output().split('warm for the next job\'s scene').length - 1
+  let seen = 0
   const plain: number[] = []
   const farm: number[] = []
   for (let run = 0; run < WAIT_RUNS; run++) {
     // A new .blend each run (same picture): the node fetches and loads it, as for a real new job.
     const scene = await makeScene(dir, { frames: 24, width: 320, height: 180, samples: 24, variant: run + 1 })
+    // The node's spare Blender starts once it idles (after the last run's job): waited for,
+    // so it takes no CPU from the plain render timed next on this same machine.
+    await waitFor('the node\'s spare Blender', () => warmed() > seen, 60_000, 50)
+    seen = warmed()
     plain.push(await timeProcess(BLENDER, ['-b', scene, '-Y', '-o', path.join(dir, `plain-${run}`, 'frame_####'), '-F', 'PNG', '-x', '1', '-a']))
     farm.push(await timeProcess(process.execPath, [MICROFARM, 'submit', scene, '--wait', '--no-encode'], { env: home }))
   }

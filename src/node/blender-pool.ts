@@ -10,6 +10,14 @@ export interface LoadableScene extends SceneFiles {
 
 /** How long a loaded scene waits for more frames before it is let go. */
 export const DEFAULT_IDLE_MS = 60_000
+/**
+ * Idle this long, an empty Blender starts beside the loaded scene, warm for a
+ * next job's scene: a new .blend on a node otherwise waited for a whole
+ * Blender start (1.0 of its first frame's 1.7 s in bench/cli.ts). Not at once:
+ * between two frames of a job the queue may be empty for a moment, and a
+ * Blender starting then would take CPU from the render.
+ */
+export const SPARE_AFTER_IDLE_MS = 2000
 
 export type StartDriver = (options: BlenderDriverOptions) => Promise<BlenderDriver>
 
@@ -25,33 +33,37 @@ export interface BlenderPoolOptions {
   run?: BlenderDriverOptions['run']
   /** What Blender said while loading a job's scene, when it said anything. */
   onSceneWarnings?: (jobId: string, warnings: string[]) => void
+  /** An empty Blender is up, waiting for the next scene. */
+  onWarm?: () => void
+  spareAfterIdleMs?: number
 }
 
 /**
- * The node's Blender. Normally one process: either loaded with the scene of
- * the job it renders (kept between tasks, and for a next job with the same
- * .blend; stopped when the job is cancelled or the node idles a while), or
- * started empty and waiting, warm, for the next scene — Blender's own start-up
- * is most of the cost of a light job. For a new scene the next Blender starts
- * while the old one quits, so for a moment there are two. A Blender that died
- * is started again.
+ * The node's Blender: the one loaded with the scene of the job it renders
+ * (kept between tasks, and for a next job with the same .blend; stopped when
+ * the job is cancelled or the node idles a while), and, once the node has
+ * idled SPARE_AFTER_IDLE_MS (or has just connected), a spare started empty
+ * and waiting, warm, for the next scene — Blender's own start-up is most of
+ * the cost of a light job. Without a spare, a new scene's Blender starts
+ * while the old one quits. A Blender that died is started again.
  */
 export class BlenderPool {
   private current?: { jobId: string, blendPath: string, driver: Promise<BlenderDriver> }
   private spare?: Promise<BlenderDriver>
   private idleTimer?: NodeJS.Timeout
+  private spareTimer?: NodeJS.Timeout
   private stopped = false
   /** Outside the node's schedule: no Blender is kept warm. */
   private resting = false
 
   constructor (private readonly blender: BlenderInstall, private readonly options: BlenderPoolOptions = {}) {}
 
-  /** Starts an empty Blender ahead of the next job, unless one is running. */
+  /** Starts an empty Blender ahead of the next job's scene, unless one is waiting already. */
   warm (): void {
-    if (this.stopped || this.resting || this.current !== undefined || this.spare !== undefined) return
+    if (this.stopped || this.resting || this.spare !== undefined) return
     const spare = this.startDriver()
     // A spare that fails to start is simply not there; the next job starts its own.
-    spare.catch(() => { if (this.spare === spare) this.spare = undefined })
+    spare.then(() => { if (this.spare === spare) this.options.onWarm?.() }, () => { if (this.spare === spare) this.spare = undefined })
     this.spare = spare
   }
 
@@ -59,6 +71,7 @@ export class BlenderPool {
   async driverFor (jobId: string, scene: LoadableScene): Promise<BlenderDriver> {
     const { blendPath } = scene
     clearTimeout(this.idleTimer)
+    clearTimeout(this.spareTimer)
     const current = this.current
     // The same scene (its path names its project tree), even for another job: the
     // scene is loaded already, and each frame sets its own output and format.
@@ -113,17 +126,21 @@ export class BlenderPool {
     })
   }
 
-  /** Called when the node has nothing to render: the loaded scene is kept for a while. */
+  /** Called when the node has nothing to render: the loaded scene is kept for a while, and a spare started beside it. */
   idle (): void {
     clearTimeout(this.idleTimer)
+    clearTimeout(this.spareTimer)
     this.idleTimer = setTimeout(() => { void this.stopCurrent(false, true) }, this.options.idleMs ?? DEFAULT_IDLE_MS)
     this.idleTimer.unref()
+    this.spareTimer = setTimeout(() => this.warm(), this.options.spareAfterIdleMs ?? SPARE_AFTER_IDLE_MS)
+    this.spareTimer.unref()
   }
 
   /** The node sleeps until its schedule opens: its Blenders quit (a desktop's user gets the memory back). */
   async rest (): Promise<void> {
     this.resting = true
     clearTimeout(this.idleTimer)
+    clearTimeout(this.spareTimer)
     const spare = this.spare
     this.spare = undefined
     await Promise.all([this.stopCurrent(false, false), spare?.then(async d => d.stop(), () => undefined)])
@@ -143,6 +160,7 @@ export class BlenderPool {
   async stopAll (): Promise<void> {
     this.stopped = true
     clearTimeout(this.idleTimer)
+    clearTimeout(this.spareTimer)
     const spare = this.spare
     this.spare = undefined
     await Promise.all([this.stopCurrent(false, false), spare?.then(async d => d.stop(), () => undefined), ...this.quitting])

@@ -108,6 +108,7 @@ export class RenderNode {
         ...(this.init.threads !== undefined ? { threads: this.init.threads } : {}),
         ...(this.init.blenderRun !== undefined ? { run: this.init.blenderRun } : {}),
         onProgress: (jobId, frame, done, total) => this.progress.report(jobId, frame, done, total),
+        onWarm: () => this.init.log('a Blender is up and empty, warm for the next job\'s scene'),
         onSceneWarnings: (jobId, warnings) => {
           for (const warning of warnings) this.init.log(`job ${jobId}: Blender: ${warning}`)
           this.send({ type: 'scene-warnings', jobId, warnings: warnings.slice(0, 50) })

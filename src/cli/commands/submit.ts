@@ -120,7 +120,7 @@ export async function runSubmit (file: string, flags: SubmitFlags): Promise<numb
     if (flags.download !== undefined) return await (await import('../live-download.js')).waitAndDownload(client, result.jobId, flags.download, { json: flags.json })
     if (!flags.wait) return 0
     // Read often: the job's end is seen within a quarter of a second (a list costs the coordinator little).
-    return await waitForJob(client, result.jobId, { json: flags.json, pollMs: 250 })
+    return await waitForJob(client, result.jobId, { json: flags.json })
   } finally {
     await client.close()
   }

@@ -69,3 +69,28 @@ test('another scene: the next Blender starts while the old one is still quitting
   await within('stopAll', stopping)
   t.deepEqual(started.map(d => d.alive), [false, false])
 })
+
+test('idle a while, a spare Blender starts beside the loaded scene, and the next scene opens in it', async (t) => {
+  const { start, started } = fakes()
+  let warm = 0
+  const pool = new BlenderPool(blender, { start, spareAfterIdleMs: 20, onWarm: () => { warm++ } })
+  t.teardown(async () => { for (const d of started) d.quit(); await pool.stopAll() })
+  await within('job 1', pool.driverFor('1', scene('/cache/aaa.blend')))
+  pool.idle()
+  await within('the spare', (async () => { while (warm === 0) await new Promise(resolve => setTimeout(resolve, 5)) })())
+  t.deepEqual(started.map(d => [d.blendPath, d.stops]), [['/cache/aaa.blend', 0], [undefined, 0]], 'the loaded scene stays; an empty Blender waits beside it')
+  await within('job 2', pool.driverFor('2', scene('/cache/bbb.blend')))
+  t.is(started.length, 2, 'the new scene opened in the spare: no Blender started for it')
+  t.deepEqual(started.map(d => d.blendPath), ['/cache/aaa.blend', '/cache/bbb.blend'])
+})
+
+test('a frame that comes soon after the queue ran dry starts no spare', async (t) => {
+  const { start, started } = fakes()
+  const pool = new BlenderPool(blender, { start, spareAfterIdleMs: 100 })
+  t.teardown(async () => { for (const d of started) d.quit(); await pool.stopAll() })
+  await within('job 1', pool.driverFor('1', scene('/cache/aaa.blend')))
+  pool.idle()
+  await within('job 1 again', pool.driverFor('1', scene('/cache/aaa.blend')))
+  await new Promise(resolve => setTimeout(resolve, 200))
+  t.is(started.length, 1)
+})
