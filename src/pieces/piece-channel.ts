@@ -1,6 +1,7 @@
 import { lpStream } from '@libp2p/utils'
 import type { LengthPrefixedStream } from '@libp2p/utils'
 import type { Stream } from '@libp2p/interface'
+import type { Uint8ArrayList } from 'uint8arraylist'
 import type { z } from 'zod'
 import { MAX_MESSAGE_BYTES, MAX_PIECE_BYTES, PIECE_FRAME_BYTES } from '../protocol/constants.js'
 import { ProtocolError } from '../protocol/errors.js'
@@ -24,25 +25,28 @@ export class PieceChannel<In, Out> {
 
   /** The next message; undefined when the peer closed the stream between two (an end, not an error). */
   async read<T extends In> (schema: z.ZodType<T>, signal: AbortSignal): Promise<T | undefined> {
-    const bytes = await this.frame(signal, true)
-    if (bytes === undefined) return undefined
-    if (bytes.byteLength > MAX_MESSAGE_BYTES) throw new ProtocolError(`a message of ${bytes.byteLength} bytes, more than ${MAX_MESSAGE_BYTES}`)
-    return decodeMessage(schema, bytes)
+    const frame = await this.frame(signal, true)
+    if (frame === undefined) return undefined
+    if (frame.byteLength > MAX_MESSAGE_BYTES) throw new ProtocolError(`a message of ${frame.byteLength} bytes, more than ${MAX_MESSAGE_BYTES}`)
+    return decodeMessage(schema, frame.subarray())
   }
 
   /** A piece's `size` bytes, as writeBytes sent them: frames until that many arrived. */
   async readBytes (size: number, signal: AbortSignal): Promise<Uint8Array> {
     if (size > MAX_PIECE_BYTES) throw new ProtocolError(`a piece of ${size} bytes, more than ${MAX_PIECE_BYTES}`)
-    const frames: Uint8Array[] = []
+    // What arrived is copied once, straight to its place in the piece.
+    const piece = Buffer.allocUnsafe(size)
     let received = 0
     while (received < size) {
-      const bytes = await this.frame(signal, false)
-      if (bytes === undefined) throw new ProtocolError('the peer closed the stream before the piece\'s bytes')
-      received += bytes.byteLength
-      if (received > size) throw new ProtocolError(`the peer sent more than the ${size} bytes its piece header said`)
-      frames.push(bytes)
+      const frame = await this.frame(signal, false)
+      if (frame === undefined) throw new ProtocolError('the peer closed the stream before the piece\'s bytes')
+      if (received + frame.byteLength > size) throw new ProtocolError(`the peer sent more than the ${size} bytes its piece header said`)
+      for (const part of frame) {
+        piece.set(part, received)
+        received += part.byteLength
+      }
     }
-    return frames.length === 1 ? frames[0]! : Buffer.concat(frames, size)
+    return piece
   }
 
   async write (message: Out, signal: AbortSignal): Promise<void> {
@@ -55,9 +59,9 @@ export class PieceChannel<In, Out> {
     await this.lp.writeV(frames, { signal })
   }
 
-  private async frame (signal: AbortSignal, endAllowed: boolean): Promise<Uint8Array | undefined> {
+  private async frame (signal: AbortSignal, endAllowed: boolean): Promise<Uint8ArrayList | undefined> {
     try {
-      return (await this.lp.read({ signal })).subarray()
+      return await this.lp.read({ signal })
     } catch (err) {
       if (signal.aborted) throw err
       const message = err instanceof Error ? err.message : String(err)
