@@ -72,15 +72,6 @@ export async function readRange (handle: FileHandle, list: Pick<PieceList, 'size
   return target
 }
 
-export async function readPiece (path: string, list: PieceList, index: number): Promise<Buffer> {
-  const handle = await open(path, 'r')
-  try {
-    return await readRange(handle, list, index)
-  } finally {
-    await handle.close()
-  }
-}
-
 /**
  * Of the pieces `claimed` (a bitfield kept without fsync: a power cut may
  * have lost what it marks), those whose bytes on disk match the list; each is

@@ -1,10 +1,12 @@
+import { open } from 'node:fs/promises'
+import type { FileHandle } from 'node:fs/promises'
 import type { Connection, Stream } from '@libp2p/interface'
 import { FIRST_MESSAGE_TIMEOUT_MS, REPLY_WRITE_TIMEOUT_MS } from '../protocol/constants.js'
 import { ProtocolError } from '../protocol/errors.js'
 import { pieceRequest } from '../protocol/pieces.js'
 import type { PieceReply, PieceRequest } from '../protocol/pieces.js'
 import { PieceChannel } from './piece-channel.js'
-import { readPiece } from './piece-files.js'
+import { readRange } from './piece-files.js'
 import { Bitfield, pieceCount } from './pieces.js'
 import type { PieceList } from './pieces.js'
 
@@ -47,6 +49,7 @@ export class PieceServer {
   async handle (stream: Stream, connection: Connection): Promise<void> {
     const peerId = connection.remotePeer.toString()
     const channel = new PieceChannel<PieceRequest, PieceReply>(stream)
+    const file = new OpenContent()
     let first = true
     // The piece this stream was last sent (picked or admitted): the asker gets its next request in only once it arrived.
     let picked: { sha256: string, index: number } | undefined
@@ -61,7 +64,7 @@ export class PieceServer {
         if (request === undefined) break
         if (first && !await this.init.allowed(peerId)) throw new ProtocolError('this peer is not a member of the farm as far as its coordinator says: no content for it')
         first = false
-        const index = await this.answer(channel, request, peerId)
+        const index = await this.answer(channel, request, peerId, file)
         if (index !== undefined) picked = { sha256: request.sha256, index }
       }
       await stream.close({ signal: AbortSignal.timeout(REPLY_WRITE_TIMEOUT_MS) })
@@ -70,11 +73,12 @@ export class PieceServer {
       throw err
     } finally {
       delivered()
+      await file.close()
     }
   }
 
   /** Answers one request; returns the piece the seed picked or admitted for it, if any (sent or not, it was counted as on its way). */
-  private async answer (channel: PieceChannel<PieceRequest, PieceReply>, request: PieceRequest, peerId: string): Promise<number | undefined> {
+  private async answer (channel: PieceChannel<PieceRequest, PieceReply>, request: PieceRequest, peerId: string, file: OpenContent): Promise<number | undefined> {
     const signal = AbortSignal.timeout(REPLY_WRITE_TIMEOUT_MS)
     if (request.type === 'get-piece-list') {
       const list = await this.init.seed?.list(request.sha256)
@@ -107,7 +111,7 @@ export class PieceServer {
     try {
       let bytes: Buffer
       try {
-        bytes = await readPiece(held.path, held.list, index)
+        bytes = await file.read(held.path, held.list, index)
       } catch (err) {
         // The content moved to its final name (or was evicted) since it was looked up.
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
@@ -121,5 +125,29 @@ export class PieceServer {
     } finally {
       this.uploads--
     }
+  }
+}
+
+/**
+ * The content a stream serves, kept open between its requests (opening it for
+ * each piece was two more trips to the thread pool a piece). A node's file
+ * that takes its final name, or is evicted, stays readable through the open
+ * handle, and its bytes are still that content's.
+ */
+class OpenContent {
+  private current?: { path: string, handle: FileHandle }
+
+  async read (path: string, list: PieceList, index: number): Promise<Buffer> {
+    if (this.current?.path !== path) {
+      await this.close()
+      this.current = { path, handle: await open(path, 'r') }
+    }
+    return await readRange(this.current.handle, list, index)
+  }
+
+  async close (): Promise<void> {
+    const current = this.current
+    this.current = undefined
+    await current?.handle.close()
   }
 }
