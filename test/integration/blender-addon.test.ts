@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises'
+import { mkdir, readdir } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import test from 'ava'
@@ -90,7 +90,10 @@ blenderTest('without the CLI, the add-on says what to install, for its preferenc
   const dir = await tempFolder(t, 'mf-addon-nocli-')
   const zip = await addonZip(t, dir)
   const blend = await makeScene(dir, { frames: 2 })
-  const seen = await blenderSession(t, blender, dir, blend, { zip, mode: 'missing-cli', cli: path.join(dir, 'no', 'microfarm') }, { PATH: '/usr/bin:/bin' })
+  // A PATH of one empty folder: `npm link` may have put a microfarm in /usr/bin on this machine.
+  const emptyBin = path.join(dir, 'empty-bin')
+  await mkdir(emptyBin)
+  const seen = await blenderSession(t, blender, dir, blend, { zip, mode: 'missing-cli', cli: path.join(dir, 'no', 'microfarm') }, { PATH: emptyBin })
   const hint = /Install Node\.js 20\.19 or newer and MicroFarm \(in its checkout: `npm install`, then `npm link`, which puts `microfarm` on PATH\), or set the path to its bin\/microfarm in Edit > Preferences > Add-ons > MicroFarm\.$/
   t.regex(String(seen.get('submit')?.['error']), new RegExp(`was not found at ${path.join(dir, 'no', 'microfarm').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(the path in the add-on's preferences\\)\\. ` + hint.source.slice(0)))
   t.is((seen.get('submit')?.['result'] as string[] | undefined)?.[0], 'CANCELLED')
