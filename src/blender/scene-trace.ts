@@ -29,6 +29,8 @@ export interface TraceSceneOptions {
   /** Loading a multi-gigabyte .blend from a network disk takes minutes. */
   timeoutMs?: number
   run?: ProcessRunner
+  /** Told once Blender is started (see RunProcessOptions.onSpawned). */
+  onStarted?: () => void
 }
 
 export function traceArgs (blendPath: string, outPath: string, frames?: FrameSpan, framesFile?: string): string[] {
@@ -63,7 +65,7 @@ async function traceInto (blender: BlenderInstall, blendPath: string, outPath: s
   const timeoutMs = o.timeoutMs ?? 300_000
   const result = await runBlender(blender, {
     command: blender.path, args: traceArgs(blendPath, outPath, o.frames, framesFile), signal: o.signal, timeoutMs,
-    onStdoutLine: output.onLine, onStderrLine: output.onLine,
+    onStdoutLine: output.onLine, onStderrLine: output.onLine, ...(o.onStarted !== undefined ? { onSpawned: o.onStarted } : {}),
   }, o.run ?? runProcess)
   if (result.stoppedBecause === 'aborted') throw new BlenderError(`${failure}: cancelled`)
   if (result.stoppedBecause === 'timeout') throw new BlenderError(`${failure}: it took longer than ${timeoutMs / 1000} s`)

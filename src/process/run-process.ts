@@ -17,6 +17,8 @@ export interface RunProcessOptions {
   killGraceMs?: number
   /** Lower the process's CPU priority once started (where no `nice` can start it so, see low-priority.ts). */
   lowerPriority?: boolean
+  /** Told once the process is started: work that must not delay its start (loading libp2p, say) can begin now. */
+  onSpawned?: () => void
 }
 
 export interface ProcessResult {
@@ -40,6 +42,7 @@ export const runProcess: ProcessRunner = async (options) => {
     windowsHide: true,
   })
   if (options.lowerPriority === true && child.pid !== undefined) lower(child.pid)
+  if (child.pid !== undefined) options.onSpawned?.()
   const out = new LineSplitter(options.onStdoutLine ?? noop)
   const err = new LineSplitter(options.onStderrLine ?? noop)
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => out.push(chunk))

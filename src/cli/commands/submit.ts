@@ -60,13 +60,15 @@ export async function runSubmit (file: string, flags: SubmitFlags): Promise<numb
   if (tiles !== undefined) stillFrame({ format: flags.format, ...(flags.frames !== undefined ? { frames: flags.frames } : {}) })
   const say = (line: string): void => { if (!flags.json) console.log(line) }
 
-  // The coordinator is found and connected to while the local Blender reads the scene (a child process: this thread waits anyway).
-  const early = flags.dryRun ? undefined : connectEarly(flags)
+  // The coordinator is found and connected to while the local Blender reads the scene (a child process: this
+  // thread waits anyway), once Blender is started: loading libp2p before would hold up Blender's start by as much.
+  let connection: ReturnType<typeof connectEarly> | undefined
+  const connect = (): void => { if (!flags.dryRun) connection ??= connectEarly(flags) }
   let prepared: PreparedProject
   try {
-    prepared = await prepareWithLocalBlender(path, flags, say)
+    prepared = await prepareWithLocalBlender(path, flags, say, connect)
   } catch (err) {
-    early?.drop()
+    connection?.drop()
     throw err
   }
   describeScene(prepared, flags, say)
@@ -80,13 +82,13 @@ export async function runSubmit (file: string, flags: SubmitFlags): Promise<numb
   if (missing.length > 0 && !flags.allowMissing) {
     for (const line of describeMissing(missing)) console.error(line)
     console.error('nothing was sent: put the missing files back, or submit anyway with --allow-missing (they will render as Blender renders a missing file)')
-    early?.drop()
+    connection?.drop()
     return 1
   }
   if (missing.length > 0) for (const line of describeMissing(missing)) say(line)
 
   const { defaultOwnerName } = await import('../../client/coordinator-client.js')
-  const client = await (early ?? connectEarly(flags)).client
+  const client = await (connection ?? connectEarly(flags)).client
   try {
     const progress = transferProgress(process.stderr)
     // Ctrl-C while files go out: what arrived whole is kept, and the user should know.
@@ -153,7 +155,7 @@ function connectEarly (flags: SubmitFlags): { client: Promise<CoordinatorClient>
  * the Blender, so then the probe runs after all; when the search settles on
  * another Blender, the early trace is stopped.
  */
-async function prepareWithLocalBlender (path: string, flags: SubmitFlags, say: (line: string) => void): Promise<PreparedProject> {
+async function prepareWithLocalBlender (path: string, flags: SubmitFlags, say: (line: string) => void, onBlenderStarted: () => void): Promise<PreparedProject> {
   const options = { noDeps: !flags.deps, ...(flags.frames !== undefined ? { frames: flags.frames } : {}) }
   let early: { path: string, prepared: Promise<PreparedProject>, version: Promise<string | undefined> } | undefined
   const stopEarly = new AbortController()
@@ -174,7 +176,7 @@ async function prepareWithLocalBlender (path: string, flags: SubmitFlags, say: (
         // Blender first, the rest of the submit (hashing, the manifest's schemas) loads while it reads the scene.
         const blender = { path: candidate, version: `at ${candidate}` }
         const range = flags.frames !== undefined ? traceSpan(flags.frames) : undefined
-        const trace = traceScene(blender, path, { signal: stopEarly.signal, ...(range !== undefined ? { frames: range } : {}) })
+        const trace = traceScene(blender, path, { signal: stopEarly.signal, onStarted: onBlenderStarted, ...(range !== undefined ? { frames: range } : {}) })
         const version = trace.then(t => t.blender, () => undefined)
         const prepared = prepareProject(path, { ...options, signal: stopEarly.signal, blender, trace })
         // Awaited below when this Blender is the one; otherwise stopped, and its outcome does not matter.
@@ -187,11 +189,13 @@ async function prepareWithLocalBlender (path: string, flags: SubmitFlags, say: (
   } finally {
     if (early !== undefined && early.path !== blender?.path) stopEarly.abort(new Error('another Blender was chosen'))
   }
+  if (blender !== undefined && early?.path === blender.path) return early.prepared
+  // Rarer ways (no Blender, --no-deps, a Blender other than the first found): connecting starts now.
+  onBlenderStarted()
   if (blender === undefined) {
     if (flags.deps) say('no Blender on this machine: the files this scene needs cannot be listed')
     return prepareProject(path, options)
   }
-  if (early?.path === blender.path) return early.prepared
   say(flags.deps ? `reading the scene and listing its files with Blender ${blender.version}…` : `reading the scene with Blender ${blender.version}…`)
   return prepareProject(path, { ...options, blender })
 }
