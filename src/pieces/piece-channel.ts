@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { lpStream } from '@libp2p/utils'
 import type { LengthPrefixedStream } from '@libp2p/utils'
 import type { Stream } from '@libp2p/interface'
@@ -31,11 +32,16 @@ export class PieceChannel<In, Out> {
     return decodeMessage(schema, frame.subarray())
   }
 
-  /** A piece's `size` bytes, as writeBytes sent them: frames until that many arrived. */
-  async readBytes (size: number, signal: AbortSignal): Promise<Uint8Array> {
+  /**
+   * A piece's `size` bytes, as writeBytes sent them: frames until that many
+   * arrived, and their SHA-256, hashed frame by frame as they come (while the
+   * next is on its way) rather than in one pass after the last.
+   */
+  async readBytes (size: number, signal: AbortSignal): Promise<{ bytes: Uint8Array, sha256: string }> {
     if (size > MAX_PIECE_BYTES) throw new ProtocolError(`a piece of ${size} bytes, more than ${MAX_PIECE_BYTES}`)
     // What arrived is copied once, straight to its place in the piece.
     const piece = Buffer.allocUnsafe(size)
+    const hash = createHash('sha256')
     let received = 0
     while (received < size) {
       const frame = await this.frame(signal, false)
@@ -43,10 +49,11 @@ export class PieceChannel<In, Out> {
       if (received + frame.byteLength > size) throw new ProtocolError(`the peer sent more than the ${size} bytes its piece header said`)
       for (const part of frame) {
         piece.set(part, received)
+        hash.update(part)
         received += part.byteLength
       }
     }
-    return piece
+    return { bytes: piece, sha256: hash.digest('hex') }
   }
 
   async write (message: Out, signal: AbortSignal): Promise<void> {

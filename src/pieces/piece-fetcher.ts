@@ -191,7 +191,7 @@ class PieceFetch {
           const got = await link.get({ index }, withTimeout(this.signal, PIECE_TIMEOUT_MS))
           if (got === 'busy') { this.cooldown.set(peerId, Date.now() + COOLDOWN_MS); return }
           if (got === 'missing') { this.peers.delete(peerId); return }
-          if (got.index !== index || !verifyPiece(this.init.list, index, got.bytes)) {
+          if (got.index !== index || !verifyPiece(this.init.list, index, got.bytes, got.sha256)) {
             this.dropped.add(peerId)
             this.init.log?.(`peer ${peerId} sent a bad piece ${index}: it is no longer asked for this content`)
             await this.init.sources.badPiece(peerId, index).catch((err: unknown) => this.init.log?.(`could not report the bad piece: ${errorMessage(err)}`))
@@ -243,7 +243,7 @@ class PieceFetch {
           }
           // Picked while a peer was bringing it: the peer's copy counts.
           if (this.have.has(got.index) || this.underWay().has(got.index)) continue
-          if (!verifyPiece(this.init.list, got.index, got.bytes)) throw new PieceFetchError(`the coordinator sent a piece ${got.index} that does not match its own piece list`)
+          if (!verifyPiece(this.init.list, got.index, got.bytes, got.sha256)) throw new PieceFetchError(`the coordinator sent a piece ${got.index} that does not match its own piece list`)
           await writer.start(this.store(got.index, got.bytes, 'coordinator'))
         }
         await writer.finish()

@@ -5,10 +5,13 @@ import type { PieceReply, PieceRequest, SwarmReply, SwarmRequest } from '../prot
 import { PieceChannel } from './piece-channel.js'
 import type { Bitfield, PieceList } from './pieces.js'
 
+/** A piece as it arrived, with the SHA-256 of its bytes (hashed as they came). */
+export interface ReceivedPiece { index: number, bytes: Uint8Array, sha256: string }
+
 /** One stream to a source of pieces. */
 export interface PieceLink {
   /** A piece by index, or (the coordinator) any piece not in `skip`; 'busy' / 'missing' send the asker elsewhere. */
-  get: (want: { index: number } | { skip: Bitfield }, signal: AbortSignal) => Promise<{ index: number, bytes: Uint8Array } | 'busy' | 'missing'>
+  get: (want: { index: number } | { skip: Bitfield }, signal: AbortSignal) => Promise<ReceivedPiece | 'busy' | 'missing'>
   close: () => Promise<void>
 }
 
@@ -33,7 +36,7 @@ export function pieceLink (stream: Stream, sha256: string): PieceLink & { list: 
         const message = await reply(signal)
         if (message.type === 'busy' || message.type === 'missing') return message.type
         if (message.type !== 'piece' || message.sha256 !== sha256) throw new ProtocolError(`expected a piece of ${sha256.slice(0, 12)}…, got ${message.type}`)
-        return { index: message.index, bytes: await channel.readBytes(message.bytes, signal) }
+        return { index: message.index, ...await channel.readBytes(message.bytes, signal) }
       } catch (err) {
         stream.abort(err instanceof Error ? err : new Error(String(err)))
         throw err

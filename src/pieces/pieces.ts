@@ -57,10 +57,10 @@ export function checkPieceList (list: PieceList, expected: { sha256: string, siz
   }
 }
 
-/** Whether `bytes` are piece `index`: its size and its SHA-256. */
-export function verifyPiece (list: PieceList, index: number, bytes: Uint8Array): boolean {
+/** Whether `bytes` are piece `index`: its size and its SHA-256 (`sha256`, when hashed as they arrived, is that of `bytes`). */
+export function verifyPiece (list: PieceList, index: number, bytes: Uint8Array, sha256?: string): boolean {
   const { start, end } = pieceRange(list, index)
-  return bytes.byteLength === end - start && sha256Hex(bytes) === list.pieces[index]
+  return bytes.byteLength === end - start && (sha256 ?? sha256Hex(bytes)) === list.pieces[index]
 }
 
 /** Which pieces a node holds, one bit each; sent as base64. */

@@ -39,13 +39,13 @@ function fake (c: { bytes: Buffer, list: PieceList }, peers: string[], serve: (p
       const index = 'skip' in want ? [...coordinatorPieces].find(i => !want.skip.has(i)) : [...coordinatorPieces].find(i => i === want.index)
       if (index === undefined) return 'missing'
       out.fromCoordinator.push(index)
-      return { index, bytes: piece(c, index) }
+      return { index, bytes: piece(c, index), sha256: sha256Hex(piece(c, index)) }
     }),
     peer: async (peer: SwarmPeer) => link(async (want) => {
       if (!('index' in want)) throw new Error('a peer is asked for a piece by index')
       const got = serve(peer.peerId, want.index)
       if (got instanceof Error) throw got
-      return { index: want.index, bytes: got }
+      return { index: want.index, bytes: got, sha256: sha256Hex(got) }
     }),
     announce: async () => peers.map(peerId => ({ peerId, addresses: [], have: full })),
     badPiece: async (peerId, index) => { out.reported.push({ peerId, index }) },

@@ -58,6 +58,7 @@ for (const pieceBytes of [pieceBytesFor(1024 ** 3), pieceBytesFor(64 * 1024 ** 3
       if (typeof got === 'string') return t.fail(`piece ${index}: ${got}`)
       t.is(got.index, index)
       t.true(verifyPiece(list, index, got.bytes), `piece ${index} arrived as its list says`)
+      t.is(got.sha256, sha256Hex(got.bytes), 'the SHA-256 hashed frame by frame as it came is that of the whole piece')
     }
   })
 }

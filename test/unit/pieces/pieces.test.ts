@@ -32,6 +32,10 @@ test('a piece verifies by its size and hash; a changed byte or a wrong length do
   bad[17] = bad[17]! ^ 1
   t.false(verifyPiece(list, 1, bad))
   t.false(verifyPiece(list, 2, bytes.subarray(8192, 9000)))
+  // Hashed as it arrived: the digest given is the one compared, and the size still counts.
+  t.true(verifyPiece(list, 1, bad, sha256Hex(bytes.subarray(4096, 8192))))
+  t.false(verifyPiece(list, 1, bytes.subarray(4096, 8192), sha256Hex(bad)))
+  t.false(verifyPiece(list, 2, bytes.subarray(8192, 9000), list.pieces[2]))
 })
 
 test('a piece list of other content or a wrong count is refused', (t) => {
