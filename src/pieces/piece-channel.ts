@@ -35,12 +35,13 @@ export class PieceChannel<In, Out> {
   /**
    * A piece's `size` bytes, as writeBytes sent them: frames until that many
    * arrived, and their SHA-256, hashed frame by frame as they come (while the
-   * next is on its way) rather than in one pass after the last.
+   * next is on its way) rather than in one pass after the last. Into `into`
+   * when it is large enough (the fetcher reuses its buffers), else a new one.
    */
-  async readBytes (size: number, signal: AbortSignal): Promise<{ bytes: Uint8Array, sha256: string }> {
+  async readBytes (size: number, signal: AbortSignal, into?: Buffer): Promise<{ bytes: Uint8Array, sha256: string }> {
     if (size > MAX_PIECE_BYTES) throw new ProtocolError(`a piece of ${size} bytes, more than ${MAX_PIECE_BYTES}`)
     // What arrived is copied once, straight to its place in the piece.
-    const piece = Buffer.allocUnsafe(size)
+    const piece = into !== undefined && into.byteLength >= size ? into.subarray(0, size) : Buffer.allocUnsafe(size)
     const hash = createHash('sha256')
     let received = 0
     while (received < size) {

@@ -10,8 +10,12 @@ export interface ReceivedPiece { index: number, bytes: Uint8Array, sha256: strin
 
 /** One stream to a source of pieces. */
 export interface PieceLink {
-  /** A piece by index, or (the coordinator) any piece not in `skip`; 'busy' / 'missing' send the asker elsewhere. */
-  get: (want: { index: number } | { skip: Bitfield }, signal: AbortSignal) => Promise<ReceivedPiece | 'busy' | 'missing'>
+  /**
+   * A piece by index, or (the coordinator) any piece not in `skip`; 'busy' /
+   * 'missing' send the asker elsewhere. Its bytes land in `into` when it is
+   * large enough (see PieceChannel.readBytes).
+   */
+  get: (want: { index: number } | { skip: Bitfield }, signal: AbortSignal, into?: Buffer) => Promise<ReceivedPiece | 'busy' | 'missing'>
   close: () => Promise<void>
 }
 
@@ -30,13 +34,13 @@ export function pieceLink (stream: Stream, sha256: string): PieceLink & { list: 
     return message
   }
   return {
-    async get (want, signal) {
+    async get (want, signal, into) {
       try {
         await channel.write('index' in want ? { type: 'get-piece', sha256, index: want.index } : { type: 'get-any-piece', sha256, skip: want.skip.toBase64() }, signal)
         const message = await reply(signal)
         if (message.type === 'busy' || message.type === 'missing') return message.type
         if (message.type !== 'piece' || message.sha256 !== sha256) throw new ProtocolError(`expected a piece of ${sha256.slice(0, 12)}…, got ${message.type}`)
-        return { index: message.index, ...await channel.readBytes(message.bytes, signal) }
+        return { index: message.index, ...await channel.readBytes(message.bytes, signal, into) }
       } catch (err) {
         stream.abort(err instanceof Error ? err : new Error(String(err)))
         throw err

@@ -35,11 +35,14 @@ function fake (c: { bytes: Buffer, list: PieceList }, peers: string[], serve: (p
   const out: Fake = { fromCoordinator: [], reported: [], sources: undefined as unknown as FetchSources }
   const link = (get: PieceLink['get']): PieceLink => ({ get, close: async () => {} })
   out.sources = {
-    coordinator: async () => link(async (want) => {
+    coordinator: async () => link(async (want, _signal, into) => {
       const index = 'skip' in want ? [...coordinatorPieces].find(i => !want.skip.has(i)) : [...coordinatorPieces].find(i => i === want.index)
       if (index === undefined) return 'missing'
       out.fromCoordinator.push(index)
-      return { index, bytes: piece(c, index), sha256: sha256Hex(piece(c, index)) }
+      // As the real link does: into the fetcher's buffer. Were it the one still being written, the file would not match.
+      const bytes = into !== undefined ? into.subarray(0, piece(c, index).byteLength) : Buffer.alloc(0)
+      piece(c, index).forEach((byte, i) => { bytes[i] = byte })
+      return { index, bytes: into !== undefined ? bytes : piece(c, index), sha256: sha256Hex(piece(c, index)) }
     }),
     peer: async (peer: SwarmPeer) => link(async (want) => {
       if (!('index' in want)) throw new Error('a peer is asked for a piece by index')
@@ -64,6 +67,16 @@ test('pieces from the coordinator and peers make the whole file, verified', asyn
   t.is(result.fromCoordinator + fromPeers, c.bytes.byteLength, 'every piece counted once')
   t.true(fromPeers > 0)
   await t.throwsAsync(stat(path.join(dir, 'x.have')), { code: 'ENOENT' }, 'no bitfield left once complete')
+})
+
+test('from the coordinator alone, each piece received into a buffer of the link\'s own while the last is written: the file is the content', async (t) => {
+  const dir = await tempFolder(t, 'mf-fetch-')
+  const c = content(64)
+  const f = fake(c, [], () => new Error('no peers'), new Set(c.list.pieces.keys()))
+  const tempPath = path.join(dir, 'x.part')
+  const result = await fetchPieces({ list: c.list, tempPath, statePath: path.join(dir, 'x.have'), sources: f.sources, signal: AbortSignal.timeout(30_000) })
+  t.deepEqual(await readFile(tempPath), c.bytes)
+  t.is(result.fromCoordinator, c.bytes.byteLength)
 })
 
 test('a peer that dies mid-piece costs that piece only; a peer that sends a bad piece is dropped and reported', async (t) => {

@@ -53,12 +53,15 @@ for (const pieceBytes of [pieceBytesFor(1024 ** 3), pieceBytesFor(64 * 1024 ** 3
     if (address === undefined) throw new Error('the serving host has no loopback address')
     const link = pieceLink(await asking.dialProtocol(address, PIECES_PROTOCOL), list.sha256)
     t.teardown(async () => { await link.close() })
+    const into = Buffer.alloc(pieceBytes)
     for (const index of [0, 1]) {
-      const got = await link.get({ index }, AbortSignal.timeout(30_000))
+      // Piece 0 into the asker's buffer; piece 1 (1000 bytes) too, at its start.
+      const got = await link.get({ index }, AbortSignal.timeout(30_000), into)
       if (typeof got === 'string') return t.fail(`piece ${index}: ${got}`)
       t.is(got.index, index)
       t.true(verifyPiece(list, index, got.bytes), `piece ${index} arrived as its list says`)
       t.is(got.sha256, sha256Hex(got.bytes), 'the SHA-256 hashed frame by frame as it came is that of the whole piece')
+      t.is(got.bytes.buffer, into.buffer, 'received into the buffer given')
     }
   })
 }
