@@ -25,6 +25,16 @@ export const PEERS_PER_ANSWER = 16
  * times (972 MB for 256 MiB). Few at once, each arrives soon and spreads sooner.
  */
 export const SEEDS_AT_ONCE = 4
+/**
+ * While the pieces it seeds arrive within SEED_ROOM_MS, the coordinator has
+ * room for this many at once, one a node: at 100 Mbit/s, 4 at once left its
+ * link to 8 nodes part idle (each node's downlink shared with its peers took
+ * the rest), 1 GiB took 1.59 of one transfer, and 8 at once 1.38. Slower
+ * than that (a slow link, or nodes' downlinks full), it keeps to SEEDS_AT_ONCE,
+ * so a piece's bytes never queue long ahead of a node's session messages.
+ */
+export const MAX_SEEDS_AT_ONCE = 8
+export const SEED_ROOM_MS = 4000
 
 export class HolderTable {
   private readonly holders = new Map<string, Map<string, Holder>>()
@@ -42,7 +52,9 @@ export class HolderTable {
    * streams' requests must not read as its having lost them (with two
    * streams a node, 256 MiB to 8 nodes at 20 Mbit/s made the coordinator send 885 MB).
    */
-  private readonly inTransit = new Map<string, Map<string, Set<number>>>()
+  private readonly inTransit = new Map<string, Map<string, Map<number, number>>>()
+  /** How long the last seeded pieces took from sent to asked-again (a moving average; see MAX_SEEDS_AT_ONCE). */
+  private seedMs?: number
 
   /** A node holds `have` of `sha256` (a fetch in progress, or all of it). */
   announce (sha256: string, peerId: string, addresses: readonly string[], have: Bitfield): void {
@@ -141,7 +153,7 @@ export class HolderTable {
       // Nobody asks a node that lied for this content: what it gets does not spread (it held
       // pieces back from everyone else for SEED_GRACE_MS, 2 min of the distribution test).
       if (!this.isLiar(sha256, to)) seeded[best]!.set(to, now)
-      this.onItsWay(sha256, to, best)
+      this.onItsWay(sha256, to, best, now)
     }
     return best
   }
@@ -151,10 +163,15 @@ export class HolderTable {
    * whether the coordinator sends it now (then it is on its way until
    * `delivered`), or is busy. It does not count as seeding: peers hold it.
    */
-  sendsByIndex (sha256: string, to: string, index: number): boolean {
+  sendsByIndex (sha256: string, to: string, index: number, now = Date.now()): boolean {
     if (!this.mayStart(to)) return false
-    this.onItsWay(sha256, to, index)
+    this.onItsWay(sha256, to, index, now)
     return true
+  }
+
+  /** How many pieces may be on their way at once now: see SEEDS_AT_ONCE and MAX_SEEDS_AT_ONCE. */
+  seedLimit (): number {
+    return this.seedMs !== undefined && this.seedMs < SEED_ROOM_MS ? MAX_SEEDS_AT_ONCE : SEEDS_AT_ONCE
   }
 
   /** Whether the coordinator may start one more piece to `to`: see SEEDS_AT_ONCE. */
@@ -168,24 +185,27 @@ export class HolderTable {
       }
     }
     // A node alone keeps two coming, so its link does not idle between one piece and the next.
-    return total < SEEDS_AT_ONCE && (mine === 0 || (mine === 1 && total === 1))
+    return total < this.seedLimit() && (mine === 0 || (mine === 1 && total === 1))
   }
 
-  private onItsWay (sha256: string, to: string, index: number): void {
+  private onItsWay (sha256: string, to: string, index: number, now: number): void {
     let byPeer = this.inTransit.get(sha256)
     if (byPeer === undefined) this.inTransit.set(sha256, byPeer = new Map())
-    let set = byPeer.get(to)
-    if (set === undefined) byPeer.set(to, set = new Set())
-    set.add(index)
+    let sent = byPeer.get(to)
+    if (sent === undefined) byPeer.set(to, sent = new Map())
+    sent.set(index, now)
   }
 
   /** The stream that was sent piece `index` (by pickSeed or sendsByIndex) asked again, or ended: the piece arrived, or never will. */
-  delivered (sha256: string, to: string, index: number): void {
+  delivered (sha256: string, to: string, index: number, now = Date.now()): void {
     const byPeer = this.inTransit.get(sha256)
-    const set = byPeer?.get(to)
-    if (set === undefined) return
-    set.delete(index)
-    if (set.size === 0) byPeer?.delete(to)
+    const sent = byPeer?.get(to)
+    const at = sent?.get(index)
+    if (sent === undefined || at === undefined) return
+    sent.delete(index)
+    // A stream that ended without its piece counts too: the link was that slow, or that troubled.
+    this.seedMs = this.seedMs === undefined ? now - at : 0.75 * this.seedMs + 0.25 * (now - at)
+    if (sent.size === 0) byPeer?.delete(to)
     if (byPeer?.size === 0) this.inTransit.delete(sha256)
   }
 

@@ -1,5 +1,5 @@
 import test from 'ava'
-import { HolderTable, SEED_GRACE_MS, SEEDS_AT_ONCE } from '../../../src/pieces/holder-table.js'
+import { HolderTable, MAX_SEEDS_AT_ONCE, SEED_GRACE_MS, SEED_ROOM_MS, SEEDS_AT_ONCE } from '../../../src/pieces/holder-table.js'
 import { Bitfield } from '../../../src/pieces/pieces.js'
 
 const SHA = 'a'.repeat(64)
@@ -142,25 +142,41 @@ test('a piece on its way to a node stays its to spread while the node asks on an
 
 test('the coordinator has few pieces on their way at once, one a node while others wait: the rest are busy', (t) => {
   const table = new HolderTable()
+  // Each piece takes longer than SEED_ROOM_MS to arrive: the limit stays SEEDS_AT_ONCE.
+  const SLOW = SEED_ROOM_MS + 1000
   const nodes = Array.from({ length: SEEDS_AT_ONCE + 2 }, (_, i) => `N${i}`)
   // Alone, a node keeps two coming (one arriving, one asked), so its link does not idle between pieces.
-  t.is(table.pickSeed(SHA, 64, new Bitfield(64), 'N0'), 0)
-  t.is(table.pickSeed(SHA, 64, new Bitfield(64), 'N0'), 1)
-  t.is(table.pickSeed(SHA, 64, new Bitfield(64), 'N0'), 'busy')
+  t.is(table.pickSeed(SHA, 64, new Bitfield(64), 'N0', 0), 0)
+  t.is(table.pickSeed(SHA, 64, new Bitfield(64), 'N0', 0), 1)
+  t.is(table.pickSeed(SHA, 64, new Bitfield(64), 'N0', 0), 'busy')
   // Others asking: one each, up to SEEDS_AT_ONCE in all (8 nodes × 2 streams at 20 Mbit/s queued
   // ~27 s of pieces ahead of each node's session messages, and the sessions dropped).
-  for (const node of nodes.slice(1, SEEDS_AT_ONCE - 1)) t.is(typeof table.pickSeed(SHA, 64, new Bitfield(64), node), 'number')
-  t.is(table.pickSeed(SHA, 64, new Bitfield(64), nodes[SEEDS_AT_ONCE]!), 'busy')
-  t.is(table.pickSeed(SHA, 64, new Bitfield(64), 'N1'), 'busy', 'one at a time while others are sent pieces')
+  for (const node of nodes.slice(1, SEEDS_AT_ONCE - 1)) t.is(typeof table.pickSeed(SHA, 64, new Bitfield(64), node, 0), 'number')
+  t.is(table.pickSeed(SHA, 64, new Bitfield(64), nodes[SEEDS_AT_ONCE]!, 0), 'busy')
+  t.is(table.pickSeed(SHA, 64, new Bitfield(64), 'N1', 0), 'busy', 'one at a time while others are sent pieces')
   // A piece asked by index (a node that reaches no peer) takes a place too.
-  t.false(table.sendsByIndex(SHA, nodes[SEEDS_AT_ONCE]!, 5))
+  t.false(table.sendsByIndex(SHA, nodes[SEEDS_AT_ONCE]!, 5, 0))
   // One arrived (its stream asked again): that place is free.
-  table.delivered(SHA, 'N0', 0)
-  t.true(table.sendsByIndex(SHA, nodes[SEEDS_AT_ONCE]!, 5))
-  t.is(table.pickSeed(SHA, 64, new Bitfield(64), nodes[SEEDS_AT_ONCE + 1]!), 'busy')
-  table.delivered(SHA, nodes[SEEDS_AT_ONCE]!, 5)
-  t.is(typeof table.pickSeed(SHA, 64, new Bitfield(64), nodes[SEEDS_AT_ONCE + 1]!), 'number')
+  table.delivered(SHA, 'N0', 0, SLOW)
+  t.true(table.sendsByIndex(SHA, nodes[SEEDS_AT_ONCE]!, 5, 0))
+  t.is(table.pickSeed(SHA, 64, new Bitfield(64), nodes[SEEDS_AT_ONCE + 1]!, 0), 'busy')
+  table.delivered(SHA, nodes[SEEDS_AT_ONCE]!, 5, SLOW)
+  t.is(typeof table.pickSeed(SHA, 64, new Bitfield(64), nodes[SEEDS_AT_ONCE + 1]!, 0), 'number')
   // A node that leaves frees its places.
   table.leave('N0')
-  t.is(typeof table.pickSeed(SHA, 64, new Bitfield(64), nodes[SEEDS_AT_ONCE]!), 'number')
+  t.is(typeof table.pickSeed(SHA, 64, new Bitfield(64), nodes[SEEDS_AT_ONCE]!, 0), 'number')
+})
+
+test('while seeded pieces arrive within SEED_ROOM_MS, up to MAX_SEEDS_AT_ONCE are on their way, one a node; slow again, back to SEEDS_AT_ONCE', (t) => {
+  const table = new HolderTable()
+  const nodes = Array.from({ length: MAX_SEEDS_AT_ONCE + 1 }, (_, i) => `N${i}`)
+  t.is(table.seedLimit(), SEEDS_AT_ONCE, 'nothing measured yet')
+  t.is(table.pickSeed(SHA, 64, new Bitfield(64), 'N0', 0), 0)
+  table.delivered(SHA, 'N0', 0, 1000)
+  t.is(table.seedLimit(), MAX_SEEDS_AT_ONCE)
+  for (const node of nodes.slice(0, MAX_SEEDS_AT_ONCE)) t.is(typeof table.pickSeed(SHA, 64, new Bitfield(64), node, 2000), 'number', node)
+  t.is(table.pickSeed(SHA, 64, new Bitfield(64), nodes[MAX_SEEDS_AT_ONCE]!, 2000), 'busy', 'one more than the limit')
+  // They took 20 s each (a slow link): the average passes SEED_ROOM_MS and the limit falls back.
+  for (const [i, node] of nodes.slice(0, MAX_SEEDS_AT_ONCE).entries()) table.delivered(SHA, node, i + 1, 22_000)
+  t.is(table.seedLimit(), SEEDS_AT_ONCE)
 })

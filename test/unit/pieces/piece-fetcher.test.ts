@@ -2,7 +2,7 @@ import test from 'ava'
 import { randomBytes } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { fetchPieces } from '../../../src/pieces/piece-fetcher.js'
+import { fetchPieces, shuffled } from '../../../src/pieces/piece-fetcher.js'
 import type { FetchSources } from '../../../src/pieces/piece-fetcher.js'
 import type { PieceLink } from '../../../src/pieces/piece-link.js'
 import { Bitfield, pieceRange, sha256Hex } from '../../../src/pieces/pieces.js'
@@ -77,6 +77,26 @@ test('from the coordinator alone, each piece received into a buffer of the link\
   const result = await fetchPieces({ list: c.list, tempPath, statePath: path.join(dir, 'x.have'), sources: f.sources, signal: AbortSignal.timeout(30_000) })
   t.deepEqual(await readFile(tempPath), c.bytes)
   t.is(result.fromCoordinator, c.bytes.byteLength)
+})
+
+test('peers are tried in a random order, not the coordinator\'s most-pieces-first one every node gets', async (t) => {
+  const dir = await tempFolder(t, 'mf-fetch-')
+  const c = content(16)
+  const listed = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8']
+  const f = fake(c, listed, (_p, i) => piece(c, i), new Set())
+  // A seeded generator: the order it makes is known, and is not the listed one.
+  const seeded = (): (() => number) => { let x = 7; return () => { x = (x * 48271) % 2147483647; return x / 2147483647 } }
+  const expected = shuffled(listed, seeded()).slice(0, 2)
+  t.notDeepEqual(new Set(expected), new Set(listed.slice(0, 2)), 'the seed must choose others than the first two listed')
+  const result = await fetchPieces({ list: c.list, tempPath: path.join(dir, 'x.part'), statePath: path.join(dir, 'x.have'), sources: f.sources, signal: AbortSignal.timeout(30_000), maxPeers: 2, random: seeded() })
+  t.deepEqual(new Set(result.fromPeers.keys()), new Set(expected), 'the two links went to the first two of the shuffled order')
+})
+
+test('shuffled: a permutation of what it is given', (t) => {
+  const items = Array.from({ length: 50 }, (_, i) => i)
+  const out = shuffled(items, Math.random)
+  t.deepEqual([...out].sort((a, b) => a - b), items)
+  t.deepEqual(items, Array.from({ length: 50 }, (_, i) => i), 'the input is left as it was')
 })
 
 test('a peer that dies mid-piece costs that piece only; a peer that sends a bad piece is dropped and reported', async (t) => {
