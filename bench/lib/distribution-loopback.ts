@@ -43,11 +43,16 @@ function tsProcess (script: string, args: string[]): Child {
   return spawn(process.execPath, ['--import=tsx', `--import=${POLYFILL}`, script, ...args], { stdio: ['pipe', 'pipe', 'inherit'] })
 }
 
-/** A transfer-peer serving DIR/download-source.bin: its coordinator's and bare host's addresses. */
-async function startPeer (dir: string): Promise<{ child: Child, addresses: { coordinator: string, bare: string } }> {
+/** A transfer-peer serving DIR/download-source.bin (in `children` at once, to be stopped): its coordinator's and bare host's addresses. */
+async function startPeer (dir: string, children: Child[]): Promise<{ coordinator: string, bare: string }> {
   const child = tsProcess(PEER, [dir])
-  const [line] = await once(createInterface({ input: child.stdout }), 'line') as [string]
-  return { child, addresses: JSON.parse(line) as { coordinator: string, bare: string } }
+  children.push(child)
+  // Its first line, or its end: a peer that dies before it prints must not hang the bench.
+  const first = await Promise.race([
+    once(createInterface({ input: child.stdout }), 'line').then(([line]) => String(line)),
+    once(child, 'close').then(() => { throw new Error('the transfer peer ended before it printed its addresses') }),
+  ])
+  return JSON.parse(first) as { coordinator: string, bare: string }
 }
 
 async function stop (child: Child): Promise<void> {
@@ -68,12 +73,12 @@ export async function loopbackPieces (): Promise<string> {
   await link(file, path.join(forBare, 'download-source.bin'))
   const children: Child[] = []
   try {
-    const pieceSide = await startPeer(forPieces)
-    children.push(pieceSide.child)
-    const bareSide = await startPeer(forBare)
-    children.push(bareSide.child)
-    const receiver = tsProcess(RECEIVER, [bareSide.addresses.bare])
+    const pieceSide = await startPeer(forPieces, children)
+    const bareSide = await startPeer(forBare, children)
+    const receiver = tsProcess(RECEIVER, [bareSide.bare])
     children.push(receiver)
+    // A receiver that died: the next write fails here, and the answer below says so.
+    receiver.stdin.on('error', () => undefined)
     const answers = createInterface({ input: receiver.stdout })[Symbol.asyncIterator]()
     const bareRun = async (target: string): Promise<number> => {
       receiver.stdin.write(`${target} ${BYTES}\n`)
@@ -81,12 +86,12 @@ export async function loopbackPieces (): Promise<string> {
       if (answer.done === true) throw new Error('the bare receiver ended without answering')
       return (JSON.parse(answer.value) as { seconds: number }).seconds
     }
-    const client = await CoordinatorClient.connect({ coordinator: pieceSide.addresses.coordinator })
+    const client = await CoordinatorClient.connect({ coordinator: pieceSide.coordinator })
     await submitBlend(client, file, { name: 'bench.blend', frames: '1', chunk: 1, format: 'PNG', priority: 0, encode: { enabled: false, codec: 'h264', quality: 'high', location: 'parent' } })
     await client.close()
     const sha = await sha256File(file)
     const host = await createHost({ privateKey: await ephemeralIdentity() })
-    const open = async (signal: AbortSignal): Promise<ReturnType<typeof pieceLink>> => pieceLink(await host.dialProtocol(multiaddr(pieceSide.addresses.coordinator), PIECES_PROTOCOL, { signal }), sha)
+    const open = async (signal: AbortSignal): Promise<ReturnType<typeof pieceLink>> => pieceLink(await host.dialProtocol(multiaddr(pieceSide.coordinator), PIECES_PROTOCOL, { signal }), sha)
     try {
       // The piece list is made on the first request: not part of any transfer timed below.
       const warm = await open(AbortSignal.timeout(120_000))

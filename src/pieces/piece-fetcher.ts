@@ -332,11 +332,13 @@ class OneWrite {
 
   /** `write` writes the piece received last (into `receiving()`); the next goes into the other buffer. */
   async start (write: Promise<void>): Promise<void> {
-    await this.finish()
+    // Marked handled at once (it is awaited by the next start or by finish): when the write before it
+    // failed and that is thrown below, a failure of this one must not be reported as unhandled.
+    write.catch(() => undefined)
+    const before = this.pending
     this.pending = write
     this.turn = 1 - this.turn
-    // Held until awaited by start or finish; marked handled so a failure is not reported as unhandled meanwhile.
-    write.catch(() => undefined)
+    await before
   }
 
   async finish (): Promise<void> {

@@ -64,8 +64,8 @@ export class PieceServer {
         if (request === undefined) break
         if (first && !await this.init.allowed(peerId)) throw new ProtocolError('this peer is not a member of the farm as far as its coordinator says: no content for it')
         first = false
-        const index = await this.answer(channel, request, peerId, file)
-        if (index !== undefined) picked = { sha256: request.sha256, index }
+        // Told as soon as the seed counts a piece as on its way: an answer that fails after that still ends it (finally).
+        await this.answer(channel, request, peerId, file, (index) => { picked = { sha256: request.sha256, index } })
       }
       await stream.close({ signal: AbortSignal.timeout(REPLY_WRITE_TIMEOUT_MS) })
     } catch (err) {
@@ -77,36 +77,36 @@ export class PieceServer {
     }
   }
 
-  /** Answers one request; returns the piece the seed picked or admitted for it, if any (sent or not, it was counted as on its way). */
-  private async answer (channel: PieceChannel<PieceRequest, PieceReply>, request: PieceRequest, peerId: string, file: OpenContent): Promise<number | undefined> {
+  /** Answers one request; `onPicked`: the piece the seed picked or admitted for it (sent or not, it counts as on its way). */
+  private async answer (channel: PieceChannel<PieceRequest, PieceReply>, request: PieceRequest, peerId: string, file: OpenContent, onPicked: (index: number) => void): Promise<void> {
     const signal = AbortSignal.timeout(REPLY_WRITE_TIMEOUT_MS)
     if (request.type === 'get-piece-list') {
       const list = await this.init.seed?.list(request.sha256)
       await channel.write(list === undefined ? { type: 'missing' } : { type: 'piece-list', ...list }, signal)
-      return undefined
+      return
     }
     const held = await this.init.source.holding(request.sha256)
-    if (held === undefined) { await channel.write({ type: 'missing' }, signal); return undefined }
+    if (held === undefined) { await channel.write({ type: 'missing' }, signal); return }
     let index: number | undefined
-    let picked: number | undefined
     if (request.type === 'get-any-piece' || this.init.seed !== undefined) {
       // Busy before picking or admitting: a piece picked counts as sent to the asker.
-      if (this.uploads >= this.init.maxUploads) { await channel.write({ type: 'busy' }, signal); return undefined }
+      if (this.uploads >= this.init.maxUploads) { await channel.write({ type: 'busy' }, signal); return }
     }
     if (request.type === 'get-any-piece') {
       const count = pieceCount(held.list.size, held.list.pieceBytes)
       const pick = this.init.seed?.pick(request.sha256, held.list, Bitfield.fromBase64(count, request.skip), peerId)
-      if (pick === 'busy') { await channel.write({ type: 'busy' }, signal); return undefined }
-      index = picked = pick
+      if (pick === 'busy') { await channel.write({ type: 'busy' }, signal); return }
+      index = pick
+      if (index !== undefined) onPicked(index)
     } else {
       index = request.index
       if (this.init.seed !== undefined) {
-        if (!held.has(index) || !this.init.seed.admit(request.sha256, peerId, index)) { await channel.write({ type: held.has(index) ? 'busy' : 'missing' }, signal); return undefined }
-        picked = index
+        if (!held.has(index) || !this.init.seed.admit(request.sha256, peerId, index)) { await channel.write({ type: held.has(index) ? 'busy' : 'missing' }, signal); return }
+        onPicked(index)
       }
     }
-    if (index === undefined || !held.has(index)) { await channel.write({ type: 'missing' }, signal); return picked }
-    if (this.uploads >= this.init.maxUploads) { await channel.write({ type: 'busy' }, signal); return picked }
+    if (index === undefined || !held.has(index)) { await channel.write({ type: 'missing' }, signal); return }
+    if (this.uploads >= this.init.maxUploads) { await channel.write({ type: 'busy' }, signal); return }
     this.uploads++
     try {
       let bytes: Buffer
@@ -116,12 +116,11 @@ export class PieceServer {
         // The content moved to its final name (or was evicted) since it was looked up.
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
         await channel.write({ type: 'missing' }, signal)
-        return picked
+        return
       }
       await channel.write({ type: 'piece', sha256: request.sha256, index, bytes: bytes.byteLength }, signal)
       await channel.writeBytes(bytes, signal)
       this.init.onSent?.(peerId, request.sha256, bytes.byteLength)
-      return picked
     } finally {
       this.uploads--
     }

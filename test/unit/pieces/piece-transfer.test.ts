@@ -10,7 +10,7 @@ import { ephemeralIdentity } from '../../../src/net/identity.js'
 import { PieceChannel } from '../../../src/pieces/piece-channel.js'
 import { pieceLink } from '../../../src/pieces/piece-link.js'
 import { PieceServer } from '../../../src/pieces/piece-server.js'
-import { pieceBytesFor, sha256Hex, verifyPiece } from '../../../src/pieces/pieces.js'
+import { Bitfield, pieceBytesFor, sha256Hex, verifyPiece } from '../../../src/pieces/pieces.js'
 import type { PieceList } from '../../../src/pieces/pieces.js'
 import { PIECE_FRAME_BYTES, PIECES_PROTOCOL } from '../../../src/protocol/constants.js'
 import { pieceRequest } from '../../../src/protocol/pieces.js'
@@ -78,4 +78,24 @@ test('a peer that sends more bytes than its piece header says is refused, not bu
   const link = pieceLink(asking, sha)
   await t.throwsAsync(link.get({ index: 0 }, AbortSignal.timeout(5000)), { name: 'ProtocolError', message: /more than the 10 bytes its piece header said/ })
   await lying.catch(() => undefined)
+})
+
+test('a piece the seed counted as on its way is ended when its answer fails midway, not left in transit', async (t) => {
+  const dir = await tempFolder(t, 'mf-piece-server-')
+  const list: PieceList = { sha256: sha256Hex(Buffer.from('x')), size: 4096, pieceBytes: 4096, pieces: [sha256Hex(Buffer.alloc(4096))] }
+  const delivered: number[] = []
+  const server = new PieceServer({
+    // The content's path is a folder: reading the piece fails (EISDIR) after the seed picked it.
+    source: { holding: async () => ({ list, path: dir, has: () => true }) },
+    allowed: async () => true,
+    maxUploads: 4,
+    seed: { list: async () => list, pick: () => 0, admit: () => true, delivered: (_sha, _peer, index) => { delivered.push(index) } },
+  })
+  const [asking, serving] = await streamPair()
+  const connection = { remotePeer: { toString: () => 'N1' } } as unknown as Parameters<PieceServer['handle']>[1]
+  const handled = server.handle(serving, connection)
+  const link = pieceLink(asking, list.sha256)
+  await t.throwsAsync(link.get({ skip: new Bitfield(1) }, AbortSignal.timeout(5000)))
+  await t.throwsAsync(handled, { code: 'EISDIR' })
+  t.deepEqual(delivered, [0], 'the seed heard the piece ended')
 })
