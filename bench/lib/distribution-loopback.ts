@@ -8,14 +8,9 @@
 // bare transfer in the coordinator's process, its CPU for a 200 MB piece
 // fetch went from 0.27–0.30 s to 0.87–1.0 s, mostly collections (a profile:
 // 415 ms → 2270 ms of GC over five fetches), and stayed there.
-import { spawn } from 'node:child_process'
-import type { ChildProcessByStdio } from 'node:child_process'
-import { once } from 'node:events'
 import { link, mkdir, mkdtemp, rename, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { createInterface } from 'node:readline'
-import type { Readable, Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { multiaddr } from '@multiformats/multiaddr'
 import { CoordinatorClient } from '../../src/client/coordinator-client.js'
@@ -25,7 +20,8 @@ import { sha256File } from '../../src/net/payload.js'
 import { PIECES_PROTOCOL } from '../../src/protocol/constants.js'
 import { fetchPieces } from '../../src/pieces/piece-fetcher.js'
 import { pieceLink } from '../../src/pieces/piece-link.js'
-import { median } from './processes.js'
+import { median, start, waitFor } from './processes.js'
+import type { Running } from './processes.js'
 import { fakeBlend } from './sim-nodes.js'
 import { submitBlend } from './submit-blend.js'
 
@@ -37,30 +33,26 @@ const PEER = fileURLToPath(new URL('./transfer-peer.ts', import.meta.url))
 const RECEIVER = fileURLToPath(new URL('./bare-receiver.ts', import.meta.url))
 const POLYFILL = fileURLToPath(new URL('../../src/polyfill.ts', import.meta.url))
 
-type Child = ChildProcessByStdio<Writable, Readable, null>
+/** A TypeScript script of the bench as a process (lib/processes.ts: its output kept, stopped in teardown). */
+function tsProcess (script: string, args: string[], stdin = false): Running {
+  return start(process.execPath, ['--import=tsx', `--import=${POLYFILL}`, script, ...args], { stdin })
+}
 
-function tsProcess (script: string, args: string[]): Child {
-  return spawn(process.execPath, ['--import=tsx', `--import=${POLYFILL}`, script, ...args], { stdio: ['pipe', 'pipe', 'inherit'] })
+/** The lines a process printed that are JSON objects (its stderr says other things). */
+function jsonLines (running: Running): string[] {
+  return running.output().split('\n').filter(line => line.startsWith('{'))
 }
 
 /** A transfer-peer serving DIR/download-source.bin (in `children` at once, to be stopped): its coordinator's and bare host's addresses. */
-async function startPeer (dir: string, children: Child[]): Promise<{ coordinator: string, bare: string }> {
-  const child = tsProcess(PEER, [dir])
-  children.push(child)
-  // Its first line, or its end: a peer that dies before it prints must not hang the bench.
-  const first = await Promise.race([
-    once(createInterface({ input: child.stdout }), 'line').then(([line]) => String(line)),
-    once(child, 'close').then(() => { throw new Error('the transfer peer ended before it printed its addresses') }),
-  ])
-  return JSON.parse(first) as { coordinator: string, bare: string }
-}
-
-async function stop (child: Child): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  child.kill('SIGTERM')
-  const killer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-  await once(child, 'close')
-  clearTimeout(killer)
+async function startPeer (dir: string, children: Running[]): Promise<{ coordinator: string, bare: string }> {
+  const peer = tsProcess(PEER, [dir])
+  children.push(peer)
+  const line = await waitFor('the transfer peer\'s addresses', () => {
+    // A peer that dies before it prints must not hang the bench.
+    if (peer.child.exitCode !== null) throw new Error(`the transfer peer ended before it printed its addresses: ${peer.output()}`)
+    return jsonLines(peer)[0]
+  }, 120_000, 20)
+  return JSON.parse(line) as { coordinator: string, bare: string }
 }
 
 export async function loopbackPieces (): Promise<string> {
@@ -71,20 +63,22 @@ export async function loopbackPieces (): Promise<string> {
   const file = path.join(forPieces, 'download-source.bin')
   await rename(await fakeBlend(dir, BYTES), file)
   await link(file, path.join(forBare, 'download-source.bin'))
-  const children: Child[] = []
+  const children: Running[] = []
   try {
     const pieceSide = await startPeer(forPieces, children)
     const bareSide = await startPeer(forBare, children)
-    const receiver = tsProcess(RECEIVER, [bareSide.bare])
+    const receiver = tsProcess(RECEIVER, [bareSide.bare], true)
     children.push(receiver)
-    // A receiver that died: the next write fails here, and the answer below says so.
-    receiver.stdin.on('error', () => undefined)
-    const answers = createInterface({ input: receiver.stdout })[Symbol.asyncIterator]()
+    // A receiver that died: the next write fails here, and waiting for its answer says so.
+    receiver.child.stdin?.on('error', () => undefined)
     const bareRun = async (target: string): Promise<number> => {
-      receiver.stdin.write(`${target} ${BYTES}\n`)
-      const answer = await answers.next()
-      if (answer.done === true) throw new Error('the bare receiver ended without answering')
-      return (JSON.parse(answer.value) as { seconds: number }).seconds
+      const answered = jsonLines(receiver).length
+      receiver.child.stdin?.write(`${target} ${BYTES}\n`)
+      const answer = await waitFor('the bare receiver\'s answer', () => {
+        if (receiver.child.exitCode !== null) throw new Error(`the bare receiver ended: ${receiver.output()}`)
+        return jsonLines(receiver)[answered]
+      }, 600_000, 5)
+      return (JSON.parse(answer) as { seconds: number }).seconds
     }
     const client = await CoordinatorClient.connect({ coordinator: pieceSide.coordinator })
     await submitBlend(client, file, { name: 'bench.blend', frames: '1', chunk: 1, format: 'PNG', priority: 0, encode: { enabled: false, codec: 'h264', quality: 'high', location: 'parent' } })
@@ -124,7 +118,7 @@ export async function loopbackPieces (): Promise<string> {
       await host.stop()
     }
   } finally {
-    await Promise.all(children.map(stop))
+    await Promise.all(children.map(async child => child.stop()))
     await rm(dir, { recursive: true, force: true })
   }
 }

@@ -14,9 +14,9 @@ export interface Running {
 
 const running = new Set<Running>()
 
-export function start (command: string, args: readonly string[], options: { netns?: string, env?: NodeJS.ProcessEnv } = {}): Running {
+export function start (command: string, args: readonly string[], options: { netns?: string, env?: NodeJS.ProcessEnv, /** Its stdin a pipe (child.stdin), not /dev/null. */ stdin?: boolean } = {}): Running {
   const [cmd, argv] = options.netns !== undefined ? ['ip', ['netns', 'exec', options.netns, command, ...args]] : [command, [...args]]
-  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } })
+  const child = spawn(cmd, argv, { stdio: [options.stdin === true ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } })
   let output = ''
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => { output += chunk })
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { output += chunk })
