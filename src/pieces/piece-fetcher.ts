@@ -4,6 +4,7 @@ import type { SwarmPeer } from '../protocol/pieces.js'
 import { TimeoutError } from '../protocol/errors.js'
 import { errorMessage } from '../util/error-message.js'
 import { sleep } from '../util/sleep.js'
+import { FlushBehind } from './flush-behind.js'
 import { openSparse, readBitfield, verifiedPieces, writeBitfield } from './piece-files.js'
 import type { PieceLink } from './piece-link.js'
 import { Bitfield, pickRarest, pieceCount, pieceRange, verifyPiece } from './pieces.js'
@@ -52,6 +53,8 @@ const STALL_MS = 180_000
 const FALLBACK_MS = 2000
 /** A peer that failed (gone, busy) is not asked again for this long. */
 const COOLDOWN_MS = 3000
+/** Written pieces are flushed to disk this often while the fetch goes on (see FlushBehind). */
+const FLUSH_EVERY_BYTES = 32 * 1024 * 1024
 
 /**
  * Fetches one content piece by piece: from the coordinator (which picks
@@ -82,6 +85,7 @@ class PieceFetch {
   private readonly stop = new AbortController()
   private readonly signal: AbortSignal
   private handle?: FileHandle
+  private flush?: FlushBehind
   private lastProgress = Date.now()
   /** When a peer last brought a piece: long ago, and the coordinator is asked for pieces by index. */
   private lastPeerPiece = Date.now()
@@ -97,6 +101,7 @@ class PieceFetch {
 
   async run (): Promise<FetchResult> {
     this.handle = await openSparse(this.init.tempPath, this.init.list.size)
+    this.flush = new FlushBehind(this.handle, FLUSH_EVERY_BYTES)
     const workers: Array<Promise<void>> = []
     try {
       await this.resume()
@@ -106,11 +111,15 @@ class PieceFetch {
         await this.untilComplete()
       }
       if (this.failure !== undefined) throw this.failure
+      await this.flush.settle()
       await this.handle.sync()
       return this.result
     } finally {
       this.stop.abort(new Error('fetch over'))
       await Promise.allSettled(workers)
+      // Not closed under a flush still running. A failed flush was thrown above when the fetch completed; else the
+      // fetch failed already, and a resumed fetch checks every piece it kept against its hash.
+      await this.flush.idle()
       await this.handle.close()
       if (this.have.complete) await rm(this.init.statePath, { force: true })
       else await writeBitfield(this.init.statePath, this.have).catch((err: unknown) => this.init.log?.(`could not keep the pieces fetched so far: ${errorMessage(err)}`))
@@ -291,6 +300,7 @@ class PieceFetch {
       this.storing.delete(index)
     }
     this.accept(index)
+    this.flush!.wrote(bytes.byteLength)
     this.lastProgress = Date.now()
     if (from === 'coordinator') {
       this.result.fromCoordinator += bytes.byteLength
