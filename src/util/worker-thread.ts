@@ -16,10 +16,11 @@ export class WorkerThreadError extends Error {
 
 // Compiled, a worker is a .js file. Under tsx (the tests) it is a .ts file,
 // which a worker thread can only load once tsx's loader is registered in that
-// thread too.
+// thread too. Only import(), no require: the thread takes its process's
+// flags, and under --input-type=module this source is an ES module.
 const BOOT = `
-const { workerData } = require('node:worker_threads')
 ;(async () => {
+  const { workerData } = await import('node:worker_threads')
   if (workerData.url.endsWith('.ts')) (await import('tsx/esm/api')).register()
   await import(workerData.url)
 })().catch((err) => { setImmediate(() => { throw err }) })
@@ -65,7 +66,6 @@ export class WorkerThread<Q, R> {
   private started (): Worker {
     if (this.worker !== undefined) return this.worker
     const worker = new Worker(BOOT, { eval: true, workerData: { url: this.url } })
-    worker.unref()
     worker.on('message', (reply: CallReply<R>) => {
       const waiting = this.pending.get(reply.id)
       if (waiting === undefined) return
@@ -76,6 +76,10 @@ export class WorkerThread<Q, R> {
     })
     worker.on('error', (err) => this.fail(new this.error(`the ${this.what} thread failed: ${err.message}`, { cause: err }), worker))
     worker.on('exit', (code) => this.fail(new this.error(`the ${this.what} thread exited (code ${code})`), worker))
+    // After the listeners: adding a 'message' listener refs the thread's port again, and an
+    // unref before it left every process that had made one call running for good.
+    // A call waiting keeps the process up by its own timer.
+    worker.unref()
     this.worker = worker
     return worker
   }
