@@ -1,7 +1,9 @@
 // The far side of the transfer benchmark, as its own process: a MicroFarm
 // coordinator, a bare libp2p host (tcp + noise + yamux, no MicroFarm code) and
 // a plain TCP server. Prints their addresses as one JSON line.
-// Usage: node --import tsx --import ./src/polyfill.ts bench/lib/transfer-peer.ts DIR
+// Usage: node --import tsx --import ./src/polyfill.ts bench/lib/transfer-peer.ts DIR [--coordinator-heap]
+// --coordinator-heap: the process's heap is kept as `microfarm coordinator`
+// keeps it (src/cli/heap-policy.ts); without it, V8's defaults.
 import { createReadStream, createWriteStream } from 'node:fs'
 import { once } from 'node:events'
 import { createServer } from 'node:net'
@@ -13,12 +15,13 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { BARE_YAMUX } from './bare-config.js'
 import type { Stream } from '@libp2p/interface'
 import { Coordinator } from '../../src/coordinator/coordinator.js'
+import { CoordinatorHeap } from '../../src/cli/heap-policy.js'
 
-const dir = process.argv[2]
-if (dir === undefined) throw new Error('usage: transfer-peer.ts DIR')
+const [dir, heap] = process.argv.slice(2)
+if (dir === undefined) throw new Error('usage: transfer-peer.ts DIR [--coordinator-heap]')
 const source = path.join(dir, 'download-source.bin')
 
-const coordinator = new Coordinator({ farmName: 'bench', outputDir: path.join(dir, 'coordinator'), port: 0, advertise: false })
+const coordinator = new Coordinator({ farmName: 'bench', outputDir: path.join(dir, 'coordinator'), port: 0, advertise: false, ...(heap === '--coordinator-heap' ? { pieceStreams: new CoordinatorHeap() } : {}) })
 coordinator.events.on((event) => {
   if (event.type === 'peer-error' || event.type === 'warning') process.stderr.write(`transfer peer: ${JSON.stringify(event)}\n`)
 })

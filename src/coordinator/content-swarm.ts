@@ -26,6 +26,12 @@ export interface SwarmMembers {
   jobsOf: (sha256: string) => Promise<string[]>
 }
 
+/** Told when a stream that sends pieces to a node opens and when it ends (the CLI's heap policy, cli/heap-policy.ts). */
+export interface PieceStreamWatcher {
+  opened: () => void
+  closed: () => void
+}
+
 /** A fetch nobody announced for this long is over (the node gave up, or left): views stop showing it. */
 const FETCH_SHOWN_MS = 5000
 
@@ -66,7 +72,7 @@ export class ContentSwarm {
   private readonly jobsBySha = new Map<string, Promise<string[]>>()
   readonly pieces: PieceServer
 
-  constructor (private readonly content: SwarmContent, private readonly members: SwarmMembers, private readonly events: CoordinatorEvents) {
+  constructor (private readonly content: SwarmContent, private readonly members: SwarmMembers, private readonly events: CoordinatorEvents, private readonly streams?: PieceStreamWatcher) {
     this.pieces = new PieceServer({
       source: { holding: async (sha) => this.holding(sha) },
       // Anyone who connected is a farm member (on a private farm, only key holders connect): as for content.
@@ -83,7 +89,12 @@ export class ContentSwarm {
   }
 
   async handlePieces (stream: Stream, connection: Connection): Promise<void> {
-    await this.pieces.handle(stream, connection)
+    this.streams?.opened()
+    try {
+      await this.pieces.handle(stream, connection)
+    } finally {
+      this.streams?.closed()
+    }
   }
 
   private async holding (sha256: string): Promise<{ list: PieceList, path: string, has: () => boolean } | undefined> {

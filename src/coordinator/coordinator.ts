@@ -28,6 +28,7 @@ import type { FarmKey } from '../net/farm-key.js'
 import { handleSession } from './handlers/session.js'
 import { handleContentRequest } from './handlers/content.js'
 import { ContentSwarm, jobsHolding } from './content-swarm.js'
+import type { PieceStreamWatcher } from './content-swarm.js'
 import { askToSendLater, handleFrameUpload } from './handlers/frame.js'
 import { handleSubmit } from './handlers/submit.js'
 import { handleAdmin } from './handlers/admin.js'
@@ -54,6 +55,8 @@ export interface CoordinatorInit {
   ffmpegPath?: string
   /** This machine's Blender, for the new-job form; undefined when there is none. */
   findBlender?: () => Promise<BlenderInstall | undefined>
+  /** Told when a stream sending pieces to a node opens and ends. */
+  pieceStreams?: PieceStreamWatcher
 }
 
 export interface CoordinatorComponents {
@@ -127,7 +130,7 @@ export class Coordinator {
       members: () => this.farm.nodes.all().map(n => n.id),
       setFetching: (id, fetch) => { const node = this.farm.nodes.get(id); if (node !== undefined) node.fetching = fetch },
       jobsOf: async (sha) => jobsHolding(this.farm.jobs.values(), this.store.content, sha),
-    }, this.events)
+    }, this.events, this.init.pieceStreams)
     await host.handle(PIECES_PROTOCOL, guarded(PIECES_PROTOCOL, this.events, limits.limited('reply', async (s, c) => swarm.handlePieces(s, c))), options)
     await host.handle(SWARM_PROTOCOL, guarded(SWARM_PROTOCOL, this.events, limits.limited('reply', async (s, c) => swarm.handleSwarm(s, c))), options)
     await host.handle(FRAME_PROTOCOL, guarded(FRAME_PROTOCOL, this.events, limits.limited('upload', async (s, c) => handleFrameUpload(this.farm, this.store, s, c), async (s, err) => askToSendLater(s, err.message))), options)

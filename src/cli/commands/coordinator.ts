@@ -8,7 +8,7 @@ import { untilSignal } from '../signals.js'
 import { findBlenderIfInstalled } from '../../blender/find-blender.js'
 import { readFarmKey } from '../../net/farm-key.js'
 import { errorMessage } from '../../util/error-message.js'
-import { keepHeapSmall } from '../heap-policy.js'
+import { CoordinatorHeap } from '../heap-policy.js'
 
 export interface CoordinatorFlags {
   port: number
@@ -25,7 +25,8 @@ export interface CoordinatorFlags {
 }
 
 export async function runCoordinator (flags: CoordinatorFlags): Promise<number> {
-  keepHeapSmall()
+  // Small while it schedules, roomy while it sends pieces (see heap-policy.ts).
+  const heap = new CoordinatorHeap()
   const farmName = flags.farm ?? hostname()
   const farmKey = flags.key !== undefined ? await readFarmKey(flags.key) : undefined
   const coordinator = new Coordinator({
@@ -41,6 +42,7 @@ export async function runCoordinator (flags: CoordinatorFlags): Promise<number> 
     ...(flags.ffmpeg !== undefined ? { ffmpegPath: flags.ffmpeg } : {}),
     // Looked up when the new-job form needs it: a coordinator without Blender starts as fast.
     findBlender: async () => findBlenderIfInstalled(),
+    pieceStreams: heap,
   })
   // The UI needs a terminal on both ends: keys in, screen out.
   const tui = flags.tui && process.stdout.isTTY && process.stdin.isTTY

@@ -4,6 +4,7 @@ import { findBlender } from '../../blender/find-blender.js'
 import { removeStaleBlenderTemps } from '../../blender/run-blender.js'
 import { parseCoordinatorAddress } from '../../net/dial.js'
 import { RenderNode } from '../../node/render-node.js'
+import { leaveHeapRoomForTransfers } from '../heap-policy.js'
 import { logLine } from '../log.js'
 import { untilSignal } from '../signals.js'
 import { errorMessage } from '../../util/error-message.js'
@@ -39,6 +40,7 @@ export interface NodeFlags {
 
 
 export async function runNode (flags: NodeFlags): Promise<number> {
+  leaveHeapRoomForTransfers()
   const coordinator = flags.coordinator !== undefined ? parseCoordinatorAddress(flags.coordinator) : undefined
   const request: DeviceRequest = { ...(flags.device !== undefined ? { device: flags.device } : {}), ...(flags.gpus !== undefined ? { gpus: parseGpuList(flags.gpus) } : {}) }
   if (request.gpus !== undefined && request.device === undefined) throw new DeviceChoiceError('--gpus needs --device (CUDA, OPTIX, HIP, METAL or ONEAPI): the ids are of one device type')
