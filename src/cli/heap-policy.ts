@@ -29,15 +29,20 @@ const COORDINATOR_HEAP_GROWING_PERCENT = 30
  * with either). bench/lib/distribution-loopback.ts measures it.
  */
 const NODE_HEAP_GROWING_PERCENT = 200
-/** The same, as a command line flag (the bench gives it to processes that are not MicroFarm's). */
-export const NODE_HEAP_FLAG = `--heap-growing-percent=${NODE_HEAP_GROWING_PERCENT}`
+
+function heapFlag (percent: number): string {
+  return `--heap-growing-percent=${percent}`
+}
+
+/** The node's, as a command line flag (the bench gives it to processes that are not MicroFarm's). */
+export const NODE_HEAP_FLAG = heapFlag(NODE_HEAP_GROWING_PERCENT)
 
 function growHeapBy (percent: number): void {
-  v8.setFlagsFromString(`--heap-growing-percent=${percent}`)
+  v8.setFlagsFromString(heapFlag(percent))
 }
 
 export function leaveHeapRoomForTransfers (): void {
-  v8.setFlagsFromString(NODE_HEAP_FLAG)
+  growHeapBy(NODE_HEAP_GROWING_PERCENT)
 }
 
 /**
